@@ -1,0 +1,203 @@
+//! The command line: clap's raw arguments, and one function per command that turns
+//! them into a checked plan and calls the library.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::data::RegionTable;
+use crate::error::Error;
+use crate::output::{self, RunFacts};
+use crate::plan::{Overrides, RunPlan};
+use crate::simulate::simulate;
+use crate::summary::summarize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fastlakare",
+    version,
+    about = "Monte Carlo simulation of Sweden's GP workforce against the 1/1100 guideline"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an experiment and write results/NAME/ (Parquet, CSV, manifest).
+    Run {
+        /// The experiment config (TOML), e.g. configs/baseline.toml.
+        config: PathBuf,
+        /// Number of runs (overrides the config).
+        #[arg(long)]
+        runs: Option<u32>,
+        /// Master seed (overrides the config).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default results/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Replace an existing output folder.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar, no summary table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a config and its data, and print what would run.
+    Validate { config: PathBuf },
+    /// DLF's deterministic method per region, beside DLF's published years.
+    Dlf {
+        /// Regional data CSV (default: the table shipped with fastlakare).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// The regional data as a table.
+    Regions {
+        /// Regional data CSV (default: the table shipped with fastlakare).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(args: Args) -> Result<(), Error> {
+    match args.command {
+        Command::Run {
+            config,
+            runs,
+            seed,
+            out,
+            threads,
+            force,
+            quiet,
+        } => {
+            let plan = RunPlan::load(
+                &config,
+                &Overrides {
+                    runs,
+                    seed,
+                    out,
+                    threads,
+                },
+            )?;
+            run_plan(&plan, force, quiet)
+        }
+        Command::Validate { config } => {
+            let plan = RunPlan::load(&config, &Overrides::default())?;
+            print!("{}", plan.describe());
+            println!("\nok: {} is valid", config.display());
+            Ok(())
+        }
+        Command::Dlf { data } => {
+            let table = RegionTable::load_or_builtin(data.as_deref())?;
+            let rows = crate::dlf::dlf_table(&table);
+            print!("{}", crate::dlf::render(&rows));
+            let published = rows.iter().filter(|r| r.matches.is_some()).count();
+            let matched = rows.iter().filter(|r| r.matches == Some(true)).count();
+            println!("\n{matched} of {published} published figures reproduced (within 1 year, or 10 percent)");
+            Ok(())
+        }
+        Command::Regions { data } => {
+            let table = RegionTable::load_or_builtin(data.as_deref())?;
+            print!("{}", crate::regions::render(&table));
+            Ok(())
+        }
+    }
+}
+
+fn run_plan(plan: &RunPlan, force: bool, quiet: bool) -> Result<(), Error> {
+    output::check_target(&plan.out_dir, force)?;
+    let total = u64::from(plan.config.runs) * plan.regions.len() as u64;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        // Draws only when stderr is a terminal.
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:40}] {pos}/{len} region-runs, {elapsed} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(plan.config.name.clone());
+        bar
+    };
+    let started = Instant::now();
+    let threads = plan.threads.unwrap_or_else(rayon::current_num_threads);
+    let sim = simulate(plan, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+    let facts = RunFacts {
+        threads,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    let manifest = output::write_results(plan, &sim, facts, force)?;
+    if !quiet {
+        print!("{}", render_summary(plan, &sim));
+        println!(
+            "\nwrote {} ({} runs x {} regions, {:.1} s)",
+            plan.out_dir.display(),
+            manifest.runs,
+            sim.regions.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// The summary as a short table on stdout.
+fn render_summary(plan: &RunPlan, sim: &crate::simulate::SimOutput) -> String {
+    use std::fmt::Write;
+    let cfg = &plan.config;
+    let rows = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
+    let mut s = format!(
+        "{:<4} {:<20} {:>7} {:>7} {:>7} {:>7}",
+        "code", "region", "P5", "median", "P95", "never"
+    );
+    for y in &cfg.checkpoint_years {
+        let _ = write!(s, " {:>6}", format!("P{y}"));
+    }
+    s.push('\n');
+    let yr = |q: Option<f64>| q.map_or_else(|| ">hor".to_string(), |v| format!("{v:.0}"));
+    for r in &rows {
+        let _ = write!(
+            s,
+            "{:<4} {:<20} {:>7} {:>7} {:>7} {:>6.0}%",
+            r.region_code,
+            r.region,
+            yr(r.years.q[0]),
+            yr(r.years.q[2]),
+            yr(r.years.q[4]),
+            100.0 * r.years.share_never
+        );
+        for (_, p) in &r.prob_by {
+            let _ = write!(s, " {:>5.0}%", 100.0 * p);
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "(years from {}; >hor = beyond the {}-year horizon)",
+        cfg.base_year, cfg.horizon_years
+    );
+    s
+}
+
+/// Exit code for an error: 2 for bad input, 1 for failures while running.
+pub fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Config { .. }
+        | Error::ConfigSyntax { .. }
+        | Error::Data { .. }
+        | Error::Usage(_)
+        | Error::OutputExists { .. } => 2,
+        Error::Io { .. } | Error::Parquet { .. } => 1,
+    }
+}

@@ -1,0 +1,562 @@
+//! Experiment configs: TOML in, a checked `Config` out.
+//!
+//! Parsing is two-staged: serde reads the raw shape (unknown keys rejected), then
+//! `Config::from_raw` checks the values and resolves defaults, naming the field of
+//! every problem (`parameters.primary_care_uptake.sd: must be > 0, got 0`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::dist::{DistFields, Distribution};
+use crate::error::Error;
+use crate::params::{Param, ParamSpec, Scope};
+
+/// How the year step treats chance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Binomial/multinomial draws for completion, uptake and exits (demographic noise).
+    Binomial,
+    /// Expected values: parameter uncertainty only.
+    Expected,
+    /// DLF's deterministic back-of-envelope method, exactly.
+    Dlf,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Binomial => "binomial",
+            Mode::Expected => "expected",
+            Mode::Dlf => "dlf",
+        }
+    }
+}
+
+/// Socialstyrelsen's guideline: inhabitants per full-time specialist and per trainee.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guideline {
+    pub inhabitants_per_specialist: f64,
+    pub inhabitants_per_trainee: f64,
+}
+
+impl Default for Guideline {
+    fn default() -> Self {
+        Guideline {
+            inhabitants_per_specialist: 1100.0,
+            inhabitants_per_trainee: 550.0,
+        }
+    }
+}
+
+/// Bounds of a trainee's effective ST duration, in whole years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    pub min_years: u32,
+    pub max_years: u32,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            min_years: 5,
+            max_years: 12,
+        }
+    }
+}
+
+pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
+
+/// A checked experiment config with every default resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub name: String,
+    pub seed: u64,
+    pub runs: u32,
+    pub base_year: i32,
+    pub horizon_years: u32,
+    pub mode: Mode,
+    /// The regional data file, resolved against the config's folder; `None` = built in.
+    pub data: Option<PathBuf>,
+    pub checkpoint_years: Vec<i32>,
+    /// A subset of region codes to run; `None` = every region in the data.
+    pub regions: Option<Vec<String>>,
+    pub guideline: Guideline,
+    pub training: Training,
+    /// Every parameter that has a spec (defaults merged with the config).
+    pub parameters: BTreeMap<Param, ParamSpec>,
+    /// Per-region replacements of a parameter's distribution (scope is kept).
+    pub overrides: BTreeMap<String, BTreeMap<Param, Distribution>>,
+    /// Where the config came from and its text, for messages and metadata.
+    #[serde(skip)]
+    pub source: String,
+    #[serde(skip)]
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    name: String,
+    seed: u64,
+    runs: i64,
+    #[serde(default = "default_base_year")]
+    base_year: i32,
+    #[serde(default = "default_horizon")]
+    horizon_years: i64,
+    #[serde(default = "default_mode")]
+    mode: Mode,
+    data: Option<PathBuf>,
+    checkpoint_years: Option<Vec<i32>>,
+    regions: Option<Vec<String>>,
+    #[serde(default)]
+    guideline: Guideline,
+    #[serde(default)]
+    training: Training,
+    #[serde(default)]
+    parameters: BTreeMap<String, RawParam>,
+    #[serde(default)]
+    overrides: BTreeMap<String, BTreeMap<String, RawParam>>,
+}
+
+fn default_base_year() -> i32 {
+    2023
+}
+fn default_horizon() -> i64 {
+    100
+}
+fn default_mode() -> Mode {
+    Mode::Binomial
+}
+
+/// A parameter as written: a bare number (fixed) or a table with `dist` and its fields.
+#[derive(Debug, Clone)]
+struct RawParam {
+    fields: DistFields,
+    scope: Option<Scope>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDistTable {
+    dist: String,
+    value: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    mode: Option<f64>,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    scope: Option<Scope>,
+}
+
+impl<'de> Deserialize<'de> for RawParam {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawParam;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a number or a table such as { dist = \"beta\", mean = 0.6, sd = 0.08 }",
+                )
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawParam, E> {
+                Ok(RawParam {
+                    fields: DistFields {
+                        dist: "fixed".into(),
+                        value: Some(v),
+                        ..Default::default()
+                    },
+                    scope: None,
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawParam, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawParam, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawParam, A::Error> {
+                let t = RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawParam {
+                    fields: DistFields {
+                        dist: t.dist,
+                        value: t.value,
+                        min: t.min,
+                        max: t.max,
+                        mode: t.mode,
+                        mean: t.mean,
+                        sd: t.sd,
+                    },
+                    scope: t.scope,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Config {
+    /// Reads and checks a config file. Relative `data` paths are resolved against the
+    /// config's own folder, so a config works from any working directory.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "read the config",
+            source: e,
+        })?;
+        let mut cfg = Config::parse(&text, &path.display().to_string())?;
+        if let Some(data) = &cfg.data {
+            if data.is_relative() {
+                let dir = path.parent().unwrap_or(Path::new(""));
+                cfg.data = Some(dir.join(data));
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Parses config text; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Config, Error> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            let line = if e
+                .span()
+                .is_some_and(|s| text[..s.start.min(text.len())].ends_with('\n'))
+            {
+                line + 1
+            } else {
+                line
+            };
+            Error::ConfigSyntax {
+                file: source.to_string(),
+                line,
+                problem: e.message().replace('\n', " "),
+            }
+        })?;
+        Config::from_raw(raw, text, source)
+    }
+
+    fn from_raw(raw: RawConfig, text: &str, source: &str) -> Result<Config, Error> {
+        let bad = |field: &str, problem: String| Error::Config {
+            file: source.to_string(),
+            field: field.to_string(),
+            problem,
+        };
+        if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) || raw.name.starts_with('.')
+        {
+            return Err(bad(
+                "name",
+                format!("`{}` cannot name an output folder", raw.name),
+            ));
+        }
+        let runs = u32::try_from(raw.runs)
+            .ok()
+            .filter(|&r| r > 0)
+            .ok_or_else(|| {
+                bad(
+                    "runs",
+                    format!(
+                        "must be a whole number from 1 to {}, got {}",
+                        u32::MAX,
+                        raw.runs
+                    ),
+                )
+            })?;
+        let horizon_years = u32::try_from(raw.horizon_years)
+            .ok()
+            .filter(|&h| (1..=1000).contains(&h))
+            .ok_or_else(|| {
+                bad(
+                    "horizon_years",
+                    format!("must lie in 1..=1000, got {}", raw.horizon_years),
+                )
+            })?;
+        let g = raw.guideline;
+        for (field, v) in [
+            (
+                "guideline.inhabitants_per_specialist",
+                g.inhabitants_per_specialist,
+            ),
+            (
+                "guideline.inhabitants_per_trainee",
+                g.inhabitants_per_trainee,
+            ),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(bad(field, format!("must be a positive number, got {v}")));
+            }
+        }
+        let tr = raw.training;
+        if tr.min_years < 1 || tr.min_years > tr.max_years || tr.max_years > 60 {
+            return Err(bad(
+                "training",
+                format!(
+                    "need 1 <= min_years <= max_years <= 60, got {}..{}",
+                    tr.min_years, tr.max_years
+                ),
+            ));
+        }
+        let checkpoint_years = raw
+            .checkpoint_years
+            .unwrap_or_else(|| DEFAULT_CHECKPOINTS.to_vec());
+        let last_year = raw.base_year + horizon_years as i32;
+        for &y in &checkpoint_years {
+            if y < raw.base_year || y > last_year {
+                return Err(bad(
+                    "checkpoint_years",
+                    format!(
+                        "{y} lies outside the simulated years {}..={last_year}",
+                        raw.base_year
+                    ),
+                ));
+            }
+        }
+        let mut sorted = checkpoint_years.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != checkpoint_years.len() {
+            return Err(bad("checkpoint_years", "a year appears twice".into()));
+        }
+
+        // Parameters: defaults, then the config's replacements.
+        let mut parameters: BTreeMap<Param, ParamSpec> = Param::ALL
+            .iter()
+            .filter_map(|&p| p.default_spec().map(|s| (p, s)))
+            .collect();
+        for (name, rp) in &raw.parameters {
+            let field = format!("parameters.{name}");
+            let param = Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
+            if param == Param::PublicHeadcount {
+                return Err(bad(
+                    &field,
+                    "is a per-region prior: give it under [overrides.CODE]".into(),
+                ));
+            }
+            let dist = check_dist(param, rp, &field, &bad)?;
+            let scope = rp
+                .scope
+                .or_else(|| param.default_spec().map(|s| s.scope))
+                .unwrap_or(Scope::Region);
+            parameters.insert(param, ParamSpec { dist, scope });
+        }
+        if raw.parameters.contains_key("pop_growth_per_year") {
+            if raw.parameters.contains_key("pop_growth_multiplier") {
+                return Err(bad(
+                    "parameters.pop_growth_per_year",
+                    "give either pop_growth_per_year or pop_growth_multiplier, not both".into(),
+                ));
+            }
+            parameters.remove(&Param::PopGrowthMultiplier);
+        }
+
+        let mut overrides = BTreeMap::new();
+        for (code, table) in &raw.overrides {
+            let mut region = BTreeMap::new();
+            for (name, rp) in table {
+                let field = format!("overrides.{code}.{name}");
+                let param =
+                    Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
+                if rp.scope.is_some() {
+                    return Err(bad(
+                        &field,
+                        "a per-region override takes no scope (it keeps the parameter's)".into(),
+                    ));
+                }
+                if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
+                    return Err(bad(
+                        &field,
+                        format!("overrides {name}, which this config does not use"),
+                    ));
+                }
+                region.insert(param, check_dist(param, rp, &field, &bad)?);
+            }
+            overrides.insert(code.clone(), region);
+        }
+
+        let dur = &parameters[&Param::StDurationMeanYears].dist;
+        let (lo, hi) = dur.support();
+        let mut mean_ranges = vec![("parameters.st_duration_mean_years".to_string(), lo, hi)];
+        for (code, o) in &overrides {
+            if let Some(d) = o.get(&Param::StDurationMeanYears) {
+                let (lo, hi) = d.support();
+                mean_ranges.push((format!("overrides.{code}.st_duration_mean_years"), lo, hi));
+            }
+        }
+        for (field, lo, hi) in mean_ranges {
+            if lo < f64::from(tr.min_years) || hi > f64::from(tr.max_years) {
+                return Err(bad(
+                    &field,
+                    format!(
+                        "draws must stay within training.min_years..max_years = {}..{}, but range over {lo}..{hi}",
+                        tr.min_years, tr.max_years
+                    ),
+                ));
+            }
+        }
+
+        Ok(Config {
+            name: raw.name,
+            seed: raw.seed,
+            runs,
+            base_year: raw.base_year,
+            horizon_years,
+            mode: raw.mode,
+            data: raw.data,
+            checkpoint_years,
+            regions: raw.regions,
+            guideline: g,
+            training: tr,
+            parameters,
+            overrides,
+            source: source.to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// The distribution a region uses for a parameter: its override, else the common one.
+    pub fn dist_for(&self, region_code: &str, param: Param) -> Option<&Distribution> {
+        self.overrides
+            .get(region_code)
+            .and_then(|o| o.get(&param))
+            .or_else(|| self.parameters.get(&param).map(|s| &s.dist))
+    }
+
+    pub fn last_year(&self) -> i32 {
+        self.base_year + self.horizon_years as i32
+    }
+}
+
+fn unknown_param(name: &str) -> String {
+    let names: Vec<&str> = Param::ALL.iter().map(|p| p.name()).collect();
+    format!("unknown parameter `{name}` (known: {})", names.join(", "))
+}
+
+fn check_dist(
+    param: Param,
+    rp: &RawParam,
+    field: &str,
+    bad: &impl Fn(&str, String) -> Error,
+) -> Result<Distribution, Error> {
+    let dist = Distribution::from_fields(&rp.fields).map_err(|(f, problem)| {
+        // A bare number has no sub-field to name.
+        if rp.fields.dist == "fixed" && f == "value" {
+            bad(field, problem)
+        } else {
+            bad(&format!("{field}.{f}"), problem)
+        }
+    })?;
+    let (lo, hi) = dist.support();
+    let (vlo, vhi) = param.valid_range();
+    if lo < vlo || hi > vhi {
+        return Err(bad(
+            field,
+            format!(
+                "{} can produce values in [{lo}, {hi}], outside the valid range [{vlo}, {vhi}]",
+                dist.describe()
+            ),
+        ));
+    }
+    Ok(dist)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"t\"\nseed = 1\nruns = 10\n";
+
+    fn err(text: &str) -> String {
+        Config::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn minimal_config_gets_model_defaults() {
+        let c = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(c.mode, Mode::Binomial);
+        assert_eq!(c.horizon_years, 100);
+        assert_eq!(c.checkpoint_years, DEFAULT_CHECKPOINTS);
+        assert_eq!(
+            c.parameters[&Param::PrimaryCareUptake].dist,
+            Distribution::Beta {
+                mean: 0.6,
+                sd: 0.08
+            }
+        );
+        assert!(!c.parameters.contains_key(&Param::PopGrowthPerYear));
+    }
+
+    #[test]
+    fn bare_numbers_are_fixed_and_overrides_apply() {
+        let c = Config::parse(
+            &format!("{MINIMAL}[parameters]\ndropout_share = 0.1\n[overrides.13]\nintake_growth_per_year = 0.02\n"),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.parameters[&Param::DropoutShare].dist,
+            Distribution::Fixed { value: 0.1 }
+        );
+        assert_eq!(
+            c.dist_for("13", Param::IntakeGrowthPerYear),
+            Some(&Distribution::Fixed { value: 0.02 })
+        );
+        assert_eq!(
+            c.dist_for("14", Param::IntakeGrowthPerYear),
+            Some(&Distribution::Uniform {
+                min: 0.0,
+                max: 0.03
+            })
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_field() {
+        let e = err(&format!("{MINIMAL}sed = 3\n"));
+        assert!(e.starts_with("t.toml: line 4:") && e.contains("sed"), "{e}");
+        let e = err("name = \"t\"\nseed = 1\nruns = 0\n");
+        assert!(e.starts_with("t.toml: runs:"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[parameters]\nfte_new = {{ dist = \"beta\", mean = 1.5, sd = 0.1 }}\n"
+        ));
+        assert!(e.starts_with("t.toml: parameters.fte_new.mean:"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[parameters]\ncareer_years = {{ dist = \"normal\", mean = 25, sd = 0 }}\n"
+        ));
+        assert!(
+            e.starts_with("t.toml: parameters.career_years.sd: must be > 0"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{MINIMAL}[parameters]\ncareer_years = {{ dist = \"uniform\", min = 28, max = 22 }}\n"
+        ));
+        assert!(e.contains("parameters.career_years.min"), "{e}");
+        let e = err(&format!("{MINIMAL}[parameters]\ncareer_years = nan\n"));
+        assert!(
+            e.contains("parameters.career_years") && e.contains("finite"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}[parameters]\nwarp = 1\n"));
+        assert!(
+            e.contains("parameters.warp") && e.contains("unknown parameter"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}[parameters]\nfte_new = {{ dist = \"beta\", mean = 0.8, sd = 0.1, foo = 1 }}\n"));
+        assert!(e.contains("line 5") && e.contains("foo"), "{e}");
+        let e = err(&format!("{MINIMAL}checkpoint_years = [2200]\n"));
+        assert!(e.contains("checkpoint_years"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[parameters]\nst_duration_mean_years = 13\n"
+        ));
+        assert!(
+            e.contains("st_duration_mean_years") && e.contains("min_years"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! fastlakare: a Monte Carlo simulator of the general-practice workforce in Sweden's
+//! 21 regions, measured against Socialstyrelsen's guideline of one full-time GP
+//! specialist per 1 100 inhabitants. See docs/ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod dist;
+pub mod dlf;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod params;
+pub mod plan;
+pub mod regions;
+pub mod sample;
+pub mod simulate;
+pub mod summary;
+
+pub use error::{Error, Result};

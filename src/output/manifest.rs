@@ -1,0 +1,57 @@
+//! `manifest.json`: what ran, with what, how long, and what it wrote.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::RunFacts;
+use crate::config::Config;
+use crate::error::Error;
+use crate::plan::RunPlan;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub version: String,
+    /// The commit the binary was built from, when it was built inside a git checkout.
+    pub git_commit: Option<String>,
+    pub config_file: String,
+    pub data_file: String,
+    pub config: Config,
+    pub seed: u64,
+    pub runs: u32,
+    pub threads: usize,
+    pub wall_seconds: f64,
+    pub regions: Vec<String>,
+    pub skipped_regions: Vec<(String, String)>,
+    pub rows: std::collections::BTreeMap<String, u64>,
+}
+
+impl Manifest {
+    pub fn new<const N: usize>(plan: &RunPlan, facts: RunFacts, rows: [(&str, u64); N]) -> Self {
+        Manifest {
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: option_env!("FASTLAKARE_GIT_COMMIT")
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+            config_file: plan.config.source.clone(),
+            data_file: plan.table.source.clone(),
+            config: plan.config.clone(),
+            seed: plan.config.seed,
+            runs: plan.config.runs,
+            threads: facts.threads,
+            wall_seconds: facts.wall_seconds,
+            regions: plan.regions.iter().map(|r| r.code.clone()).collect(),
+            skipped_regions: plan.skipped.clone(),
+            rows: rows.iter().map(|(k, v)| ((*k).to_string(), *v)).collect(),
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(self).expect("manifest serialises");
+        std::fs::write(path, text + "\n").map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "write",
+            source: e,
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! The Parquet files. Column names and types are the project's interface to Python
+//! and R (docs/output-schema.md); change them only with the schema doc.
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::io::parquet::write::KeyValueMetadata;
+use polars::prelude::*;
+
+use super::BASELINE_SCENARIO;
+use crate::error::Error;
+use crate::plan::RunPlan;
+use crate::simulate::{param_column_names, Metric, SimOutput, PARAM_COLUMNS};
+use crate::summary::SummaryRow;
+
+/// Key-value metadata every Parquet file carries, so a file found on its own still
+/// says what made it.
+pub fn metadata(plan: &RunPlan) -> Vec<(String, String)> {
+    let c = &plan.config;
+    vec![
+        (
+            "fastlakare.version".into(),
+            env!("CARGO_PKG_VERSION").into(),
+        ),
+        ("fastlakare.seed".into(), c.seed.to_string()),
+        ("fastlakare.runs".into(), c.runs.to_string()),
+        ("fastlakare.mode".into(), c.mode.as_str().into()),
+        ("fastlakare.config".into(), c.text.clone()),
+        (
+            "fastlakare.config_resolved".into(),
+            serde_json::to_string(c).expect("config serialises"),
+        ),
+    ]
+}
+
+fn write(path: &Path, columns: Vec<Column>, meta: &[(String, String)]) -> Result<u64, Error> {
+    let wrap = |e| Error::Parquet {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let height = columns.first().map_or(0, Column::len);
+    let mut df = DataFrame::new(height, columns).map_err(wrap)?;
+    let file = File::create(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        what: "create",
+        source: e,
+    })?;
+    ParquetWriter::new(file)
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(meta.to_vec())))
+        .finish(&mut df)
+        .map_err(wrap)?;
+    Ok(height as u64)
+}
+
+/// One row per (scenario, region, run).
+pub fn write_runs(
+    path: &Path,
+    plan: &RunPlan,
+    sim: &SimOutput,
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
+    let base = plan.config.base_year;
+    let n: usize = sim.regions.iter().map(|r| r.years_to_target.len()).sum();
+    let (mut codes, mut names, mut runs) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut years, mut reached) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut params: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); PARAM_COLUMNS];
+    for r in &sim.regions {
+        for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
+            codes.push(r.code.as_str());
+            names.push(r.name.as_str());
+            runs.push(run as u32);
+            years.push(y.map(|y| y as i32));
+            reached.push(y.map(|y| base + y as i32));
+            for (c, v) in params.iter_mut().zip(row) {
+                c.push(*v);
+            }
+        }
+    }
+    let mut columns = vec![
+        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+        Series::new("region_code".into(), codes).into_column(),
+        Series::new("region".into(), names).into_column(),
+        Series::new("run".into(), runs).into_column(),
+        Series::new("years_to_target".into(), years).into_column(),
+        Series::new("year_reached".into(), reached).into_column(),
+    ];
+    for (name, values) in param_column_names().iter().zip(params) {
+        columns.push(Series::new(name.as_str().into(), values).into_column());
+    }
+    write(path, columns, meta)
+}
+
+/// One row per (scenario, region, year, metric).
+pub fn write_bands(
+    path: &Path,
+    plan: &RunPlan,
+    sim: &SimOutput,
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
+    let base = plan.config.base_year;
+    let years = sim.years;
+    let n = sim.regions.len() * years * Metric::ALL.len();
+    let (mut codes, mut names, mut year, mut metric) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut stats: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for r in &sim.regions {
+        for t in 0..years {
+            for (m_idx, m) in Metric::ALL.iter().enumerate() {
+                let b = r.bands[m_idx * years + t];
+                codes.push(r.code.as_str());
+                names.push(r.name.as_str());
+                year.push(base + t as i32);
+                metric.push(m.name());
+                stats[0].push(b.mean);
+                for (s, q) in stats[1..].iter_mut().zip(b.q) {
+                    s.push(q);
+                }
+            }
+        }
+    }
+    let mut columns = vec![
+        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+        Series::new("region_code".into(), codes).into_column(),
+        Series::new("region".into(), names).into_column(),
+        Series::new("year".into(), year).into_column(),
+        Series::new("metric".into(), metric).into_column(),
+    ];
+    for (name, values) in ["mean", "p05", "p25", "p50", "p75", "p95"]
+        .iter()
+        .zip(stats)
+    {
+        columns.push(Series::new((*name).into(), values).into_column());
+    }
+    write(path, columns, meta)
+}
+
+/// One row per (scenario, region).
+pub fn write_summary(
+    path: &Path,
+    rows: &[SummaryRow],
+    checkpoints: &[i32],
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
+    let n = rows.len();
+    let mut columns = vec![
+        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+        Series::new(
+            "region_code".into(),
+            rows.iter()
+                .map(|r| r.region_code.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "region".into(),
+            rows.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "runs".into(),
+            rows.iter().map(|r| r.years.runs).collect::<Vec<u32>>(),
+        )
+        .into_column(),
+    ];
+    for (i, name) in QUANTILE_COLUMNS.iter().enumerate() {
+        let v: Vec<Option<f64>> = rows.iter().map(|r| r.years.q[i]).collect();
+        columns.push(Series::new((*name).into(), v).into_column());
+    }
+    columns.push(
+        Series::new(
+            "share_never".into(),
+            rows.iter().map(|r| r.years.share_never).collect::<Vec<_>>(),
+        )
+        .into_column(),
+    );
+    for (i, year) in checkpoints.iter().enumerate() {
+        let v: Vec<f64> = rows.iter().map(|r| r.prob_by[i].1).collect();
+        columns.push(Series::new(format!("prob_by_{year}").into(), v).into_column());
+    }
+    let policy: Vec<Option<i32>> = rows.iter().map(|r| r.policy_target_year).collect();
+    columns.push(Series::new("policy_target_year".into(), policy).into_column());
+    let prob: Vec<Option<f64>> = rows.iter().map(|r| r.prob_by_policy_target).collect();
+    columns.push(Series::new("prob_by_policy_target".into(), prob).into_column());
+    write(path, columns, meta)
+}
+
+/// Years-to-target quantile columns of the summary, in `summary::LEVELS` order.
+pub const QUANTILE_COLUMNS: [&str; 5] = [
+    "p05_years",
+    "p25_years",
+    "p50_years",
+    "p75_years",
+    "p95_years",
+];

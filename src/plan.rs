@@ -1,0 +1,207 @@
+//! A `RunPlan`: config + regional data + command-line overrides, checked together.
+//! Everything that can be wrong with the input is found here, before any output
+//! folder exists.
+
+use std::path::PathBuf;
+
+use crate::config::{Config, Mode};
+use crate::data::{Region, RegionTable};
+use crate::error::Error;
+use crate::model::DlfInputs;
+use crate::params::Param;
+
+/// Command-line values that replace the config's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub runs: Option<u32>,
+    pub seed: Option<u64>,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub config: Config,
+    pub table: RegionTable,
+    /// The regions to simulate, in data order.
+    pub regions: Vec<Region>,
+    /// Regions of the data left out, with the reason (for `validate` and the manifest).
+    pub skipped: Vec<(String, String)>,
+    pub out_dir: PathBuf,
+    /// Worker threads; `None` = one per core.
+    pub threads: Option<usize>,
+}
+
+impl RunPlan {
+    pub fn load(config_path: &std::path::Path, o: &Overrides) -> Result<RunPlan, Error> {
+        let config = Config::load(config_path)?;
+        let table = RegionTable::load_or_builtin(config.data.as_deref())?;
+        RunPlan::new(config, table, o)
+    }
+
+    pub fn new(mut config: Config, table: RegionTable, o: &Overrides) -> Result<RunPlan, Error> {
+        let bad = |field: &str, problem: String| Error::Config {
+            file: config.source.clone(),
+            field: field.to_string(),
+            problem,
+        };
+        if let Some(runs) = o.runs {
+            if runs == 0 {
+                return Err(Error::Usage("--runs must be at least 1".into()));
+            }
+            config.runs = runs;
+        }
+        if let Some(seed) = o.seed {
+            config.seed = seed;
+        }
+        if o.threads == Some(0) {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+
+        let known = |code: &str| table.get(code).is_some();
+        if let Some(list) = &config.regions {
+            if list.is_empty() {
+                return Err(bad("regions", "lists no region".into()));
+            }
+            for code in list {
+                if !known(code) {
+                    return Err(bad(
+                        "regions",
+                        format!("region code {code} is not in {}", table.source),
+                    ));
+                }
+            }
+        }
+        for code in config.overrides.keys() {
+            if !known(code) {
+                return Err(bad(
+                    &format!("overrides.{code}"),
+                    format!("region code {code} is not in {}", table.source),
+                ));
+            }
+        }
+
+        let chosen = |r: &Region| config.regions.as_ref().is_none_or(|l| l.contains(&r.code));
+        let mut regions = Vec::new();
+        let mut skipped = Vec::new();
+        for r in table.regions.iter().filter(|r| chosen(r)) {
+            match config.mode {
+                Mode::Dlf if DlfInputs::of(r).is_none() => {
+                    let why = "DLF's table has no figures for it (public-only count)".to_string();
+                    if config.regions.is_some() {
+                        return Err(bad(
+                            "regions",
+                            format!("region {} ({}): {why}", r.code, r.name),
+                        ));
+                    }
+                    skipped.push((r.code.clone(), why));
+                    continue;
+                }
+                Mode::Dlf => {}
+                _ => {
+                    let has_prior = config
+                        .overrides
+                        .get(&r.code)
+                        .is_some_and(|o| o.contains_key(&Param::PublicHeadcount));
+                    if r.specialists_headcount.is_none() && !has_prior {
+                        return Err(bad(
+                            &format!("overrides.{}.public_headcount", r.code),
+                            format!(
+                                "region {} ({}) has no specialist count in {}: state a prior for it",
+                                r.code, r.name, table.source
+                            ),
+                        ));
+                    }
+                }
+            }
+            regions.push(r.clone());
+        }
+        for r in table.regions.iter().filter(|r| !chosen(r)) {
+            skipped.push((r.code.clone(), "not listed in `regions`".into()));
+        }
+        let out_dir = o
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&config.name));
+        Ok(RunPlan {
+            config,
+            table,
+            regions,
+            skipped,
+            out_dir,
+            threads: o.threads,
+        })
+    }
+
+    /// The Sweden total is only meaningful when every region of the data ran.
+    pub fn has_national(&self) -> bool {
+        self.regions.len() == self.table.regions.len()
+    }
+
+    /// What `validate` prints: the run, the regions and every parameter.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write;
+        let c = &self.config;
+        let mut s = String::new();
+        let _ = writeln!(s, "config      {}", c.source);
+        let _ = writeln!(s, "name        {}", c.name);
+        let _ = writeln!(s, "mode        {}", c.mode.as_str());
+        let _ = writeln!(s, "runs        {}", c.runs);
+        let _ = writeln!(s, "seed        {}", c.seed);
+        let _ = writeln!(
+            s,
+            "years       {}..={} ({} years)",
+            c.base_year,
+            c.last_year(),
+            c.horizon_years
+        );
+        let _ = writeln!(s, "data        {}", self.table.source);
+        let _ = writeln!(
+            s,
+            "guideline   1 specialist FTE per {} inhabitants, 1 trainee per {}",
+            c.guideline.inhabitants_per_specialist, c.guideline.inhabitants_per_trainee
+        );
+        let cps: Vec<String> = c.checkpoint_years.iter().map(ToString::to_string).collect();
+        let _ = writeln!(s, "checkpoints {}", cps.join(", "));
+        let _ = writeln!(s, "output      {}", self.out_dir.display());
+        let _ = writeln!(
+            s,
+            "regions     {} of {}{}",
+            self.regions.len(),
+            self.table.regions.len(),
+            if self.has_national() {
+                " (plus the Sverige total)"
+            } else {
+                ""
+            }
+        );
+        for (code, why) in &self.skipped {
+            let _ = writeln!(s, "  skipped {code}: {why}");
+        }
+        if c.mode != Mode::Dlf {
+            let _ = writeln!(s, "\nparameters");
+            for (p, spec) in &c.parameters {
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:<8} {:<34} {}",
+                    p.name(),
+                    spec.scope.as_str(),
+                    spec.dist.describe(),
+                    p.meaning()
+                );
+            }
+            for (code, o) in &c.overrides {
+                for (p, d) in o {
+                    let _ = writeln!(
+                        s,
+                        "  {:<24} {:<8} {:<34} override for region {code}",
+                        p.name(),
+                        "",
+                        d.describe()
+                    );
+                }
+            }
+        }
+        s
+    }
+}

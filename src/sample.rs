@@ -1,0 +1,186 @@
+//! Random streams and parameter draws.
+//!
+//! Invariant: a region-run's random numbers depend only on (seed, run, region code,
+//! purpose), never on thread count, scheduling or which other regions run. National
+//! draws depend only on (seed, run). Each parameter takes exactly one uniform from its
+//! stream at the position of its catalogue index, so changing one parameter's
+//! distribution leaves every other draw as it was.
+
+use rand::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::config::Config;
+use crate::data::{CountScope, Region};
+use crate::params::{Param, Scope, PARAM_COUNT};
+
+pub type Rng = Xoshiro256PlusPlus;
+
+/// What a stream is used for; part of its key so the streams never overlap.
+#[derive(Debug, Clone, Copy)]
+#[repr(u64)]
+pub enum Purpose {
+    Parameters = 1,
+    Noise = 2,
+}
+
+/// Key of the national "region" in stream derivation.
+const NATIONAL_KEY: u64 = u64::MAX;
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A stable key for a region code (FNV-1a), so streams do not shift when the data
+/// table gains or reorders rows.
+pub fn region_key(code: &str) -> u64 {
+    code.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The generator for one (seed, run, region, purpose).
+pub fn stream(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> Rng {
+    let mut h = splitmix64(seed ^ 0x6661_7374_6c61_6b61); // "fastlaka"
+    h = splitmix64(h ^ u64::from(run));
+    h = splitmix64(h ^ region_key);
+    h = splitmix64(h ^ purpose as u64);
+    Rng::seed_from_u64(h)
+}
+
+/// A uniform number strictly inside (0, 1), so quantile functions never see 0 or 1.
+pub fn open_unit(rng: &mut Rng) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// One uniform per catalogue parameter, drawn in catalogue order.
+pub fn uniforms(rng: &mut Rng) -> [f64; PARAM_COUNT] {
+    let mut u = [0.0; PARAM_COUNT];
+    for x in &mut u {
+        *x = open_unit(rng);
+    }
+    u
+}
+
+pub fn national_uniforms(seed: u64, run: u32) -> [f64; PARAM_COUNT] {
+    uniforms(&mut stream(seed, run, NATIONAL_KEY, Purpose::Parameters))
+}
+
+pub fn region_uniforms(seed: u64, run: u32, code: &str) -> [f64; PARAM_COUNT] {
+    uniforms(&mut stream(
+        seed,
+        run,
+        region_key(code),
+        Purpose::Parameters,
+    ))
+}
+
+/// The sampled parameter values of one region-run, plus the values derived from them
+/// and the data. `None` marks a parameter that does not apply to the region.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    pub values: [Option<f64>; PARAM_COUNT],
+    /// Yearly population growth actually used (m x recent growth, or g).
+    pub pop_growth_per_year: f64,
+    /// Today's specialist headcount in all primary care.
+    pub initial_headcount: f64,
+    /// FTE per head of today's stock.
+    pub fte_initial: f64,
+}
+
+impl Draw {
+    pub fn get(&self, p: Param) -> f64 {
+        self.values[p.index()].unwrap_or_else(|| panic!("{} not drawn", p.name()))
+    }
+}
+
+/// Maps a run's uniforms through the region's distributions. National-scope
+/// parameters use the national uniform, so every region of a run shares the draw's
+/// rank even where a region overrides the distribution.
+pub fn draw(
+    cfg: &Config,
+    region: &Region,
+    u_national: &[f64; PARAM_COUNT],
+    u_region: &[f64; PARAM_COUNT],
+) -> Draw {
+    let mut values = [None; PARAM_COUNT];
+    for (&param, spec) in &cfg.parameters {
+        let applies = match param {
+            Param::FteInitial => region.fte_ratio().is_none() || has_override(cfg, region, param),
+            Param::PublicShare => region.scope == CountScope::PublicOnly,
+            _ => true,
+        };
+        if !applies {
+            continue;
+        }
+        let u = match spec.scope {
+            Scope::National => u_national[param.index()],
+            Scope::Region => u_region[param.index()],
+        };
+        let dist = cfg.dist_for(&region.code, param).expect("spec exists");
+        values[param.index()] = Some(dist.quantile(u));
+    }
+    if let Some(d) = cfg
+        .overrides
+        .get(&region.code)
+        .and_then(|o| o.get(&Param::PublicHeadcount))
+    {
+        values[Param::PublicHeadcount.index()] =
+            Some(d.quantile(u_region[Param::PublicHeadcount.index()]));
+    }
+
+    let pop_growth_per_year = values[Param::PopGrowthPerYear.index()].unwrap_or_else(|| {
+        values[Param::PopGrowthMultiplier.index()].unwrap_or(1.0) * region.growth_per_year
+    });
+    let heads_counted = values[Param::PublicHeadcount.index()]
+        .or(region.specialists_headcount)
+        .expect("plan checks every region has a headcount or a prior");
+    let initial_headcount = match region.scope {
+        CountScope::Total => heads_counted,
+        CountScope::PublicOnly => {
+            heads_counted / values[Param::PublicShare.index()].expect("public_share drawn")
+        }
+    };
+    let fte_initial = values[Param::FteInitial.index()]
+        .or(region.fte_ratio())
+        .expect("fte_initial drawn where the data has no ratio");
+    Draw {
+        values,
+        pop_growth_per_year,
+        initial_headcount,
+        fte_initial,
+    }
+}
+
+fn has_override(cfg: &Config, region: &Region, param: Param) -> bool {
+    cfg.overrides
+        .get(&region.code)
+        .is_some_and(|o| o.contains_key(&param))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_differ_by_every_key_part() {
+        let first = |s, r, k, p| stream(s, r, k, p).next_u64();
+        let base = first(1, 0, region_key("06"), Purpose::Noise);
+        assert_ne!(base, first(2, 0, region_key("06"), Purpose::Noise));
+        assert_ne!(base, first(1, 1, region_key("06"), Purpose::Noise));
+        assert_ne!(base, first(1, 0, region_key("07"), Purpose::Noise));
+        assert_ne!(base, first(1, 0, region_key("06"), Purpose::Parameters));
+        assert_eq!(base, first(1, 0, region_key("06"), Purpose::Noise));
+    }
+
+    #[test]
+    fn open_unit_stays_inside() {
+        let mut rng = stream(3, 0, 0, Purpose::Noise);
+        for _ in 0..10_000 {
+            let u = open_unit(&mut rng);
+            assert!(u > 0.0 && u < 1.0);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Runs x regions over rayon, and the statistics of what they produce.
+//!
+//! Regions are simulated one after another, the runs of each in parallel; a region's
+//! trajectories live only until its bands are computed, so memory is
+//! runs x years x 4 stocks for one region plus the same for the Sweden sums.
+//! Results are collected in run order and every sum runs in a fixed order, so the
+//! output is the same bit for bit whatever the number of threads.
+
+use rayon::prelude::*;
+
+use crate::config::{Guideline, Mode};
+use crate::data::Region;
+use crate::error::Error;
+use crate::model::{
+    self, coverage, stock_at, DlfInputs, Noise, RegionInputs, Stock, Trajectory, STOCKS,
+};
+use crate::params::{Param, PARAM_COUNT};
+use crate::plan::RunPlan;
+use crate::sample::{self, Purpose};
+use crate::summary::BandStats;
+
+/// Region code and name of the Sweden total.
+pub const NATIONAL_CODE: &str = "SE";
+pub const NATIONAL_NAME: &str = "Sverige";
+
+/// The metrics of `bands.parquet`, in output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Coverage,
+    Specialists,
+    SpecialistsFte,
+    Trainees,
+    InhabitantsPerFte,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 5] = [
+        Metric::Coverage,
+        Metric::Specialists,
+        Metric::SpecialistsFte,
+        Metric::Trainees,
+        Metric::InhabitantsPerFte,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Coverage => "coverage",
+            Metric::Specialists => "specialists",
+            Metric::SpecialistsFte => "specialists_fte",
+            Metric::Trainees => "trainees",
+            Metric::InhabitantsPerFte => "inhabitants_per_fte",
+        }
+    }
+}
+
+/// Names of the `param_*` columns: the catalogue, then values derived per region-run.
+pub fn param_column_names() -> Vec<String> {
+    let mut names: Vec<String> = Param::ALL
+        .iter()
+        .map(|p| format!("param_{}", p.name()))
+        .collect();
+    names.push("param_initial_headcount".into());
+    names
+}
+
+pub const PARAM_COLUMNS: usize = PARAM_COUNT + 1;
+pub type ParamRow = [Option<f64>; PARAM_COLUMNS];
+
+/// What one region (or Sverige) produced over all runs.
+#[derive(Debug, Clone)]
+pub struct RegionOutcome {
+    pub code: String,
+    pub name: String,
+    pub policy_target_year: Option<i32>,
+    /// Per run: years from the base year to the first year at target, None if censored.
+    pub years_to_target: Vec<Option<u32>>,
+    /// Per run: the sampled values (`param_column_names` order).
+    pub params: Vec<ParamRow>,
+    /// `bands[metric * years + t]`, metric in `Metric::ALL` order.
+    pub bands: Vec<BandStats>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOutput {
+    pub regions: Vec<RegionOutcome>,
+    pub years: usize,
+}
+
+/// Runs the plan. `progress` is called with the number of region-runs just finished.
+pub fn simulate(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> Result<SimOutput, Error> {
+    match plan.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(|| Ok(simulate_in_pool(plan, progress))),
+        None => Ok(simulate_in_pool(plan, progress)),
+    }
+}
+
+fn simulate_in_pool(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> SimOutput {
+    let cfg = &plan.config;
+    let runs = cfg.runs as usize;
+    let years = cfg.horizon_years as usize + 1;
+    let stride = STOCKS * years;
+    let national_u: Vec<[f64; PARAM_COUNT]> = (0..cfg.runs)
+        .into_par_iter()
+        .map(|run| sample::national_uniforms(cfg.seed, run))
+        .collect();
+
+    let with_national = plan.has_national() && cfg.mode != Mode::Dlf;
+    let mut national = if with_national {
+        vec![0.0; runs * stride]
+    } else {
+        Vec::new()
+    };
+    let mut outcomes = Vec::with_capacity(plan.regions.len() + 1);
+    let mut buf = vec![0.0f64; runs * stride];
+
+    for region in &plan.regions {
+        let per_run: Vec<(Option<u32>, ParamRow)> = buf
+            .par_chunks_mut(stride)
+            .enumerate()
+            .map(|(run, chunk)| {
+                let out = run_one(plan, region, run as u32, &national_u[run], chunk, years);
+                progress(1);
+                out
+            })
+            .collect();
+        if with_national {
+            national
+                .par_chunks_mut(stride)
+                .zip(buf.par_chunks(stride))
+                .for_each(|(acc, x)| {
+                    for (a, v) in acc.iter_mut().zip(x) {
+                        *a += v;
+                    }
+                });
+        }
+        let dlf_need =
+            (cfg.mode == Mode::Dlf).then(|| DlfInputs::of(region).expect("plan checked").need);
+        let (years_to_target, params) = per_run.into_iter().unzip();
+        outcomes.push(RegionOutcome {
+            code: region.code.clone(),
+            name: region.name.clone(),
+            policy_target_year: region.policy_target_year,
+            years_to_target,
+            params,
+            bands: bands(&buf, runs, years, &cfg.guideline, dlf_need),
+        });
+    }
+
+    if with_national {
+        let years_to_target = national
+            .par_chunks(stride)
+            .map(|x| {
+                (0..years)
+                    .find(|&t| stock_coverage(x, years, t, &cfg.guideline) >= 1.0)
+                    .map(|t| t as u32)
+            })
+            .collect();
+        let params = (0..runs)
+            .map(|run| {
+                let mut row: ParamRow = [None; PARAM_COLUMNS];
+                for (&p, spec) in &cfg.parameters {
+                    if spec.scope == crate::params::Scope::National {
+                        row[p.index()] = Some(spec.dist.quantile(national_u[run][p.index()]));
+                    }
+                }
+                row
+            })
+            .collect();
+        outcomes.push(RegionOutcome {
+            code: NATIONAL_CODE.into(),
+            name: NATIONAL_NAME.into(),
+            policy_target_year: None,
+            years_to_target,
+            params,
+            bands: bands(&national, runs, years, &cfg.guideline, None),
+        });
+    }
+    SimOutput {
+        regions: outcomes,
+        years,
+    }
+}
+
+/// One region-run: draw its parameters, run the model into `chunk`.
+fn run_one(
+    plan: &RunPlan,
+    region: &Region,
+    run: u32,
+    u_national: &[f64; PARAM_COUNT],
+    chunk: &mut [f64],
+    years: usize,
+) -> (Option<u32>, ParamRow) {
+    let cfg = &plan.config;
+    let mut traj = Trajectory {
+        years,
+        values: chunk,
+    };
+    if cfg.mode == Mode::Dlf {
+        let inp = DlfInputs::of(region).expect("plan checked");
+        return (
+            model::run_dlf(&inp, cfg.horizon_years, &mut traj),
+            [None; PARAM_COLUMNS],
+        );
+    }
+    let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
+    let draw = sample::draw(cfg, region, u_national, &u_region);
+    let inputs = RegionInputs::new(region, &draw, cfg.training);
+    let mut rng = sample::stream(
+        cfg.seed,
+        run,
+        sample::region_key(&region.code),
+        Purpose::Noise,
+    );
+    let noise = match cfg.mode {
+        Mode::Binomial => Noise::Binomial(&mut rng),
+        _ => Noise::Expected,
+    };
+    let reached = model::run_region(&inputs, &cfg.guideline, cfg.horizon_years, noise, &mut traj);
+    let mut row: ParamRow = [None; PARAM_COLUMNS];
+    row[..PARAM_COUNT].copy_from_slice(&draw.values);
+    // Columns of values the model used, whether drawn or taken from the data.
+    row[Param::PopGrowthPerYear.index()] = Some(draw.pop_growth_per_year);
+    row[Param::FteInitial.index()] = Some(draw.fte_initial);
+    row[PARAM_COUNT] = Some(draw.initial_headcount);
+    (reached, row)
+}
+
+fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {
+    coverage(
+        g,
+        stock_at(x, years, Stock::SpecialistsFte, t),
+        stock_at(x, years, Stock::Trainees, t),
+        stock_at(x, years, Stock::Population, t),
+    )
+}
+
+/// Mean and quantiles of every metric in every year over the runs in `buf`.
+/// In `dlf` mode coverage is DLF's own measure, specialists / need.
+fn bands(
+    buf: &[f64],
+    runs: usize,
+    years: usize,
+    g: &Guideline,
+    dlf_need: Option<f64>,
+) -> Vec<BandStats> {
+    let stride = STOCKS * years;
+    let per_year: Vec<[BandStats; 5]> = (0..years)
+        .into_par_iter()
+        .map_init(
+            || vec![0.0; runs],
+            |scratch, t| {
+                Metric::ALL.map(|m| {
+                    for (run, v) in scratch.iter_mut().enumerate() {
+                        let x = &buf[run * stride..(run + 1) * stride];
+                        *v = match m {
+                            Metric::Coverage => match dlf_need {
+                                Some(need) => stock_at(x, years, Stock::Specialists, t) / need,
+                                None => stock_coverage(x, years, t, g),
+                            },
+                            Metric::Specialists => stock_at(x, years, Stock::Specialists, t),
+                            Metric::SpecialistsFte => stock_at(x, years, Stock::SpecialistsFte, t),
+                            Metric::Trainees => stock_at(x, years, Stock::Trainees, t),
+                            Metric::InhabitantsPerFte => {
+                                stock_at(x, years, Stock::Population, t)
+                                    / stock_at(x, years, Stock::SpecialistsFte, t)
+                            }
+                        };
+                    }
+                    BandStats::of(scratch)
+                })
+            },
+        )
+        .collect();
+    let mut out = Vec::with_capacity(5 * years);
+    for m in 0..Metric::ALL.len() {
+        out.extend(per_year.iter().map(|y| y[m]));
+    }
+    out
+}

@@ -1,0 +1,198 @@
+//! Statistics over runs: quantiles, bands per year, years-to-target summaries.
+//!
+//! Quantiles are R's type 7 / numpy's default (linear interpolation between order
+//! statistics), so a user can check any figure with `numpy.quantile` or `quantile()`.
+//! A censored run (target not reached within the horizon) counts as +infinity: a
+//! quantile that falls among censored runs is infinite and is reported as null.
+
+use serde::Serialize;
+
+/// The quantile levels of every band and summary, in column order.
+pub const LEVELS: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+/// Type-7 quantiles of `values` at the ascending `levels`. Reorders `values`.
+/// Uses selection, not a full sort: O(n) per level.
+pub fn quantiles(values: &mut [f64], levels: &[f64]) -> Vec<f64> {
+    assert!(!values.is_empty(), "quantiles of nothing");
+    assert!(levels.windows(2).all(|w| w[0] <= w[1]), "levels ascending");
+    let n = values.len();
+    let mut out = Vec::with_capacity(levels.len());
+    let mut done = 0usize; // values[..done] hold order statistics < the next index
+    for &p in levels {
+        let h = (n - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        let frac = h - lo as f64;
+        let x_lo = order_stat(values, lo, &mut done);
+        let x = if frac == 0.0 || lo + 1 >= n {
+            x_lo
+        } else {
+            let x_hi = values[lo + 1..]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            if x_hi == x_lo || x_lo.is_infinite() {
+                x_lo
+            } else {
+                x_lo + frac * (x_hi - x_lo)
+            }
+        };
+        out.push(x);
+    }
+    out
+}
+
+/// The k-th smallest value, selecting only within the part not yet partitioned.
+fn order_stat(values: &mut [f64], k: usize, done: &mut usize) -> f64 {
+    if k >= *done {
+        let start = *done;
+        values[start..].select_nth_unstable_by(k - start, f64::total_cmp);
+        *done = k + 1;
+    }
+    values[k]
+}
+
+/// Mean and the `LEVELS` quantiles of one metric in one year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BandStats {
+    pub mean: f64,
+    pub q: [f64; 5],
+}
+
+impl BandStats {
+    /// Reorders `values`. The mean is summed in run order, so it does not depend on
+    /// how the runs were scheduled.
+    pub fn of(values: &mut [f64]) -> Self {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let q = quantiles(values, &LEVELS);
+        BandStats {
+            mean,
+            q: [q[0], q[1], q[2], q[3], q[4]],
+        }
+    }
+}
+
+/// Years-to-target over the runs of one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YearsSummary {
+    pub runs: u32,
+    /// The `LEVELS` quantiles of years-to-target; `None` where censored runs decide it.
+    pub q: [Option<f64>; 5],
+    /// Share of runs that never reach the target within the horizon.
+    pub share_never: f64,
+}
+
+impl YearsSummary {
+    pub fn of(years: &[Option<u32>]) -> Self {
+        let mut v: Vec<f64> = years
+            .iter()
+            .map(|y| y.map_or(f64::INFINITY, f64::from))
+            .collect();
+        let q = quantiles(&mut v, &LEVELS);
+        let finite = |x: f64| x.is_finite().then_some(x);
+        let never = years.iter().filter(|y| y.is_none()).count();
+        YearsSummary {
+            runs: years.len() as u32,
+            q: [
+                finite(q[0]),
+                finite(q[1]),
+                finite(q[2]),
+                finite(q[3]),
+                finite(q[4]),
+            ],
+            share_never: never as f64 / years.len() as f64,
+        }
+    }
+}
+
+/// Share of runs that have reached the target within `years` years of the base year.
+pub fn prob_within(years_to_target: &[Option<u32>], years: i64) -> f64 {
+    let hit = years_to_target
+        .iter()
+        .filter(|y| y.is_some_and(|y| i64::from(y) <= years))
+        .count();
+    hit as f64 / years_to_target.len() as f64
+}
+
+/// One row of `summary.parquet` / `summary.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub region_code: String,
+    pub region: String,
+    pub years: YearsSummary,
+    /// `(checkpoint year, probability of having reached the target by then)`.
+    pub prob_by: Vec<(i32, f64)>,
+    pub policy_target_year: Option<i32>,
+    pub prob_by_policy_target: Option<f64>,
+}
+
+/// The summary of every region (and Sverige) of a simulation.
+pub fn summarize(
+    sim: &crate::simulate::SimOutput,
+    base_year: i32,
+    checkpoints: &[i32],
+) -> Vec<SummaryRow> {
+    sim.regions
+        .iter()
+        .map(|r| {
+            let within =
+                |year: i32| prob_within(&r.years_to_target, i64::from(year) - i64::from(base_year));
+            SummaryRow {
+                region_code: r.code.clone(),
+                region: r.name.clone(),
+                years: YearsSummary::of(&r.years_to_target),
+                prob_by: checkpoints.iter().map(|&y| (y, within(y))).collect(),
+                policy_target_year: r.policy_target_year,
+                prob_by_policy_target: r.policy_target_year.map(within),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted_type7(v: &[f64], p: f64) -> f64 {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        let h = (s.len() - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(s.len() - 1);
+        s[lo] + (h - lo as f64) * (s[hi] - s[lo])
+    }
+
+    #[test]
+    fn selection_quantiles_equal_sorted_type7() {
+        // numpy.quantile([1, 2, 3, 4, 10], [.05, .25, .5, .75, .95]) = [1.2, 2, 3, 4, 8.8]
+        let mut v = vec![10.0, 3.0, 1.0, 4.0, 2.0];
+        let q = quantiles(&mut v, &LEVELS);
+        let want = [1.2, 2.0, 3.0, 4.0, 8.8];
+        for (a, b) in q.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+        let data: Vec<f64> = (0..1001)
+            .map(|i| ((i * 7919) % 1009) as f64 * 0.37)
+            .collect();
+        let mut w = data.clone();
+        let q = quantiles(&mut w, &LEVELS);
+        for (i, &p) in LEVELS.iter().enumerate() {
+            assert!((q[i] - sorted_type7(&data, p)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn censored_runs_make_high_quantiles_null() {
+        let mut years: Vec<Option<u32>> = (0..90).map(|i| Some(10 + i / 10)).collect();
+        years.extend([None; 10]);
+        let s = YearsSummary::of(&years);
+        assert_eq!(s.runs, 100);
+        assert!((s.share_never - 0.1).abs() < 1e-12);
+        assert!(s.q[2].is_some());
+        assert_eq!(
+            s.q[4], None,
+            "95th percentile falls among the censored 10 percent"
+        );
+        assert!((prob_within(&years, 10) - 0.1).abs() < 1e-12);
+        assert_eq!(prob_within(&years, 1000), 0.9);
+    }
+}
