@@ -339,6 +339,7 @@ pub fn run_region(
     let base_intake = trainees0 / inp.duration.mean_years;
     let offset = inp.duration.min_years as usize - 1;
     let (mut intake_target, mut intake_admitted) = (0.0f64, 0.0f64);
+    let mut intake_factor = 1.0f64; // (1 + r)^t
 
     let mut reached = None;
     let mut record = |t: usize, s_init: f64, s_joined: f64, trainees: f64, population: f64| {
@@ -367,7 +368,8 @@ pub fn run_region(
         // 3. Population.
         population *= 1.0 + inp.pop_growth_per_year;
         // 4. Intake of year t, split over durations D (slot D - 1 from the head).
-        let target = base_intake * (1.0 + inp.intake_growth_per_year).powi(t as i32);
+        intake_factor *= 1.0 + inp.intake_growth_per_year;
+        let target = base_intake * intake_factor;
         let intake = if counts {
             // Posts are whole people: admit the rounded running total, so the
             // long-run intake is exact without adding noise of its own.

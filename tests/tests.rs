@@ -1,0 +1,8 @@
+//! One integration-test binary (each file under tests/ would otherwise link polars
+//! on its own): the CLI end to end, DLF's published table, reproducibility.
+
+mod common;
+
+mod cli;
+mod dlf;
+mod reproducibility;
