@@ -238,7 +238,7 @@ fn flags_override_the_config() {
 #[test]
 fn bad_input_is_refused_with_a_clear_line() {
     let s = Scratch::new();
-    let base = format!("name = \"bad\"\nseed = 1\nruns = 5\ndata = \"regions.csv\"\n");
+    let base = "name = \"bad\"\nseed = 1\nruns = 5\ndata = \"regions.csv\"\n".to_string();
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("unknown key", format!("{base}colour = 3\n{NORRBOTTEN}"), vec!["bad.toml", "line 5", "colour"]),
         ("sd <= 0", format!("{base}[parameters]\nfte_new = {{ dist = \"beta\", mean = 0.8, sd = 0 }}\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.fte_new.sd", "> 0"]),
@@ -249,7 +249,7 @@ fn bad_input_is_refused_with_a_clear_line() {
         ("unknown region", format!("{base}{NORRBOTTEN}[overrides.99]\nfte_new = 0.9\n"), vec!["overrides.99", "not in"]),
         ("unknown region in list", format!("{base}regions = [\"06\", \"42\"]\n{NORRBOTTEN}"), vec!["regions", "42"]),
         ("missing prior", base.clone(), vec!["overrides.25.public_headcount", "Norrbotten"]),
-        ("bad data path", format!("name = \"bad\"\nseed = 1\nruns = 5\ndata = \"nowhere.csv\"\n"), vec!["nowhere.csv", "cannot read"]),
+        ("bad data path", "name = \"bad\"\nseed = 1\nruns = 5\ndata = \"nowhere.csv\"\n".to_string(), vec!["nowhere.csv", "cannot read"]),
     ];
     for (what, text, needles) in cases {
         let cfg = s.config("bad.toml", &text);

@@ -67,7 +67,8 @@ pub fn write_runs(
         Vec::with_capacity(n),
     );
     let (mut years, mut reached) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut params: Vec<Vec<Option<f64>>> = (0..PARAM_COLUMNS).map(|_| Vec::with_capacity(n)).collect();
+    let mut params: Vec<Vec<Option<f64>>> =
+        (0..PARAM_COLUMNS).map(|_| Vec::with_capacity(n)).collect();
     for r in &sim.regions {
         for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
             codes.push(r.code.as_str());
