@@ -121,11 +121,9 @@ fn run_plan(plan: &RunPlan, force: bool, quiet: bool) -> Result<(), Error> {
         // Draws only when stderr is a terminal.
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {msg} [{bar:40}] {pos}/{len} region-runs, {elapsed} (eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{msg} [{wide_bar}] {pos}/{len} region-runs, eta {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_message(plan.config.name.clone());
         bar
