@@ -7,9 +7,10 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::chart::{draw_all, ChartData, FanMetric, Format};
 use crate::data::RegionTable;
 use crate::error::Error;
-use crate::output::{self, RunFacts};
+use crate::output::{self, RunFacts, WriteOptions};
 use crate::plan::{Overrides, RunPlan};
 use crate::simulate::simulate;
 use crate::summary::summarize;
@@ -49,6 +50,20 @@ pub enum Command {
         /// No progress bar, no summary table.
         #[arg(long, short)]
         quiet: bool,
+        /// Skip the charts (results/NAME/charts/).
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Redraw the charts of a results folder from its Parquet files alone.
+    Plot {
+        /// A results folder written by `run`, e.g. results/baseline.
+        results_dir: PathBuf,
+        /// PNG (documents), SVG (editing) or both.
+        #[arg(long, value_enum, default_value = "both")]
+        format: Format,
+        /// What the fan charts show.
+        #[arg(long, value_enum, default_value = "coverage")]
+        metric: FanMetric,
     },
     /// Check a config and its data, and print what would run.
     Validate { config: PathBuf },
@@ -77,6 +92,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             threads,
             force,
             quiet,
+            no_charts,
         } => {
             let plan = RunPlan::load(
                 &config,
@@ -87,7 +103,25 @@ pub fn run(args: Args) -> Result<(), Error> {
                     threads,
                 },
             )?;
-            run_plan(&plan, force, quiet)
+            run_plan(
+                &plan,
+                WriteOptions {
+                    force,
+                    charts: !no_charts,
+                },
+                quiet,
+            )
+        }
+        Command::Plot {
+            results_dir,
+            format,
+            metric,
+        } => {
+            let data = ChartData::load(&results_dir, metric)?;
+            let out = results_dir.join(crate::output::CHARTS_DIR);
+            let files = draw_all(&data, &out, format)?;
+            println!("wrote {} chart files to {}", files.len(), out.display());
+            Ok(())
         }
         Command::Validate { config } => {
             let plan = RunPlan::load(&config, &Overrides::default())?;
@@ -112,8 +146,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
 }
 
-fn run_plan(plan: &RunPlan, force: bool, quiet: bool) -> Result<(), Error> {
-    output::check_target(&plan.out_dir, force)?;
+fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error> {
+    output::check_target(&plan.out_dir, opts.force)?;
     let total = u64::from(plan.config.runs) * plan.regions.len() as u64;
     let bar = if quiet {
         ProgressBar::hidden()
@@ -136,7 +170,7 @@ fn run_plan(plan: &RunPlan, force: bool, quiet: bool) -> Result<(), Error> {
         threads,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let manifest = output::write_results(plan, &sim, facts, force)?;
+    let manifest = output::write_results(plan, &sim, facts, opts)?;
     if !quiet {
         print!("{}", render_summary(plan, &sim));
         println!(
@@ -196,6 +230,6 @@ pub fn exit_code(e: &Error) -> u8 {
         | Error::Data { .. }
         | Error::Usage(_)
         | Error::OutputExists { .. } => 2,
-        Error::Io { .. } | Error::Parquet { .. } => 1,
+        Error::Io { .. } | Error::Parquet { .. } | Error::Chart { .. } => 1,
     }
 }

@@ -48,6 +48,9 @@ pub enum Error {
         source: polars::error::PolarsError,
     },
 
+    #[error("{path}: cannot draw the chart: {problem}")]
+    Chart { path: PathBuf, problem: String },
+
     #[error("invalid option: {0}")]
     Usage(String),
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod charts;
 mod cli;
 mod dlf;
 mod reproducibility;

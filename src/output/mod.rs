@@ -26,6 +26,14 @@ pub const BANDS_FILE: &str = "bands.parquet";
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
+pub const CHARTS_DIR: &str = "charts";
+
+/// How to write: replace an existing folder, draw the charts.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub force: bool,
+    pub charts: bool,
+}
 
 /// Facts about the run that only the caller knows.
 #[derive(Debug, Clone, Copy)]
@@ -50,10 +58,10 @@ pub fn write_results(
     plan: &RunPlan,
     sim: &SimOutput,
     facts: RunFacts,
-    force: bool,
+    opts: WriteOptions,
 ) -> Result<Manifest, Error> {
     let out_dir = &plan.out_dir;
-    check_target(out_dir, force)?;
+    check_target(out_dir, opts.force)?;
     let parent = match out_dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -76,7 +84,7 @@ pub fn write_results(
     }
     fs::create_dir(&staging).map_err(io(&staging, "create the staging folder"))?;
 
-    let written = write_all(plan, sim, facts, &staging);
+    let written = write_all(plan, sim, facts, &staging, opts.charts);
     let manifest = match written {
         Ok(m) => m,
         Err(e) => {
@@ -113,6 +121,7 @@ fn write_all(
     sim: &SimOutput,
     facts: RunFacts,
     dir: &Path,
+    charts: bool,
 ) -> Result<Manifest, Error> {
     let cfg = &plan.config;
     let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
@@ -127,6 +136,11 @@ fn write_all(
         &meta,
     )?;
     csv::write_summary(&dir.join(SUMMARY_CSV), &summary, &cfg.checkpoint_years)?;
+    if charts {
+        // Drawn from the files just written, exactly as `fastlakare plot` would.
+        let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
+        crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
+    }
 
     let manifest = Manifest::new(
         plan,

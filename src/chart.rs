@@ -1,0 +1,569 @@
+//! Charts (plotters), drawn from the Parquet files alone, so `run` and `plot` make
+//! the same set. Every chart is drawn by one function generic over the backend and
+//! written as PNG (for documents) and SVG (for editing).
+//!
+//! Text uses DejaVu Sans compiled into the binary (assets/fonts, with its licence),
+//! registered with plotters' ab_glyph renderer: charts look the same on a machine
+//! with no system fonts.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use polars::prelude::*;
+
+use crate::error::Error;
+use crate::output::{BANDS_FILE, SUMMARY_FILE};
+
+const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES)
+            .unwrap_or_else(|_| panic!("the shipped font is valid"));
+    });
+}
+
+/// Which files to write for each chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Png,
+    Svg,
+    Both,
+}
+
+/// The metric a fan chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum FanMetric {
+    Coverage,
+    InhabitantsPerFte,
+    SpecialistsFte,
+}
+
+impl FanMetric {
+    fn column_value(self) -> &'static str {
+        match self {
+            FanMetric::Coverage => "coverage",
+            FanMetric::InhabitantsPerFte => "inhabitants_per_fte",
+            FanMetric::SpecialistsFte => "specialists_fte",
+        }
+    }
+
+    /// Output values are shown in these units (coverage as percent).
+    fn scale(self) -> f64 {
+        match self {
+            FanMetric::Coverage => 100.0,
+            _ => 1.0,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            FanMetric::Coverage => "coverage of the GP guideline",
+            FanMetric::InhabitantsPerFte => "inhabitants per specialist FTE",
+            FanMetric::SpecialistsFte => "specialists in primary care",
+        }
+    }
+
+    fn axis(self) -> &'static str {
+        match self {
+            FanMetric::Coverage => "Coverage of the guideline (%)",
+            FanMetric::InhabitantsPerFte => "Inhabitants per specialist FTE",
+            FanMetric::SpecialistsFte => "Specialists in primary care (FTE)",
+        }
+    }
+
+    /// The level that means "target met", where the metric has one.
+    fn target(self) -> Option<(f64, &'static str)> {
+        match self {
+            FanMetric::Coverage => Some((100.0, "target: 100 % of the guideline")),
+            FanMetric::InhabitantsPerFte => Some((1100.0, "1 100 inhabitants per FTE")),
+            FanMetric::SpecialistsFte => None,
+        }
+    }
+}
+
+/// One year of a band: quantiles in `summary::LEVELS` order.
+#[derive(Debug, Clone, Copy)]
+struct BandYear {
+    year: i32,
+    q: [f64; 5],
+}
+
+/// What the charts need of one region (or Sverige).
+#[derive(Debug, Clone)]
+struct RegionChart {
+    code: String,
+    name: String,
+    bands: Vec<BandYear>,
+    years_q: [Option<f64>; 5],
+    share_never: f64,
+    policy_target_year: Option<i32>,
+    prob_by_policy_target: Option<f64>,
+}
+
+/// The chart inputs read back from a results folder.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    metric: FanMetric,
+    regions: Vec<RegionChart>,
+    first_year: i32,
+    last_year: i32,
+}
+
+fn read(dir: &Path, file: &str) -> Result<DataFrame, Error> {
+    let path = dir.join(file);
+    let f = File::open(&path).map_err(|e| Error::Io {
+        path: path.clone(),
+        what: "read",
+        source: e,
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|e| Error::Parquet { path, source: e })
+}
+
+fn column_err(dir: &Path, file: &str, e: PolarsError) -> Error {
+    Error::Parquet {
+        path: dir.join(file),
+        source: e,
+    }
+}
+
+impl ChartData {
+    /// Reads `bands.parquet` and `summary.parquet` of a results folder.
+    pub fn load(dir: &Path, metric: FanMetric) -> Result<Self, Error> {
+        let bands = read(dir, BANDS_FILE)?;
+        let summary = read(dir, SUMMARY_FILE)?;
+        let be = |e| column_err(dir, BANDS_FILE, e);
+        let se = |e| column_err(dir, SUMMARY_FILE, e);
+
+        let codes = summary
+            .column("region_code")
+            .and_then(|c| c.str().cloned())
+            .map_err(se)?;
+        let names = summary
+            .column("region")
+            .and_then(|c| c.str().cloned())
+            .map_err(se)?;
+        let share_never = summary
+            .column("share_never")
+            .and_then(|c| c.f64().cloned())
+            .map_err(se)?;
+        let policy = summary
+            .column("policy_target_year")
+            .and_then(|c| c.i32().cloned())
+            .map_err(se)?;
+        let prob_policy = summary
+            .column("prob_by_policy_target")
+            .and_then(|c| c.f64().cloned())
+            .map_err(se)?;
+        let yq: Vec<Float64Chunked> = [
+            "p05_years",
+            "p25_years",
+            "p50_years",
+            "p75_years",
+            "p95_years",
+        ]
+        .iter()
+        .map(|c| summary.column(c).and_then(|c| c.f64().cloned()))
+        .collect::<Result<_, _>>()
+        .map_err(se)?;
+        let mut regions: Vec<RegionChart> = (0..summary.height())
+            .map(|i| RegionChart {
+                code: codes.get(i).unwrap_or_default().to_string(),
+                name: names.get(i).unwrap_or_default().to_string(),
+                bands: Vec::new(),
+                years_q: std::array::from_fn(|k| yq[k].get(i)),
+                share_never: share_never.get(i).unwrap_or(0.0),
+                policy_target_year: policy.get(i),
+                prob_by_policy_target: prob_policy.get(i),
+            })
+            .collect();
+
+        let b_code = bands
+            .column("region_code")
+            .and_then(|c| c.str().cloned())
+            .map_err(be)?;
+        let b_metric = bands
+            .column("metric")
+            .and_then(|c| c.str().cloned())
+            .map_err(be)?;
+        let b_year = bands
+            .column("year")
+            .and_then(|c| c.i32().cloned())
+            .map_err(be)?;
+        let bq: Vec<Float64Chunked> = ["p05", "p25", "p50", "p75", "p95"]
+            .iter()
+            .map(|c| bands.column(c).and_then(|c| c.f64().cloned()))
+            .collect::<Result<_, _>>()
+            .map_err(be)?;
+        let scale = metric.scale();
+        for i in 0..bands.height() {
+            if b_metric.get(i) != Some(metric.column_value()) {
+                continue;
+            }
+            let Some(r) = regions
+                .iter_mut()
+                .find(|r| Some(r.code.as_str()) == b_code.get(i))
+            else {
+                continue;
+            };
+            r.bands.push(BandYear {
+                year: b_year.get(i).unwrap_or_default(),
+                q: std::array::from_fn(|k| bq[k].get(i).unwrap_or(f64::NAN) * scale),
+            });
+        }
+        let years: Vec<i32> = regions
+            .iter()
+            .flat_map(|r| r.bands.iter().map(|b| b.year))
+            .collect();
+        let first_year = years.iter().copied().min().unwrap_or(0);
+        let last_year = years.iter().copied().max().unwrap_or(0);
+        Ok(ChartData {
+            metric,
+            regions,
+            first_year,
+            last_year,
+        })
+    }
+
+    fn horizon(&self) -> f64 {
+        f64::from(self.last_year - self.first_year)
+    }
+}
+
+/// Draws one chart to PNG and/or SVG: `$draw` is called with a drawing area of each
+/// backend (the chart functions are generic over it).
+macro_rules! emit {
+    ($dir:expr, $stem:expr, $size:expr, $format:expr, $written:expr, $draw:expr) => {{
+        if $format != Format::Svg {
+            let path = $dir.join(format!("{}.png", $stem));
+            let root = BitMapBackend::new(&path, $size).into_drawing_area();
+            $draw(&root).map_err(|e| chart_err(&path, e))?;
+            root.present()
+                .map_err(|e| chart_err(&path, e.to_string()))?;
+            drop(root);
+            $written.push(path);
+        }
+        if $format != Format::Png {
+            let path = $dir.join(format!("{}.svg", $stem));
+            let root = SVGBackend::new(&path, $size).into_drawing_area();
+            $draw(&root).map_err(|e| chart_err(&path, e))?;
+            root.present()
+                .map_err(|e| chart_err(&path, e.to_string()))?;
+            drop(root);
+            $written.push(path);
+        }
+    }};
+}
+
+fn chart_err(path: &Path, problem: String) -> Error {
+    Error::Chart {
+        path: path.to_path_buf(),
+        problem,
+    }
+}
+
+/// Draws every chart into `out_dir` and returns the files written.
+pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
+    register_font();
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
+        path: out_dir.to_path_buf(),
+        what: "create the charts folder",
+        source: e,
+    })?;
+    let mut written = Vec::new();
+    let metric = data.metric.column_value();
+    for r in &data.regions {
+        let stem = format!("fan_{metric}_{}", r.code);
+        emit!(
+            out_dir,
+            stem,
+            (960, 600),
+            format,
+            written,
+            |root| fan_chart(root, data, r)
+        );
+    }
+    emit!(
+        out_dir,
+        "years_to_target",
+        (960, 800),
+        format,
+        written,
+        |root| years_chart(root, data)
+    );
+    Ok(written)
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font())
+}
+
+const BAND: RGBColor = RGBColor(31, 94, 160);
+const TARGET: RGBColor = RGBColor(178, 34, 34);
+const POLICY: RGBColor = RGBColor(90, 90, 90);
+
+/// A fan chart: 5-95 and 25-75 percent bands, the median, the target line, and the
+/// region's policy target year with the probability of being there by then.
+fn fan_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    r: &RegionChart,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (head, body) = root.split_vertically(64);
+    let title = format!("{} – {}", r.name, data.metric.title());
+    let (w, _) = head.dim_in_pixel();
+    let center = Pos::new(HPos::Center, VPos::Top);
+    head.draw_text(&title, &font(24).pos(center), (w as i32 / 2, 8))
+        .map_err(e)?;
+    let subtitle = match (r.policy_target_year, r.prob_by_policy_target) {
+        (Some(year), Some(p)) => format!(
+            "Region's own goal: {year}. Share of runs at target by then: {:.0} %",
+            100.0 * p
+        ),
+        _ => format!(
+            "Runs: quantiles over all runs of each year, {}–{}",
+            data.first_year, data.last_year
+        ),
+    };
+    head.draw_text(
+        &subtitle,
+        &font(15).color(&POLICY).pos(center),
+        (w as i32 / 2, 40),
+    )
+    .map_err(e)?;
+
+    let x0 = f64::from(data.first_year);
+    let x1 = f64::from(data.last_year);
+    let top = r
+        .bands
+        .iter()
+        .map(|b| b.q[4])
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let target = data.metric.target();
+    // Long horizons let the upper tail grow far past the target; the axis stops at
+    // 2.5 times the target so the crossing stays readable (bands are clipped).
+    let cap = target.map_or(f64::INFINITY, |t| 2.5 * t.0);
+    let y1 = (top.max(target.map_or(0.0, |t| t.0)) * 1.1)
+        .min(cap)
+        .max(1.0);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .margin_top(4)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, 0f64..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Year")
+        .y_desc(data.metric.axis())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+
+    let band = |lo: usize, hi: usize| -> Vec<(f64, f64)> {
+        let mut pts: Vec<(f64, f64)> = r
+            .bands
+            .iter()
+            .map(|b| (f64::from(b.year), b.q[hi].min(y1)))
+            .collect();
+        pts.extend(
+            r.bands
+                .iter()
+                .rev()
+                .map(|b| (f64::from(b.year), b.q[lo].min(y1))),
+        );
+        pts
+    };
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band(0, 4),
+            BAND.mix(0.18).filled(),
+        )))
+        .map_err(e)?
+        .label("5–95 % of runs")
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BAND.mix(0.18).filled()));
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band(1, 3),
+            BAND.mix(0.38).filled(),
+        )))
+        .map_err(e)?
+        .label("25–75 % of runs")
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BAND.mix(0.38).filled()));
+    chart
+        .draw_series(LineSeries::new(
+            r.bands.iter().map(|b| (f64::from(b.year), b.q[2].min(y1))),
+            BAND.stroke_width(3),
+        ))
+        .map_err(e)?
+        .label("median")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BAND.stroke_width(3)));
+    if let Some((level, label)) = target {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, level), (x1, level)],
+                8,
+                6,
+                TARGET.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(label)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(2)));
+    }
+    if let Some(year) = r.policy_target_year {
+        let x = f64::from(year);
+        if (x0..=x1).contains(&x) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, 0.0), (x, y1)],
+                    4,
+                    4,
+                    POLICY.stroke_width(2),
+                ))
+                .map_err(e)?
+                .label(format!("region's own goal ({year})"))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], POLICY.stroke_width(2))
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(font(14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Years to target across regions: per region (sorted by median), a line from P5 to
+/// P95, a box from P25 to P75, the median, and the share of runs that never reach the
+/// target within the horizon. A quantile among censored runs is drawn as an open
+/// line to the horizon edge with an arrow, never as a number.
+fn years_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let h = data.horizon();
+    let mut rows: Vec<&RegionChart> = data.regions.iter().collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &RegionChart| (r.years_q[2].unwrap_or(f64::INFINITY), r.share_never);
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let n = rows.len() as f64;
+    let name_space = h * 0.32;
+    let never_space = h * 0.2;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("Years from {} until the guideline is met", data.first_year),
+            font(24),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(0)
+        .build_cartesian_2d(-name_space..h + never_space, -0.5f64..n - 0.5)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc("Years to target: line P5–P95, box P25–P75, black bar median; arrow = beyond the horizon")
+        .x_label_formatter(&|x| if *x >= 0.0 && *x <= h { format!("{x:.0}") } else { String::new() })
+        .label_style(font(14))
+        .axis_desc_style(font(15))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(h, -0.5), (h, n - 0.5)],
+            4,
+            4,
+            BLACK.mix(0.4).stroke_width(1),
+        ))
+        .map_err(e)?;
+    let left = font(14).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, r) in rows.iter().enumerate() {
+        let y = n - 1.0 - i as f64;
+        let at = |q: Option<f64>| q.unwrap_or(h).min(h);
+        let name = if r.code == "SE" {
+            format!("{} (sum)", r.name)
+        } else {
+            r.name.clone()
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                name,
+                (-name_space * 0.97, y),
+                left.clone(),
+            )))
+            .map_err(e)?;
+        if r.years_q[0].is_some() {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(at(r.years_q[0]), y), (at(r.years_q[4]), y)],
+                    BAND.stroke_width(2),
+                )))
+                .map_err(e)?;
+        }
+        if r.years_q[1].is_some() {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(at(r.years_q[1]), y - 0.28), (at(r.years_q[3]), y + 0.28)],
+                    BAND.mix(0.45).filled(),
+                )))
+                .map_err(e)?;
+        }
+        if let Some(m) = r.years_q[2] {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(m, y - 0.36), (m, y + 0.36)],
+                    BLACK.stroke_width(3),
+                )))
+                .map_err(e)?;
+        }
+        if r.years_q[4].is_none() && r.years_q[0].is_some() {
+            // Censored upper tail: an arrow head at the horizon.
+            let tip = h;
+            let d = h * 0.012;
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    vec![(tip, y), (tip - d, y + 0.2), (tip - d, y - 0.2)],
+                    BAND.filled(),
+                )))
+                .map_err(e)?;
+        }
+        let never = format!("never: {:.0} %", 100.0 * r.share_never);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                never,
+                (h + h * 0.02, y),
+                left.clone(),
+            )))
+            .map_err(e)?;
+    }
+    Ok(())
+}

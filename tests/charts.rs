@@ -1,0 +1,124 @@
+//! Charts: drawn by `run`, redrawn by `plot` from the Parquet files alone.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use predicates::prelude::*;
+
+use crate::common::*;
+
+fn files(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(path: &Path) -> (u32, u32) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(
+        &b[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(&b[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (be(16), be(20))
+}
+
+fn svg(path: &Path, width: u32, height: u32) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.starts_with(&format!("<svg width=\"{width}\" height=\"{height}\"")),
+        "{}",
+        path.display()
+    );
+    assert!(text.trim_end().ends_with("</svg>"));
+    text
+}
+
+#[test]
+fn run_draws_every_chart_and_plot_redraws_the_same_set() {
+    let s = Scratch::new();
+    let cfg = s.small(30, "");
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let charts = s.path("results/small/charts");
+    let drawn = files(&charts);
+    let codes = [
+        "01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17", "18", "19",
+        "20", "21", "22", "23", "24", "25", "SE",
+    ];
+    for code in codes {
+        for ext in ["png", "svg"] {
+            assert!(
+                drawn.contains(&format!("fan_coverage_{code}.{ext}")),
+                "fan chart {code}.{ext} missing"
+            );
+        }
+    }
+    assert!(drawn.contains("years_to_target.png") && drawn.contains("years_to_target.svg"));
+
+    assert_eq!(png_size(&charts.join("fan_coverage_23.png")), (960, 600));
+    assert_eq!(png_size(&charts.join("years_to_target.png")), (960, 800));
+    let fan = svg(&charts.join("fan_coverage_23.svg"), 960, 600);
+    for text in [
+        "Jämtland Härjedalen",
+        "Coverage of the guideline (%)",
+        "Year",
+        "median",
+        "2030",
+    ] {
+        assert!(fan.contains(text), "fan SVG lacks `{text}`");
+    }
+    let years = svg(&charts.join("years_to_target.svg"), 960, 800);
+    for text in [
+        "Östergötland",
+        "Västra Götaland",
+        "Sverige",
+        "never:",
+        "Years to target",
+    ] {
+        assert!(years.contains(text), "years SVG lacks `{text}`");
+    }
+
+    // `plot` from the Parquet files alone gives the same set.
+    std::fs::remove_dir_all(&charts).unwrap();
+    s.cmd().args(["plot", "results/small"]).assert().success();
+    assert_eq!(files(&charts), drawn);
+    s.cmd()
+        .args([
+            "plot",
+            "results/small",
+            "--format",
+            "svg",
+            "--metric",
+            "inhabitants_per_fte",
+        ])
+        .assert()
+        .success();
+    let per_fte = svg(&charts.join("fan_inhabitants_per_fte_06.svg"), 960, 600);
+    assert!(per_fte.contains("Inhabitants per specialist FTE"));
+    assert!(
+        !charts.join("fan_inhabitants_per_fte_06.png").exists(),
+        "--format svg writes no PNG"
+    );
+}
+
+#[test]
+fn no_charts_skips_them_and_plot_needs_results() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--no-charts"])
+        .assert()
+        .success();
+    assert!(!s.path("results/small/charts").exists());
+    s.cmd().args(["plot", "nowhere"]).assert().failure().stderr(
+        predicates::str::contains("nowhere").and(predicates::str::contains("bands.parquet")),
+    );
+}
