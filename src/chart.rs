@@ -16,7 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::*;
 
 use crate::error::Error;
-use crate::output::{BANDS_FILE, SUMMARY_FILE};
+use crate::output::{BANDS_FILE, RUNS_FILE, SUMMARY_FILE};
 
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
@@ -106,6 +106,8 @@ struct RegionChart {
     share_never: f64,
     policy_target_year: Option<i32>,
     prob_by_policy_target: Option<f64>,
+    /// Share of runs at target by each year (index = years from the first year).
+    prob_by_year: Vec<f64>,
 }
 
 /// The chart inputs read back from a results folder.
@@ -184,6 +186,7 @@ impl ChartData {
                 share_never: share_never.get(i).unwrap_or(0.0),
                 policy_target_year: policy.get(i),
                 prob_by_policy_target: prob_policy.get(i),
+                prob_by_year: Vec::new(),
             })
             .collect();
 
@@ -226,12 +229,64 @@ impl ChartData {
             .collect();
         let first_year = years.iter().copied().min().unwrap_or(0);
         let last_year = years.iter().copied().max().unwrap_or(0);
+
+        // P(target reached by year) from each run's years_to_target.
+        let runs = read(dir, RUNS_FILE)?;
+        let re = |e| column_err(dir, RUNS_FILE, e);
+        let r_code = runs
+            .column("region_code")
+            .and_then(|c| c.str().cloned())
+            .map_err(re)?;
+        let r_years = runs
+            .column("years_to_target")
+            .and_then(|c| c.i32().cloned())
+            .map_err(re)?;
+        let span = (last_year - first_year + 1).max(1) as usize;
+        let mut hits = vec![vec![0u32; span]; regions.len()];
+        let mut counts = vec![0u32; regions.len()];
+        for i in 0..runs.height() {
+            let Some(k) = regions
+                .iter()
+                .position(|r| Some(r.code.as_str()) == r_code.get(i))
+            else {
+                continue;
+            };
+            counts[k] += 1;
+            if let Some(y) = r_years.get(i) {
+                if let Some(h) = hits[k].get_mut(y.max(0) as usize) {
+                    *h += 1;
+                }
+            }
+        }
+        for (k, r) in regions.iter_mut().enumerate() {
+            let n = f64::from(counts[k].max(1));
+            let mut cum = 0u32;
+            r.prob_by_year = hits[k]
+                .iter()
+                .map(|h| {
+                    cum += h;
+                    f64::from(cum) / n
+                })
+                .collect();
+        }
         Ok(ChartData {
             metric,
             regions,
             first_year,
             last_year,
         })
+    }
+
+    /// Regions sorted by median years to target, censored medians last by share never.
+    fn by_median(&self) -> Vec<&RegionChart> {
+        let mut rows: Vec<&RegionChart> = self.regions.iter().collect();
+        rows.sort_by(|a, b| {
+            let key = |r: &RegionChart| (r.years_q[2].unwrap_or(f64::INFINITY), r.share_never);
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        rows
     }
 
     fn horizon(&self) -> f64 {
@@ -299,6 +354,22 @@ pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<
         format,
         written,
         |root| years_chart(root, data)
+    );
+    emit!(
+        out_dir,
+        format!("overview_{metric}"),
+        (1500, 1000),
+        format,
+        written,
+        |root| { overview_chart(root, data) }
+    );
+    emit!(
+        out_dir,
+        "prob_by_year",
+        (1100, 800),
+        format,
+        written,
+        |root| { probability_chart(root, data) }
     );
     Ok(written)
 }
@@ -466,13 +537,7 @@ fn years_chart<DB: DrawingBackend>(
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
     let h = data.horizon();
-    let mut rows: Vec<&RegionChart> = data.regions.iter().collect();
-    rows.sort_by(|a, b| {
-        let key = |r: &RegionChart| (r.years_q[2].unwrap_or(f64::INFINITY), r.share_never);
-        key(a)
-            .partial_cmp(&key(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    let rows = data.by_median();
     let n = rows.len() as f64;
     let name_space = h * 0.32;
     let never_space = h * 0.2;
@@ -566,4 +631,188 @@ fn years_chart<DB: DrawingBackend>(
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// All regions on one page: small multiples with a shared y scale, for a report's
+/// overview figure.
+fn overview_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (head, body) = root.split_vertically(56);
+    let (w, _) = head.dim_in_pixel();
+    let title = format!(
+        "All regions – {} (median, 25–75 % and 5–95 % of runs; dashed: target)",
+        data.metric.title()
+    );
+    head.draw_text(
+        &title,
+        &font(22).pos(Pos::new(HPos::Center, VPos::Top)),
+        (w as i32 / 2, 14),
+    )
+    .map_err(e)?;
+    let target = data.metric.target();
+    let cap = target.map_or(f64::INFINITY, |t| 2.5 * t.0);
+    let top = data
+        .regions
+        .iter()
+        .flat_map(|r| r.bands.iter().map(|b| b.q[4]))
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let y1 = (top.max(target.map_or(0.0, |t| t.0)) * 1.05)
+        .min(cap)
+        .max(1.0);
+    let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
+    let cols = 6;
+    let rows = data.regions.len().div_ceil(cols);
+    let panels = body.split_evenly((rows, cols));
+    for (panel, r) in panels.iter().zip(&data.regions) {
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&r.name, font(15))
+            .margin(6)
+            .x_label_area_size(22)
+            .y_label_area_size(36)
+            .build_cartesian_2d(x0..x1, 0f64..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_labels(3)
+            .y_labels(4)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .label_style(font(11))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        for (lo, hi, alpha) in [(0, 4, 0.18), (1, 3, 0.38)] {
+            let mut pts: Vec<(f64, f64)> = r
+                .bands
+                .iter()
+                .map(|b| (f64::from(b.year), b.q[hi].min(y1)))
+                .collect();
+            pts.extend(
+                r.bands
+                    .iter()
+                    .rev()
+                    .map(|b| (f64::from(b.year), b.q[lo].min(y1))),
+            );
+            chart
+                .draw_series(std::iter::once(Polygon::new(pts, BAND.mix(alpha).filled())))
+                .map_err(e)?;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                r.bands.iter().map(|b| (f64::from(b.year), b.q[2].min(y1))),
+                BAND.stroke_width(2),
+            ))
+            .map_err(e)?;
+        if let Some((level, _)) = target {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x0, level), (x1, level)],
+                    5,
+                    4,
+                    TARGET.stroke_width(1),
+                ))
+                .map_err(e)?;
+        }
+    }
+    Ok(())
+}
+
+/// Probability of having reached the target by each year, as a heat-map of region x
+/// year (21 curves would crowd), regions sorted by median years to target.
+fn probability_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (main, legend) = root.split_horizontally(1000);
+    let rows = data.by_median();
+    let n = rows.len() as f64;
+    let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year) + 1.0);
+    let name_space = (x1 - x0) * 0.26;
+    let mut chart = ChartBuilder::on(&main)
+        .caption(
+            "Share of runs that have reached the guideline, by year",
+            font(22),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(0)
+        .build_cartesian_2d(x0 - name_space..x1, 0f64..n)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_y_axis()
+        .x_desc("Year")
+        .x_label_formatter(&|x| {
+            if *x >= x0 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .draw()
+        .map_err(e)?;
+    let left = font(14).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, r) in rows.iter().enumerate() {
+        let y = n - 1.0 - i as f64;
+        let name = if r.code == "SE" {
+            format!("{} (sum)", r.name)
+        } else {
+            r.name.clone()
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                name,
+                (x0 - name_space * 0.98, y + 0.5),
+                left.clone(),
+            )))
+            .map_err(e)?;
+        chart
+            .draw_series(r.prob_by_year.iter().enumerate().map(|(t, &p)| {
+                let x = x0 + t as f64;
+                Rectangle::new([(x, y + 0.05), (x + 1.0, y + 0.95)], heat(p).filled())
+            }))
+            .map_err(e)?;
+    }
+    // Colour key: 0 to 100 percent.
+    let mut key = ChartBuilder::on(&legend)
+        .margin_top(60)
+        .margin_bottom(60)
+        .margin_right(50)
+        .y_label_area_size(0)
+        .right_y_label_area_size(44)
+        .build_cartesian_2d(0f64..1.0, 0f64..100.0)
+        .map_err(e)?;
+    key.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc("% of runs")
+        .y_labels(6)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(font(13))
+        .axis_desc_style(font(14))
+        .draw()
+        .map_err(e)?;
+    key.draw_series((0..100).map(|k| {
+        let k = f64::from(k);
+        Rectangle::new([(0.0, k), (1.0, k + 1.0)], heat(k / 100.0).filled())
+    }))
+    .map_err(e)?;
+    Ok(())
+}
+
+/// A sequential white-to-dark-blue scale for probabilities.
+fn heat(p: f64) -> RGBColor {
+    let p = p.clamp(0.0, 1.0);
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * p).round() as u8;
+    RGBColor(mix(247, 8), mix(251, 48), mix(255, 107))
 }

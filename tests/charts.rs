@@ -86,6 +86,23 @@ fn run_draws_every_chart_and_plot_redraws_the_same_set() {
         assert!(years.contains(text), "years SVG lacks `{text}`");
     }
 
+    assert_eq!(
+        png_size(&charts.join("overview_coverage.png")),
+        (1500, 1000)
+    );
+    let overview = svg(&charts.join("overview_coverage.svg"), 1500, 1000);
+    for code_name in ["Stockholm", "Norrbotten", "Sverige", "All regions"] {
+        assert!(
+            overview.contains(code_name),
+            "overview SVG lacks `{code_name}`"
+        );
+    }
+    assert_eq!(png_size(&charts.join("prob_by_year.png")), (1100, 800));
+    let prob = svg(&charts.join("prob_by_year.svg"), 1100, 800);
+    for text in ["Uppsala", "% of runs", "Year", "Share of runs"] {
+        assert!(prob.contains(text), "probability SVG lacks `{text}`");
+    }
+
     // `plot` from the Parquet files alone gives the same set.
     std::fs::remove_dir_all(&charts).unwrap();
     s.cmd().args(["plot", "results/small"]).assert().success();
