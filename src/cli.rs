@@ -65,6 +65,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "coverage")]
         metric: FanMetric,
     },
+    /// Write RESULTS_DIR/report.html: the summary table and every chart on one
+    /// self-contained page (inline SVG, no scripts) that opens offline and prints.
+    Report {
+        /// A results folder written by `run`.
+        results_dir: PathBuf,
+    },
     /// Check a config and its data, and print what would run.
     Validate { config: PathBuf },
     /// DLF's deterministic method per region, beside DLF's published years.
@@ -121,6 +127,11 @@ pub fn run(args: Args) -> Result<(), Error> {
             let out = results_dir.join(crate::output::CHARTS_DIR);
             let files = draw_all(&data, &out, format)?;
             println!("wrote {} chart files to {}", files.len(), out.display());
+            Ok(())
+        }
+        Command::Report { results_dir } => {
+            let path = crate::report::write_report(&results_dir)?;
+            println!("wrote {}", path.display());
             Ok(())
         }
         Command::Validate { config } => {

@@ -14,6 +14,7 @@ pub mod output;
 pub mod params;
 pub mod plan;
 pub mod regions;
+pub mod report;
 pub mod sample;
 pub mod simulate;
 pub mod summary;

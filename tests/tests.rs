@@ -6,4 +6,5 @@ mod common;
 mod charts;
 mod cli;
 mod dlf;
+mod report;
 mod reproducibility;

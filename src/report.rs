@@ -1,0 +1,229 @@
+//! `report.html`: one self-contained page with the summary table and every chart, for
+//! a region's board. Inline SVG, no scripts, no network: it opens offline in any
+//! browser and prints cleanly.
+
+use std::fmt::Write;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::chart::{draw_all, ChartData, FanMetric, Format};
+use crate::error::Error;
+use crate::output::{CHARTS_DIR, MANIFEST_FILE, SUMMARY_FILE};
+
+pub const REPORT_FILE: &str = "report.html";
+
+/// One summary row as the report shows it.
+#[derive(Debug, Clone)]
+struct Row {
+    code: String,
+    region: String,
+    runs: u32,
+    years: [Option<f64>; 5],
+    share_never: f64,
+    prob_by: Vec<f64>,
+    policy_year: Option<i32>,
+    prob_policy: Option<f64>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Writes `report.html` into a results folder (charts are redrawn as SVG first) and
+/// returns its path.
+pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
+    let data = ChartData::load(dir, FanMetric::Coverage)?;
+    let charts = dir.join(CHARTS_DIR);
+    let files = draw_all(&data, &charts, Format::Svg)?;
+    let (checkpoints, rows) = read_summary(dir)?;
+    let manifest: serde_json::Value = std::fs::read_to_string(dir.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+
+    let mut html = String::new();
+    let name = manifest["config"]["name"]
+        .as_str()
+        .unwrap_or("fastlakare results");
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} – fastlakare</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        escape(name)
+    );
+    let _ = writeln!(
+        html,
+        "<h1>GP workforce against the 1/1100 guideline: {}</h1>",
+        escape(name)
+    );
+    let _ = writeln!(
+        html,
+        "<p class=\"meta\">fastlakare {} · mode {} · {} runs · seed {} · base year {} · horizon {} years</p>",
+        escape(manifest["version"].as_str().unwrap_or("?")),
+        escape(manifest["config"]["mode"].as_str().unwrap_or("?")),
+        manifest["runs"],
+        manifest["seed"],
+        manifest["config"]["base_year"],
+        manifest["config"]["horizon_years"],
+    );
+    html.push_str(INTRO);
+    write_table(&mut html, &checkpoints, &rows);
+
+    let order = [
+        "overview_coverage.svg",
+        "years_to_target.svg",
+        "prob_by_year.svg",
+    ];
+    let mut svgs: Vec<&PathBuf> = order
+        .iter()
+        .filter_map(|o| files.iter().find(|f| f.ends_with(o)))
+        .collect();
+    svgs.extend(files.iter().filter(|f| {
+        f.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("fan_"))
+    }));
+    html.push_str("<h2>Charts</h2>\n");
+    for path in svgs {
+        let svg = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.clone(),
+            what: "read",
+            source: e,
+        })?;
+        let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
+        let _ = writeln!(html, "<figure>\n{svg}\n</figure>");
+    }
+    html.push_str("</body>\n</html>\n");
+
+    let out = dir.join(REPORT_FILE);
+    let partial = dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
+    let io = |p: &Path, e| Error::Io {
+        path: p.to_path_buf(),
+        what: "write the report",
+        source: e,
+    };
+    std::fs::write(&partial, html).map_err(|e| io(&partial, e))?;
+    std::fs::rename(&partial, &out).map_err(|e| io(&out, e))?;
+    Ok(out)
+}
+
+fn read_summary(dir: &Path) -> Result<(Vec<String>, Vec<Row>), Error> {
+    let path = dir.join(SUMMARY_FILE);
+    let f = File::open(&path).map_err(|e| Error::Io {
+        path: path.clone(),
+        what: "read",
+        source: e,
+    })?;
+    let df = ParquetReader::new(f).finish().map_err(|e| Error::Parquet {
+        path: path.clone(),
+        source: e,
+    })?;
+    let pe = |e| Error::Parquet {
+        path: path.clone(),
+        source: e,
+    };
+    let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(pe);
+    let f = |c: &str| df.column(c).and_then(|c| c.f64().cloned()).map_err(pe);
+    let checkpoints: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .filter(|c| c.starts_with("prob_by_2") || c.starts_with("prob_by_1"))
+        .map(|c| c.to_string())
+        .collect();
+    let (codes, names) = (s("region_code")?, s("region")?);
+    let runs = df
+        .column("runs")
+        .and_then(|c| c.u32().cloned())
+        .map_err(pe)?;
+    let years: Vec<Float64Chunked> = [
+        "p05_years",
+        "p25_years",
+        "p50_years",
+        "p75_years",
+        "p95_years",
+    ]
+    .iter()
+    .map(|c| f(c))
+    .collect::<Result<_, _>>()?;
+    let never = f("share_never")?;
+    let probs: Vec<Float64Chunked> = checkpoints.iter().map(|c| f(c)).collect::<Result<_, _>>()?;
+    let policy = df
+        .column("policy_target_year")
+        .and_then(|c| c.i32().cloned())
+        .map_err(pe)?;
+    let prob_policy = f("prob_by_policy_target")?;
+    let rows = (0..df.height())
+        .map(|i| Row {
+            code: codes.get(i).unwrap_or_default().to_string(),
+            region: names.get(i).unwrap_or_default().to_string(),
+            runs: runs.get(i).unwrap_or_default(),
+            years: std::array::from_fn(|k| years[k].get(i)),
+            share_never: never.get(i).unwrap_or_default(),
+            prob_by: probs.iter().map(|p| p.get(i).unwrap_or_default()).collect(),
+            policy_year: policy.get(i),
+            prob_policy: prob_policy.get(i),
+        })
+        .collect();
+    Ok((checkpoints, rows))
+}
+
+fn write_table(html: &mut String, checkpoints: &[String], rows: &[Row]) {
+    html.push_str(
+        "<h2>Summary</h2>\n<table>\n<thead><tr><th>code</th><th>region</th><th>runs</th>",
+    );
+    html.push_str("<th>P5 years</th><th>P25 years</th><th>median years</th><th>P75 years</th><th>P95 years</th><th>never within horizon</th>");
+    for c in checkpoints {
+        let _ = write!(
+            html,
+            "<th>reached by {}</th>",
+            escape(c.trim_start_matches("prob_by_"))
+        );
+    }
+    html.push_str("<th>own goal</th><th>reached by own goal</th></tr></thead>\n<tbody>\n");
+    let pct = |p: f64| format!("{:.1} %", 100.0 * p);
+    for r in rows {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td>",
+            escape(&r.code),
+            escape(&r.region),
+            r.runs
+        );
+        for y in r.years {
+            match y {
+                Some(y) => {
+                    let _ = write!(html, "<td>{y:.1}</td>");
+                }
+                None => html.push_str("<td class=\"cens\">beyond horizon</td>"),
+            }
+        }
+        let _ = write!(html, "<td>{}</td>", pct(r.share_never));
+        for p in &r.prob_by {
+            let _ = write!(html, "<td>{}</td>", pct(*p));
+        }
+        match (r.policy_year, r.prob_policy) {
+            (Some(y), Some(p)) => {
+                let _ = write!(html, "<td>{y}</td><td>{}</td>", pct(p));
+            }
+            _ => html.push_str("<td></td><td></td>"),
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n");
+}
+
+const INTRO: &str = "<p>Coverage is the guideline's own measure, (1100 × specialist FTE + 550 × ST trainees) / population; \
+the target is met in the first year it reaches 100 %. Years count from the base year. \
+Quantiles of years to target that fall among runs which never reach the target within the horizon \
+are shown as <em>beyond horizon</em>, never as a number. \
+Sverige is the run-by-run sum of the regions.</p>\n";
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}.meta{color:#555}\
+table{border-collapse:collapse;font-size:.8em;width:100%}th,td{border-bottom:1px solid #ccc;padding:3px 5px;text-align:right}\
+th:nth-child(2),td:nth-child(2){text-align:left}td.cens{color:#777;font-style:italic}\
+figure{margin:1.5em 0;break-inside:avoid;page-break-inside:avoid}svg.chart{max-width:100%;height:auto}\
+@media print{body{margin:0;max-width:none}h2{break-before:auto}thead{display:table-header-group}tr{break-inside:avoid}}";
