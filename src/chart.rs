@@ -644,8 +644,8 @@ fn overview_chart<DB: DrawingBackend>(
     let (head, body) = root.split_vertically(56);
     let (w, _) = head.dim_in_pixel();
     let title = format!(
-        "All regions – {} (median, 25–75 % and 5–95 % of runs; dashed: target)",
-        data.metric.title()
+        "All regions – {} by year (median, 25–75 % and 5–95 % of runs; dashed: target)",
+        data.metric.axis()
     );
     head.draw_text(
         &title,
