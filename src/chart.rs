@@ -166,17 +166,11 @@ impl ChartData {
             .column("prob_by_policy_target")
             .and_then(|c| c.f64().cloned())
             .map_err(se)?;
-        let yq: Vec<Float64Chunked> = [
-            "p05_years",
-            "p25_years",
-            "p50_years",
-            "p75_years",
-            "p95_years",
-        ]
-        .iter()
-        .map(|c| summary.column(c).and_then(|c| c.f64().cloned()))
-        .collect::<Result<_, _>>()
-        .map_err(se)?;
+        let yq: Vec<Float64Chunked> = crate::output::QUANTILE_COLUMNS
+            .iter()
+            .map(|c| summary.column(c).and_then(|c| c.f64().cloned()))
+            .collect::<Result<_, _>>()
+            .map_err(se)?;
         let mut regions: Vec<RegionChart> = (0..summary.height())
             .map(|i| RegionChart {
                 code: codes.get(i).unwrap_or_default().to_string(),
@@ -378,6 +372,31 @@ fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font())
 }
 
+/// The polygon of a band between quantiles `lo` and `hi` (upper edge forward, lower
+/// edge back), clipped at `y_max`.
+fn band_polygon(bands: &[BandYear], lo: usize, hi: usize, y_max: f64) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = bands
+        .iter()
+        .map(|b| (f64::from(b.year), b.q[hi].min(y_max)))
+        .collect();
+    pts.extend(
+        bands
+            .iter()
+            .rev()
+            .map(|b| (f64::from(b.year), b.q[lo].min(y_max))),
+    );
+    pts
+}
+
+/// Top of the y axis: a little above the highest P95 and the target, but at most 2.5
+/// times the target, so long horizons whose tails grow far past it keep the crossing
+/// readable (bands are clipped).
+fn y_max(metric: FanMetric, highest_p95: f64) -> f64 {
+    let target = metric.target().map_or(0.0, |t| t.0);
+    let cap = metric.target().map_or(f64::INFINITY, |t| 2.5 * t.0);
+    (highest_p95.max(target) * 1.1).min(cap).max(1.0)
+}
+
 const BAND: RGBColor = RGBColor(31, 94, 160);
 const TARGET: RGBColor = RGBColor(178, 34, 34);
 const POLICY: RGBColor = RGBColor(90, 90, 90);
@@ -423,12 +442,7 @@ fn fan_chart<DB: DrawingBackend>(
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let target = data.metric.target();
-    // Long horizons let the upper tail grow far past the target; the axis stops at
-    // 2.5 times the target so the crossing stays readable (bands are clipped).
-    let cap = target.map_or(f64::INFINITY, |t| 2.5 * t.0);
-    let y1 = (top.max(target.map_or(0.0, |t| t.0)) * 1.1)
-        .min(cap)
-        .max(1.0);
+    let y1 = y_max(data.metric, top);
     let mut chart = ChartBuilder::on(&body)
         .margin(16)
         .margin_top(4)
@@ -448,20 +462,7 @@ fn fan_chart<DB: DrawingBackend>(
         .draw()
         .map_err(e)?;
 
-    let band = |lo: usize, hi: usize| -> Vec<(f64, f64)> {
-        let mut pts: Vec<(f64, f64)> = r
-            .bands
-            .iter()
-            .map(|b| (f64::from(b.year), b.q[hi].min(y1)))
-            .collect();
-        pts.extend(
-            r.bands
-                .iter()
-                .rev()
-                .map(|b| (f64::from(b.year), b.q[lo].min(y1))),
-        );
-        pts
-    };
+    let band = |lo: usize, hi: usize| band_polygon(&r.bands, lo, hi, y1);
     chart
         .draw_series(std::iter::once(Polygon::new(
             band(0, 4),
@@ -654,16 +655,13 @@ fn overview_chart<DB: DrawingBackend>(
     )
     .map_err(e)?;
     let target = data.metric.target();
-    let cap = target.map_or(f64::INFINITY, |t| 2.5 * t.0);
     let top = data
         .regions
         .iter()
         .flat_map(|r| r.bands.iter().map(|b| b.q[4]))
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let y1 = (top.max(target.map_or(0.0, |t| t.0)) * 1.05)
-        .min(cap)
-        .max(1.0);
+    let y1 = y_max(data.metric, top);
     let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
     let cols = 6;
     let rows = data.regions.len().div_ceil(cols);
@@ -687,17 +685,7 @@ fn overview_chart<DB: DrawingBackend>(
             .draw()
             .map_err(e)?;
         for (lo, hi, alpha) in [(0, 4, 0.18), (1, 3, 0.38)] {
-            let mut pts: Vec<(f64, f64)> = r
-                .bands
-                .iter()
-                .map(|b| (f64::from(b.year), b.q[hi].min(y1)))
-                .collect();
-            pts.extend(
-                r.bands
-                    .iter()
-                    .rev()
-                    .map(|b| (f64::from(b.year), b.q[lo].min(y1))),
-            );
+            let pts = band_polygon(&r.bands, lo, hi, y1);
             chart
                 .draw_series(std::iter::once(Polygon::new(pts, BAND.mix(alpha).filled())))
                 .map_err(e)?;

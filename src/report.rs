@@ -138,16 +138,10 @@ fn read_summary(dir: &Path) -> Result<(Vec<String>, Vec<Row>), Error> {
         .column("runs")
         .and_then(|c| c.u32().cloned())
         .map_err(pe)?;
-    let years: Vec<Float64Chunked> = [
-        "p05_years",
-        "p25_years",
-        "p50_years",
-        "p75_years",
-        "p95_years",
-    ]
-    .iter()
-    .map(|c| f(c))
-    .collect::<Result<_, _>>()?;
+    let years: Vec<Float64Chunked> = crate::output::QUANTILE_COLUMNS
+        .iter()
+        .map(|c| f(c))
+        .collect::<Result<_, _>>()?;
     let never = f("share_never")?;
     let probs: Vec<Float64Chunked> = checkpoints.iter().map(|c| f(c)).collect::<Result<_, _>>()?;
     let policy = df
