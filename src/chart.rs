@@ -6,7 +6,6 @@
 //! registered with plotters' ab_glyph renderer: charts look the same on a machine
 //! with no system fonts.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -120,15 +119,7 @@ pub struct ChartData {
 }
 
 fn read(dir: &Path, file: &str) -> Result<DataFrame, Error> {
-    let path = dir.join(file);
-    let f = File::open(&path).map_err(|e| Error::Io {
-        path: path.clone(),
-        what: "read",
-        source: e,
-    })?;
-    ParquetReader::new(f)
-        .finish()
-        .map_err(|e| Error::Parquet { path, source: e })
+    crate::output::read_frame(&dir.join(file))
 }
 
 fn column_err(dir: &Path, file: &str, e: PolarsError) -> Error {
@@ -142,44 +133,17 @@ impl ChartData {
     /// Reads `bands.parquet` and `summary.parquet` of a results folder.
     pub fn load(dir: &Path, metric: FanMetric) -> Result<Self, Error> {
         let bands = read(dir, BANDS_FILE)?;
-        let summary = read(dir, SUMMARY_FILE)?;
         let be = |e| column_err(dir, BANDS_FILE, e);
-        let se = |e| column_err(dir, SUMMARY_FILE, e);
-
-        let codes = summary
-            .column("region_code")
-            .and_then(|c| c.str().cloned())
-            .map_err(se)?;
-        let names = summary
-            .column("region")
-            .and_then(|c| c.str().cloned())
-            .map_err(se)?;
-        let share_never = summary
-            .column("share_never")
-            .and_then(|c| c.f64().cloned())
-            .map_err(se)?;
-        let policy = summary
-            .column("policy_target_year")
-            .and_then(|c| c.i32().cloned())
-            .map_err(se)?;
-        let prob_policy = summary
-            .column("prob_by_policy_target")
-            .and_then(|c| c.f64().cloned())
-            .map_err(se)?;
-        let yq: Vec<Float64Chunked> = crate::output::QUANTILE_COLUMNS
-            .iter()
-            .map(|c| summary.column(c).and_then(|c| c.f64().cloned()))
-            .collect::<Result<_, _>>()
-            .map_err(se)?;
-        let mut regions: Vec<RegionChart> = (0..summary.height())
-            .map(|i| RegionChart {
-                code: codes.get(i).unwrap_or_default().to_string(),
-                name: names.get(i).unwrap_or_default().to_string(),
+        let mut regions: Vec<RegionChart> = crate::output::read_summary(&dir.join(SUMMARY_FILE))?
+            .into_iter()
+            .map(|row| RegionChart {
+                code: row.region_code,
+                name: row.region,
                 bands: Vec::new(),
-                years_q: std::array::from_fn(|k| yq[k].get(i)),
-                share_never: share_never.get(i).unwrap_or(0.0),
-                policy_target_year: policy.get(i),
-                prob_by_policy_target: prob_policy.get(i),
+                years_q: row.years.q,
+                share_never: row.years.share_never,
+                policy_target_year: row.policy_target_year,
+                prob_by_policy_target: row.prob_by_policy_target,
                 prob_by_year: Vec::new(),
             })
             .collect();

@@ -294,12 +294,17 @@ impl Config {
             }
         }
         let tr = raw.training;
-        if tr.min_years < 1 || tr.min_years > tr.max_years || tr.max_years > 60 {
+        if tr.min_years < 1
+            || tr.min_years > tr.max_years
+            || tr.max_years as usize > crate::model::MAX_DURATION_YEARS
+        {
             return Err(bad(
                 "training",
                 format!(
-                    "need 1 <= min_years <= max_years <= 60, got {}..{}",
-                    tr.min_years, tr.max_years
+                    "need 1 <= min_years <= max_years <= {}, got {}..{}",
+                    crate::model::MAX_DURATION_YEARS,
+                    tr.min_years,
+                    tr.max_years
                 ),
             ));
         }

@@ -41,7 +41,7 @@ pub enum Error {
     #[error("{path}: output folder exists already (pass --force to replace it)")]
     OutputExists { path: PathBuf },
 
-    #[error("{path}: cannot write Parquet: {source}")]
+    #[error("{path}: Parquet: {source}")]
     Parquet {
         path: PathBuf,
         #[source]

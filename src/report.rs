@@ -3,29 +3,14 @@
 //! browser and prints cleanly.
 
 use std::fmt::Write;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-
-use polars::prelude::*;
 
 use crate::chart::{draw_all, ChartData, FanMetric, Format};
 use crate::error::Error;
-use crate::output::{CHARTS_DIR, MANIFEST_FILE, SUMMARY_FILE};
+use crate::output::{read_summary, CHARTS_DIR, MANIFEST_FILE, SUMMARY_FILE};
+use crate::summary::SummaryRow;
 
 pub const REPORT_FILE: &str = "report.html";
-
-/// One summary row as the report shows it.
-#[derive(Debug, Clone)]
-struct Row {
-    code: String,
-    region: String,
-    runs: u32,
-    years: [Option<f64>; 5],
-    share_never: f64,
-    prob_by: Vec<f64>,
-    policy_year: Option<i32>,
-    prob_policy: Option<f64>,
-}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -40,7 +25,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     let data = ChartData::load(dir, FanMetric::Coverage)?;
     let charts = dir.join(CHARTS_DIR);
     let files = draw_all(&data, &charts, Format::Svg)?;
-    let (checkpoints, rows) = read_summary(dir)?;
+    let rows = read_summary(&dir.join(SUMMARY_FILE))?;
     let manifest: serde_json::Value = std::fs::read_to_string(dir.join(MANIFEST_FILE))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -71,7 +56,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
         manifest["config"]["horizon_years"],
     );
     html.push_str(INTRO);
-    write_table(&mut html, &checkpoints, &rows);
+    write_table(&mut html, &rows);
 
     let order = [
         "overview_coverage.svg",
@@ -110,71 +95,13 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     Ok(out)
 }
 
-fn read_summary(dir: &Path) -> Result<(Vec<String>, Vec<Row>), Error> {
-    let path = dir.join(SUMMARY_FILE);
-    let f = File::open(&path).map_err(|e| Error::Io {
-        path: path.clone(),
-        what: "read",
-        source: e,
-    })?;
-    let df = ParquetReader::new(f).finish().map_err(|e| Error::Parquet {
-        path: path.clone(),
-        source: e,
-    })?;
-    let pe = |e| Error::Parquet {
-        path: path.clone(),
-        source: e,
-    };
-    let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(pe);
-    let f = |c: &str| df.column(c).and_then(|c| c.f64().cloned()).map_err(pe);
-    let checkpoints: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .filter(|c| c.starts_with("prob_by_2") || c.starts_with("prob_by_1"))
-        .map(|c| c.to_string())
-        .collect();
-    let (codes, names) = (s("region_code")?, s("region")?);
-    let runs = df
-        .column("runs")
-        .and_then(|c| c.u32().cloned())
-        .map_err(pe)?;
-    let years: Vec<Float64Chunked> = crate::output::QUANTILE_COLUMNS
-        .iter()
-        .map(|c| f(c))
-        .collect::<Result<_, _>>()?;
-    let never = f("share_never")?;
-    let probs: Vec<Float64Chunked> = checkpoints.iter().map(|c| f(c)).collect::<Result<_, _>>()?;
-    let policy = df
-        .column("policy_target_year")
-        .and_then(|c| c.i32().cloned())
-        .map_err(pe)?;
-    let prob_policy = f("prob_by_policy_target")?;
-    let rows = (0..df.height())
-        .map(|i| Row {
-            code: codes.get(i).unwrap_or_default().to_string(),
-            region: names.get(i).unwrap_or_default().to_string(),
-            runs: runs.get(i).unwrap_or_default(),
-            years: std::array::from_fn(|k| years[k].get(i)),
-            share_never: never.get(i).unwrap_or_default(),
-            prob_by: probs.iter().map(|p| p.get(i).unwrap_or_default()).collect(),
-            policy_year: policy.get(i),
-            prob_policy: prob_policy.get(i),
-        })
-        .collect();
-    Ok((checkpoints, rows))
-}
-
-fn write_table(html: &mut String, checkpoints: &[String], rows: &[Row]) {
+fn write_table(html: &mut String, rows: &[SummaryRow]) {
     html.push_str(
         "<h2>Summary</h2>\n<table>\n<thead><tr><th>code</th><th>region</th><th>runs</th>",
     );
     html.push_str("<th>P5 years</th><th>P25 years</th><th>median years</th><th>P75 years</th><th>P95 years</th><th>never within horizon</th>");
-    for c in checkpoints {
-        let _ = write!(
-            html,
-            "<th>reached by {}</th>",
-            escape(c.trim_start_matches("prob_by_"))
-        );
+    for (year, _) in rows.first().map_or(&[][..], |r| &r.prob_by[..]) {
+        let _ = write!(html, "<th>reached by {year}</th>");
     }
     html.push_str("<th>own goal</th><th>reached by own goal</th></tr></thead>\n<tbody>\n");
     let pct = |p: f64| format!("{:.1} %", 100.0 * p);
@@ -182,11 +109,11 @@ fn write_table(html: &mut String, checkpoints: &[String], rows: &[Row]) {
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td>",
-            escape(&r.code),
+            escape(&r.region_code),
             escape(&r.region),
-            r.runs
+            r.years.runs
         );
-        for y in r.years {
+        for y in r.years.q {
             match y {
                 Some(y) => {
                     let _ = write!(html, "<td>{y:.1}</td>");
@@ -194,11 +121,11 @@ fn write_table(html: &mut String, checkpoints: &[String], rows: &[Row]) {
                 None => html.push_str("<td class=\"cens\">beyond horizon</td>"),
             }
         }
-        let _ = write!(html, "<td>{}</td>", pct(r.share_never));
-        for p in &r.prob_by {
+        let _ = write!(html, "<td>{}</td>", pct(r.years.share_never));
+        for (_, p) in &r.prob_by {
             let _ = write!(html, "<td>{}</td>", pct(*p));
         }
-        match (r.policy_year, r.prob_policy) {
+        match (r.policy_target_year, r.prob_by_policy_target) {
             (Some(y), Some(p)) => {
                 let _ = write!(html, "<td>{y}</td><td>{}</td>", pct(p));
             }

@@ -17,7 +17,7 @@ use crate::simulate::SimOutput;
 use crate::summary::summarize;
 
 pub use manifest::Manifest;
-pub use parquet::QUANTILE_COLUMNS;
+pub use parquet::{read_frame, read_summary, QUANTILE_COLUMNS};
 
 /// The scenario name of a config's main run (later issues add named scenarios).
 pub const BASELINE_SCENARIO: &str = "baseline";

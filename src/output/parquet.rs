@@ -11,7 +11,7 @@ use super::BASELINE_SCENARIO;
 use crate::error::Error;
 use crate::plan::RunPlan;
 use crate::simulate::{param_column_names, Metric, SimOutput, PARAM_COLUMNS};
-use crate::summary::SummaryRow;
+use crate::summary::{SummaryRow, YearsSummary};
 
 /// Key-value metadata every Parquet file carries, so a file found on its own still
 /// says what made it.
@@ -201,3 +201,72 @@ pub const QUANTILE_COLUMNS: [&str; 5] = [
     "p75_years",
     "p95_years",
 ];
+
+/// Reads a whole Parquet file.
+pub fn read_frame(path: &Path) -> Result<DataFrame, Error> {
+    let file = File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        what: "read",
+        source: e,
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::Parquet {
+            path: path.to_path_buf(),
+            source: e,
+        })
+}
+
+/// Reads `summary.parquet` back into the rows `write_summary` wrote (its inverse), so
+/// charts and report read the summary one way.
+pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
+    let df = read_frame(path)?;
+    let pe = |e| Error::Parquet {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let strs = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(pe);
+    let f64s = |c: &str| df.column(c).and_then(|c| c.f64().cloned()).map_err(pe);
+    let checkpoints: Vec<i32> = df
+        .get_column_names()
+        .iter()
+        .filter_map(|c| c.strip_prefix("prob_by_").and_then(|y| y.parse().ok()))
+        .collect();
+    let (codes, names) = (strs("region_code")?, strs("region")?);
+    let runs = df
+        .column("runs")
+        .and_then(|c| c.u32().cloned())
+        .map_err(pe)?;
+    let years: Vec<Float64Chunked> = QUANTILE_COLUMNS
+        .iter()
+        .map(|c| f64s(c))
+        .collect::<Result<_, _>>()?;
+    let never = f64s("share_never")?;
+    let probs: Vec<Float64Chunked> = checkpoints
+        .iter()
+        .map(|y| f64s(&format!("prob_by_{y}")))
+        .collect::<Result<_, _>>()?;
+    let policy = df
+        .column("policy_target_year")
+        .and_then(|c| c.i32().cloned())
+        .map_err(pe)?;
+    let prob_policy = f64s("prob_by_policy_target")?;
+    Ok((0..df.height())
+        .map(|i| SummaryRow {
+            region_code: codes.get(i).unwrap_or_default().to_string(),
+            region: names.get(i).unwrap_or_default().to_string(),
+            years: YearsSummary {
+                runs: runs.get(i).unwrap_or_default(),
+                q: std::array::from_fn(|k| years[k].get(i)),
+                share_never: never.get(i).unwrap_or_default(),
+            },
+            prob_by: checkpoints
+                .iter()
+                .zip(&probs)
+                .map(|(&y, p)| (y, p.get(i).unwrap_or_default()))
+                .collect(),
+            policy_target_year: policy.get(i),
+            prob_by_policy_target: prob_policy.get(i),
+        })
+        .collect())
+}
