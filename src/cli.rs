@@ -53,6 +53,10 @@ pub enum Command {
         /// Skip the charts (results/NAME/charts/).
         #[arg(long)]
         no_charts: bool,
+        /// Also write every run's yearly stocks to results/NAME/trajectories/
+        /// (Hive-partitioned Parquet, one folder per region; large: runs x years rows).
+        #[arg(long)]
+        trajectories: bool,
     },
     /// Redraw the charts of a results folder from its Parquet files alone.
     Plot {
@@ -99,6 +103,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             force,
             quiet,
             no_charts,
+            trajectories,
         } => {
             let plan = RunPlan::load(
                 &config,
@@ -114,6 +119,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 WriteOptions {
                     force,
                     charts: !no_charts,
+                    trajectories,
                 },
                 quiet,
             )
@@ -158,7 +164,8 @@ pub fn run(args: Args) -> Result<(), Error> {
 }
 
 fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error> {
-    output::check_target(&plan.out_dir, opts.force)?;
+    // Before simulating, so a long run does not end in "output exists".
+    let staging = output::Staging::create(&plan.out_dir, opts.force)?;
     let total = u64::from(plan.config.runs) * plan.regions.len() as u64;
     let bar = if quiet {
         ProgressBar::hidden()
@@ -175,13 +182,25 @@ fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error
     };
     let started = Instant::now();
     let threads = plan.threads.unwrap_or_else(rayon::current_num_threads);
-    let sim = simulate(plan, &|n| bar.inc(n))?;
+    let writer = opts.trajectories.then(|| {
+        output::TrajectoryWriter::new(
+            staging.path(),
+            plan.config.base_year,
+            output::parquet_metadata(plan),
+        )
+    });
+    let sink = |view: &crate::simulate::RegionRuns<'_>| match &writer {
+        Some(w) => w.write_region(view),
+        None => Ok(()),
+    };
+    let sim = simulate(plan, &|n| bar.inc(n), Some(&sink))?;
     bar.finish_and_clear();
     let facts = RunFacts {
         threads,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let manifest = output::write_results(plan, &sim, facts, opts)?;
+    let trajectory_rows = writer.as_ref().map(output::TrajectoryWriter::rows);
+    let manifest = output::write_results(plan, &sim, facts, opts, staging, trajectory_rows)?;
     if !quiet {
         print!("{}", render_summary(plan, &sim));
         println!(

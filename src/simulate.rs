@@ -86,19 +86,65 @@ pub struct SimOutput {
     pub years: usize,
 }
 
-/// Runs the plan. `progress` is called with the number of region-runs just finished.
-pub fn simulate(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> Result<SimOutput, Error> {
+/// One region's (or Sverige's) yearly stocks over all runs, lent to a [`RegionSink`]
+/// after the region is simulated and before its memory is reused.
+pub struct RegionRuns<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub runs: usize,
+    pub years: usize,
+    stocks: &'a [f64],
+    guideline: &'a Guideline,
+    dlf_need: Option<f64>,
+}
+
+impl RegionRuns<'_> {
+    /// The value of `metric` in run `run`, year index `t` (0 = base year).
+    /// In `dlf` mode coverage is DLF's own measure, specialists / need.
+    pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
+        let stride = STOCKS * self.years;
+        let x = &self.stocks[run * stride..(run + 1) * stride];
+        let at = |s| stock_at(x, self.years, s, t);
+        match metric {
+            Metric::Coverage => match self.dlf_need {
+                Some(need) => at(Stock::Specialists) / need,
+                None => stock_coverage(x, self.years, t, self.guideline),
+            },
+            Metric::Specialists => at(Stock::Specialists),
+            Metric::SpecialistsFte => at(Stock::SpecialistsFte),
+            Metric::Trainees => at(Stock::Trainees),
+            Metric::InhabitantsPerFte => at(Stock::Population) / at(Stock::SpecialistsFte),
+        }
+    }
+}
+
+/// Sees every region's runs as they finish (e.g. to write per-run trajectories), so
+/// nothing has to keep all regions' trajectories at once. Called from one thread, in
+/// region order, with Sverige last.
+pub type RegionSink<'s> = &'s (dyn Fn(&RegionRuns<'_>) -> Result<(), Error> + Sync);
+
+/// Runs the plan. `progress` is called with the number of region-runs just finished;
+/// `sink`, if given, sees each region's trajectories.
+pub fn simulate(
+    plan: &RunPlan,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: Option<RegionSink<'_>>,
+) -> Result<SimOutput, Error> {
     match plan.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(|| Ok(simulate_in_pool(plan, progress))),
-        None => Ok(simulate_in_pool(plan, progress)),
+            .install(|| simulate_in_pool(plan, progress, sink)),
+        None => simulate_in_pool(plan, progress, sink),
     }
 }
 
-fn simulate_in_pool(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> SimOutput {
+fn simulate_in_pool(
+    plan: &RunPlan,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: Option<RegionSink<'_>>,
+) -> Result<SimOutput, Error> {
     let cfg = &plan.config;
     let runs = cfg.runs as usize;
     let years = cfg.horizon_years as usize + 1;
@@ -140,13 +186,25 @@ fn simulate_in_pool(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> SimOutpu
         let dlf_need =
             (cfg.mode == Mode::Dlf).then(|| DlfInputs::of(region).expect("plan checked").need);
         let (years_to_target, params) = per_run.into_iter().unzip();
+        let view = RegionRuns {
+            code: &region.code,
+            name: &region.name,
+            runs,
+            years,
+            stocks: &buf,
+            guideline: &cfg.guideline,
+            dlf_need,
+        };
+        if let Some(sink) = sink {
+            sink(&view)?;
+        }
         outcomes.push(RegionOutcome {
             code: region.code.clone(),
             name: region.name.clone(),
             policy_target_year: region.policy_target_year,
             years_to_target,
             params,
-            bands: bands(&buf, runs, years, &cfg.guideline, dlf_need),
+            bands: bands(&view),
         });
     }
 
@@ -170,19 +228,31 @@ fn simulate_in_pool(plan: &RunPlan, progress: &(dyn Fn(u64) + Sync)) -> SimOutpu
                 row
             })
             .collect();
+        let view = RegionRuns {
+            code: NATIONAL_CODE,
+            name: NATIONAL_NAME,
+            runs,
+            years,
+            stocks: &national,
+            guideline: &cfg.guideline,
+            dlf_need: None,
+        };
+        if let Some(sink) = sink {
+            sink(&view)?;
+        }
         outcomes.push(RegionOutcome {
             code: NATIONAL_CODE.into(),
             name: NATIONAL_NAME.into(),
             policy_target_year: None,
             years_to_target,
             params,
-            bands: bands(&national, runs, years, &cfg.guideline, None),
+            bands: bands(&view),
         });
     }
-    SimOutput {
+    Ok(SimOutput {
         regions: outcomes,
         years,
-    }
+    })
 }
 
 /// One region-run: draw its parameters, run the model into `chunk`.
@@ -238,37 +308,17 @@ fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {
     )
 }
 
-/// Mean and quantiles of every metric in every year over the runs in `buf`.
-/// In `dlf` mode coverage is DLF's own measure, specialists / need.
-fn bands(
-    buf: &[f64],
-    runs: usize,
-    years: usize,
-    g: &Guideline,
-    dlf_need: Option<f64>,
-) -> Vec<BandStats> {
-    let stride = STOCKS * years;
+/// Mean and quantiles of every metric in every year over the runs.
+fn bands(view: &RegionRuns<'_>) -> Vec<BandStats> {
+    let years = view.years;
     let per_year: Vec<[BandStats; 5]> = (0..years)
         .into_par_iter()
         .map_init(
-            || vec![0.0; runs],
+            || vec![0.0; view.runs],
             |scratch, t| {
                 Metric::ALL.map(|m| {
                     for (run, v) in scratch.iter_mut().enumerate() {
-                        let x = &buf[run * stride..(run + 1) * stride];
-                        *v = match m {
-                            Metric::Coverage => match dlf_need {
-                                Some(need) => stock_at(x, years, Stock::Specialists, t) / need,
-                                None => stock_coverage(x, years, t, g),
-                            },
-                            Metric::Specialists => stock_at(x, years, Stock::Specialists, t),
-                            Metric::SpecialistsFte => stock_at(x, years, Stock::SpecialistsFte, t),
-                            Metric::Trainees => stock_at(x, years, Stock::Trainees, t),
-                            Metric::InhabitantsPerFte => {
-                                stock_at(x, years, Stock::Population, t)
-                                    / stock_at(x, years, Stock::SpecialistsFte, t)
-                            }
-                        };
+                        *v = view.value(m, run, t);
                     }
                     BandStats::of(scratch)
                 })

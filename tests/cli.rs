@@ -39,7 +39,7 @@ fn run_writes_every_output_with_its_schema() {
     let schema = runs.schema();
     assert_eq!(schema.get("scenario"), Some(&DataType::String));
     assert_eq!(schema.get("region_code"), Some(&DataType::String));
-    assert_eq!(schema.get("run"), Some(&DataType::UInt32));
+    assert_eq!(schema.get("run"), Some(&DataType::Int32));
     assert_eq!(schema.get("years_to_target"), Some(&DataType::Int32));
     assert_eq!(schema.get("year_reached"), Some(&DataType::Int32));
     assert_eq!(

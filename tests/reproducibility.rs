@@ -16,6 +16,7 @@ fn same_seed_same_bytes_with_one_and_two_threads() {
                 "--quiet",
                 "--threads",
                 t,
+                "--trajectories",
                 "--out",
                 &format!("t{t}"),
             ])
@@ -27,6 +28,8 @@ fn same_seed_same_bytes_with_one_and_two_threads() {
         "bands.parquet",
         "summary.parquet",
         "summary.csv",
+        "trajectories/region_code=01/part-0.parquet",
+        "trajectories/region_code=SE/part-0.parquet",
     ] {
         let a = std::fs::read(s.path("t1").join(f)).unwrap();
         let b = std::fs::read(s.path("t2").join(f)).unwrap();

@@ -8,3 +8,4 @@ mod cli;
 mod dlf;
 mod report;
 mod reproducibility;
+mod trajectories;

@@ -27,7 +27,7 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn new<const N: usize>(plan: &RunPlan, facts: RunFacts, rows: [(&str, u64); N]) -> Self {
+    pub fn new(plan: &RunPlan, facts: RunFacts, rows: &[(&str, u64)]) -> Self {
         Manifest {
             version: env!("CARGO_PKG_VERSION").into(),
             git_commit: option_env!("FASTLAKARE_GIT_COMMIT")

@@ -7,6 +7,7 @@
 mod csv;
 mod manifest;
 mod parquet;
+mod trajectories;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::summary::summarize;
 
 pub use manifest::Manifest;
 pub use parquet::{read_frame, read_summary, QUANTILE_COLUMNS};
+pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
 /// The scenario name of a config's main run (later issues add named scenarios).
 pub const BASELINE_SCENARIO: &str = "baseline";
@@ -29,11 +31,13 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
 
-/// How to write: replace an existing folder, draw the charts.
+/// How to write: replace an existing folder, draw the charts, keep every run's
+/// trajectory.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteOptions {
     pub force: bool,
     pub charts: bool,
+    pub trajectories: bool,
 }
 
 /// Facts about the run that only the caller knows.
@@ -54,67 +58,121 @@ pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes every output file and moves the folder into place.
+/// A hidden folder beside the target that collects a run's files. Created before the
+/// simulation (trajectories are written into it region by region), moved into place by
+/// [`Staging::commit`], and removed if dropped uncommitted, so an error never leaves a
+/// half-written result under the real name.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    parent: PathBuf,
+    leaf: String,
+    committed: bool,
+}
+
+fn io_err(path: &Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |e| Error::Io {
+        path,
+        what,
+        source: e,
+    }
+}
+
+impl Staging {
+    /// Refuses an existing target unless `force`, then makes the staging folder.
+    pub fn create(target: &Path, force: bool) -> Result<Staging, Error> {
+        check_target(target, force)?;
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(io_err(&parent, "create the results folder"))?;
+        let leaf = target
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let dir = parent.join(format!(".{leaf}.partial-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(io_err(&dir, "remove an old staging folder"))?;
+        }
+        fs::create_dir(&dir).map_err(io_err(&dir, "create the staging folder"))?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+            parent,
+            leaf,
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves the staged folder to the target. With `force`, the old folder goes aside
+    /// first and is removed only after the new one is in place.
+    pub fn commit(mut self, force: bool) -> Result<(), Error> {
+        check_target(&self.target, force)?;
+        let old = self
+            .parent
+            .join(format!(".{}.old-{}", self.leaf, std::process::id()));
+        let had_old = self.target.exists();
+        if had_old {
+            fs::rename(&self.target, &old)
+                .map_err(io_err(&self.target, "move the old output folder aside"))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            if had_old {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(Error::Io {
+                path: self.target.clone(),
+                what: "move the results into place",
+                source: e,
+            });
+        }
+        self.committed = true;
+        if had_old {
+            fs::remove_dir_all(&old).map_err(io_err(&old, "remove the replaced output folder"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Writes every output file into `staging` and moves the folder into place.
+/// `trajectory_rows` is what a [`TrajectoryWriter`] wrote during the simulation.
 pub fn write_results(
     plan: &RunPlan,
     sim: &SimOutput,
     facts: RunFacts,
     opts: WriteOptions,
+    staging: Staging,
+    trajectory_rows: Option<u64>,
 ) -> Result<Manifest, Error> {
-    let out_dir = &plan.out_dir;
-    check_target(out_dir, opts.force)?;
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let io = |path: &Path, what: &'static str| {
-        let path = path.to_path_buf();
-        move |e| Error::Io {
-            path,
-            what,
-            source: e,
-        }
-    };
-    fs::create_dir_all(&parent).map_err(io(&parent, "create the results folder"))?;
-    let leaf = out_dir
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{leaf}.partial-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging, "remove an old staging folder"))?;
-    }
-    fs::create_dir(&staging).map_err(io(&staging, "create the staging folder"))?;
-
-    let written = write_all(plan, sim, facts, &staging, opts.charts);
-    let manifest = match written {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    // Move into place: the old folder (with --force) goes aside first and is removed
-    // only after the new one is in place.
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
-    let had_old = out_dir.exists();
-    if had_old {
-        fs::rename(out_dir, &old).map_err(io(out_dir, "move the old output folder aside"))?;
-    }
-    if let Err(e) = fs::rename(&staging, out_dir) {
-        if had_old {
-            let _ = fs::rename(&old, out_dir);
-        }
-        let _ = fs::remove_dir_all(&staging);
-        return Err(Error::Io {
-            path: out_dir.clone(),
-            what: "move the results into place",
-            source: e,
-        });
-    }
-    if had_old {
-        fs::remove_dir_all(&old).map_err(io(&old, "remove the replaced output folder"))?;
-    }
+    let manifest = write_all(
+        plan,
+        sim,
+        facts,
+        staging.path(),
+        opts.charts,
+        trajectory_rows,
+    )?;
+    staging.commit(opts.force)?;
     Ok(manifest)
+}
+
+/// Key-value metadata every Parquet file carries (see `parquet::metadata`).
+pub fn parquet_metadata(plan: &RunPlan) -> Vec<(String, String)> {
+    parquet::metadata(plan)
 }
 
 fn write_all(
@@ -123,6 +181,7 @@ fn write_all(
     facts: RunFacts,
     dir: &Path,
     charts: bool,
+    trajectory_rows: Option<u64>,
 ) -> Result<Manifest, Error> {
     let cfg = &plan.config;
     let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
@@ -143,15 +202,15 @@ fn write_all(
         crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
     }
 
-    let manifest = Manifest::new(
-        plan,
-        facts,
-        [
-            (RUNS_FILE, runs_rows),
-            (BANDS_FILE, bands_rows),
-            (SUMMARY_FILE, summary_rows),
-        ],
-    );
+    let mut rows = vec![
+        (RUNS_FILE, runs_rows),
+        (BANDS_FILE, bands_rows),
+        (SUMMARY_FILE, summary_rows),
+    ];
+    if let Some(n) = trajectory_rows {
+        rows.push((TRAJECTORIES_DIR, n));
+    }
+    let manifest = Manifest::new(plan, facts, &rows);
     manifest.write(&dir.join(MANIFEST_FILE))?;
     Ok(manifest)
 }

@@ -4,8 +4,17 @@
 use std::fs::File;
 use std::path::Path;
 
-use polars::io::parquet::write::KeyValueMetadata;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use polars::io::parquet::write::get_encodings;
 use polars::prelude::*;
+use polars_arrow::io::ipc::write::{default_ipc_fields, schema_to_bytes};
+use polars_arrow::record_batch::RecordBatchT;
+use polars_parquet::write::{
+    CompressionOptions, FileWriter, KeyValue, RowGroupIterator, StatisticsOptions, Version,
+    WriteOptions,
+};
 
 use super::BASELINE_SCENARIO;
 use crate::error::Error;
@@ -33,23 +42,109 @@ pub fn metadata(plan: &RunPlan) -> Vec<(String, String)> {
     ]
 }
 
-fn write(path: &Path, columns: Vec<Column>, meta: &[(String, String)]) -> Result<u64, Error> {
+/// Rows per Parquet row group: large enough to compress well, small enough that a
+/// reader filtering on statistics can skip most of a big file.
+const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// Writes `columns` as one Parquet file.
+///
+/// This goes below polars' `ParquetWriter` for two things readers notice: strings are
+/// written as Arrow `large_string` (CompatLevel::oldest), which every pyarrow, polars and
+/// R arrow reads, rather than `string_view`; and the key-value metadata is also placed
+/// in the embedded Arrow schema, where `pyarrow.parquet.read_schema(p).metadata` and R's
+/// `tbl$metadata` look for it (pyarrow ignores the footer's own pairs once an Arrow
+/// schema is present). A column is marked `required` (not null) unless `nullable` says
+/// it may hold nulls, so the file's schema states the documented nullability.
+pub(super) fn write(
+    path: &Path,
+    columns: Vec<Column>,
+    nullable: &dyn Fn(&str) -> bool,
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
     let wrap = |e| Error::Parquet {
         path: path.to_path_buf(),
         source: e,
     };
     let height = columns.first().map_or(0, Column::len);
     let mut df = DataFrame::new(height, columns).map_err(wrap)?;
+    df.rechunk_mut();
+    let compat = CompatLevel::oldest();
+    let mut schema = ArrowSchema::default();
+    for c in df.columns() {
+        let mut field = c.field().to_arrow(compat);
+        field.is_nullable = nullable(c.name()) || c.null_count() > 0;
+        schema.insert(field.name.clone(), field);
+    }
     let file = File::create(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         what: "create",
         source: e,
     })?;
-    ParquetWriter::new(file)
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(meta.to_vec())))
-        .finish(&mut df)
-        .map_err(wrap)?;
+    let options = WriteOptions {
+        statistics: StatisticsOptions::default(),
+        compression: CompressionOptions::Zstd(None),
+        version: Version::V2,
+        data_page_size: None,
+    };
+    let encodings = get_encodings(&schema);
+    let mut writer = FileWriter::try_new(file, schema.clone(), options).map_err(wrap)?;
+    let schema_ref = Arc::new(schema.clone());
+    let batches = (0..height.div_ceil(ROW_GROUP_ROWS)).flat_map(|g| {
+        let slice = df.slice((g * ROW_GROUP_ROWS) as i64, ROW_GROUP_ROWS);
+        let schema_ref = schema_ref.clone();
+        slice
+            .iter_chunks(compat, false)
+            .map(move |batch| {
+                let arrays = batch.into_arrays();
+                Ok(RecordBatchT::new(
+                    height_of(&arrays),
+                    schema_ref.clone(),
+                    arrays,
+                ))
+            })
+            .collect::<Vec<_>>()
+    });
+    let row_groups =
+        RowGroupIterator::try_new(batches, &schema, options, encodings).map_err(wrap)?;
+    for group in row_groups {
+        writer.write(u64::MAX, group.map_err(wrap)?).map_err(wrap)?;
+    }
+    let mut kv: Vec<KeyValue> = meta
+        .iter()
+        .map(|(k, v)| KeyValue {
+            key: k.clone(),
+            value: Some(v.clone()),
+        })
+        .collect();
+    kv.insert(0, arrow_schema_key(&schema, meta));
+    writer.end(Some(kv)).map_err(wrap)?;
     Ok(height as u64)
+}
+
+fn height_of(arrays: &[ArrayRef]) -> usize {
+    arrays.first().map_or(0, |a| a.len())
+}
+
+/// The `ARROW:schema` footer entry, as Arrow's own writers make it (a length-prefixed IPC
+/// schema message, base64), but carrying `meta` as the schema's metadata.
+fn arrow_schema_key(schema: &ArrowSchema, meta: &[(String, String)]) -> KeyValue {
+    let metadata: polars_arrow::datatypes::Metadata = meta
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+        .collect();
+    let bytes = schema_to_bytes(
+        schema,
+        &default_ipc_fields(schema.iter_values()),
+        Some(&metadata),
+    );
+    let mut prefixed = Vec::with_capacity(bytes.len() + 8);
+    prefixed.extend_from_slice(&[255u8, 255, 255, 255]);
+    prefixed.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    prefixed.extend_from_slice(&bytes);
+    KeyValue {
+        key: "ARROW:schema".into(),
+        value: Some(base64::engine::general_purpose::STANDARD.encode(prefixed)),
+    }
 }
 
 /// One row per (scenario, region, run).
@@ -73,7 +168,7 @@ pub fn write_runs(
         for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
             codes.push(r.code.as_str());
             names.push(r.name.as_str());
-            runs.push(run as u32);
+            runs.push(run as i32);
             years.push(y.map(|y| y as i32));
             reached.push(y.map(|y| base + y as i32));
             for (c, v) in params.iter_mut().zip(row) {
@@ -92,7 +187,12 @@ pub fn write_runs(
     for (name, values) in param_column_names().iter().zip(params) {
         columns.push(Series::new(name.as_str().into(), values).into_column());
     }
-    write(path, columns, meta)
+    write(
+        path,
+        columns,
+        &|c| c.starts_with("param_") || matches!(c, "years_to_target" | "year_reached"),
+        meta,
+    )
 }
 
 /// One row per (scenario, region, year, metric).
@@ -140,7 +240,7 @@ pub fn write_bands(
     {
         columns.push(Series::new((*name).into(), values).into_column());
     }
-    write(path, columns, meta)
+    write(path, columns, &|_| false, meta)
 }
 
 /// One row per (scenario, region).
@@ -167,7 +267,9 @@ pub fn write_summary(
         .into_column(),
         Series::new(
             "runs".into(),
-            rows.iter().map(|r| r.years.runs).collect::<Vec<u32>>(),
+            rows.iter()
+                .map(|r| r.years.runs as i32)
+                .collect::<Vec<i32>>(),
         )
         .into_column(),
     ];
@@ -190,7 +292,12 @@ pub fn write_summary(
     columns.push(Series::new("policy_target_year".into(), policy).into_column());
     let prob: Vec<Option<f64>> = rows.iter().map(|r| r.prob_by_policy_target).collect();
     columns.push(Series::new("prob_by_policy_target".into(), prob).into_column());
-    write(path, columns, meta)
+    write(
+        path,
+        columns,
+        &|c| c.ends_with("_years") || matches!(c, "policy_target_year" | "prob_by_policy_target"),
+        meta,
+    )
 }
 
 /// Years-to-target quantile columns of the summary, in `summary::LEVELS` order.
@@ -235,7 +342,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
     let (codes, names) = (strs("region_code")?, strs("region")?);
     let runs = df
         .column("runs")
-        .and_then(|c| c.u32().cloned())
+        .and_then(|c| c.i32().cloned())
         .map_err(pe)?;
     let years: Vec<Float64Chunked> = QUANTILE_COLUMNS
         .iter()
@@ -256,7 +363,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
             region_code: codes.get(i).unwrap_or_default().to_string(),
             region: names.get(i).unwrap_or_default().to_string(),
             years: YearsSummary {
-                runs: runs.get(i).unwrap_or_default(),
+                runs: runs.get(i).unwrap_or_default() as u32,
                 q: std::array::from_fn(|k| years[k].get(i)),
                 share_never: never.get(i).unwrap_or_default(),
             },
