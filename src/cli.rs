@@ -204,50 +204,85 @@ fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error
     if !quiet {
         print!("{}", render_summary(plan, &sim));
         println!(
-            "\nwrote {} ({} runs x {} regions, {:.1} s)",
+            "\nwrote {} ({} runs x {} regions x {} scenarios, {:.1} s)",
             plan.out_dir.display(),
             manifest.runs,
-            sim.regions.len(),
+            plan.regions.len(),
+            plan.scenarios.len(),
             started.elapsed().as_secs_f64()
         );
     }
     Ok(())
 }
 
-/// The summary as a short table on stdout.
+/// The summary as short tables on stdout: the baseline, then each scenario against it.
 fn render_summary(plan: &RunPlan, sim: &crate::simulate::SimOutput) -> String {
     use std::fmt::Write;
     let cfg = &plan.config;
     let rows = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
-    let mut s = format!(
-        "{:<4} {:<20} {:>7} {:>7} {:>7} {:>7}",
-        "code", "region", "P5", "median", "P95", "never"
-    );
-    for y in &cfg.checkpoint_years {
-        let _ = write!(s, " {:>6}", format!("P{y}"));
-    }
-    s.push('\n');
     let yr = |q: Option<f64>| q.map_or_else(|| ">hor".to_string(), |v| format!("{v:.0}"));
-    for r in &rows {
+    let mut s = String::new();
+    for (i, sc) in plan.scenarios.iter().enumerate() {
+        let first = i == 0;
+        if !first || plan.scenarios.len() > 1 {
+            let _ = writeln!(s, "\n{}: {}", sc.name, sc.description);
+        }
         let _ = write!(
             s,
-            "{:<4} {:<20} {:>7} {:>7} {:>7} {:>6.0}%",
-            r.region_code,
-            r.region,
-            yr(r.years.q[0]),
-            yr(r.years.q[2]),
-            yr(r.years.q[4]),
-            100.0 * r.years.share_never
+            "{:<4} {:<20} {:>7} {:>7} {:>7} {:>7}",
+            "code", "region", "P5", "median", "P95", "never"
         );
-        for (_, p) in &r.prob_by {
-            let _ = write!(s, " {:>5.0}%", 100.0 * p);
+        if !first {
+            let _ = write!(s, " {:>7}", "change");
+        }
+        for y in &cfg.checkpoint_years {
+            let _ = write!(s, " {:>6}", format!("P{y}"));
+        }
+        if !first {
+            if let Some(last) = cfg.checkpoint_years.last() {
+                let _ = write!(s, " {:>14}", format!("MSEK to {last}"));
+            }
         }
         s.push('\n');
+        for r in rows.iter().filter(|r| r.scenario == sc.name) {
+            let _ = write!(
+                s,
+                "{:<4} {:<20} {:>7} {:>7} {:>7} {:>6.0}%",
+                r.region_code,
+                r.region,
+                yr(r.years.q[0]),
+                yr(r.years.q[2]),
+                yr(r.years.q[4]),
+                100.0 * r.years.share_never
+            );
+            if !first {
+                let d = r
+                    .vs_baseline
+                    .delta_p50_years
+                    .map_or_else(|| "-".to_string(), |d| format!("{d:+.0}"));
+                let _ = write!(s, " {d:>7}");
+            }
+            for (_, p) in &r.prob_by {
+                let _ = write!(s, " {:>5.0}%", 100.0 * p);
+            }
+            if !first {
+                if let Some(c) = r.vs_baseline.extra_cost.last() {
+                    let _ = write!(s, " {:>14.0}", c.p50);
+                }
+            }
+            s.push('\n');
+        }
     }
     let _ = writeln!(
         s,
-        "(years from {}; >hor = beyond the {}-year horizon)",
-        cfg.base_year, cfg.horizon_years
+        "(years from {}; >hor = beyond the {}-year horizon{})",
+        cfg.base_year,
+        cfg.horizon_years,
+        if plan.scenarios.len() > 1 {
+            "; change = median years against the baseline; MSEK = median extra cost over the baseline, same runs"
+        } else {
+            ""
+        }
     );
     s
 }

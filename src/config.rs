@@ -73,6 +73,93 @@ impl Default for Training {
 
 pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
 
+/// Cost rates for the extra cost of a scenario over the baseline. Defaults: a regional
+/// strategy in the sources budgets 1 MSEK per trainee and 2 MSEK per specialist per
+/// year at 2026 prices.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Costs {
+    pub msek_per_trainee_year: f64,
+    pub msek_per_specialist_fte_year: f64,
+    /// The year whose prices the rates are in.
+    pub price_year: i32,
+    /// Yearly change of the rates (0.02 = 2 % a year); 0 = fixed prices.
+    pub index_per_year: f64,
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        Costs {
+            msek_per_trainee_year: 1.0,
+            msek_per_specialist_fte_year: 2.0,
+            price_year: 2026,
+            index_per_year: 0.0,
+        }
+    }
+}
+
+impl Costs {
+    /// Cost of one year's stocks, in MSEK at that year's prices.
+    pub fn of_year(&self, year: i32, trainees: f64, specialists_fte: f64) -> f64 {
+        let index = (1.0 + self.index_per_year).powi(year - self.price_year);
+        (self.msek_per_trainee_year * trainees
+            + self.msek_per_specialist_fte_year * specialists_fte)
+            * index
+    }
+}
+
+/// How a scenario changes a parameter. `Scale` multiplies the baseline's own draw, so
+/// each run keeps its uncertainty and its pairing with the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamChange {
+    Replace(Distribution),
+    Scale(f64),
+}
+
+/// A change to the default intake `I_0 (1 + r)^t` over a span of calendar years.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeChange {
+    Multiply(f64),
+    TraineesPerYear(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntakeRule {
+    pub from_year: i32,
+    pub to_year: i32,
+    pub change: IntakeChange,
+}
+
+/// What a scenario changes, for the regions it applies to.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScenarioChanges {
+    pub parameters: BTreeMap<Param, ParamChange>,
+    pub intake: Vec<IntakeRule>,
+    pub intake_cap_per_year: Option<f64>,
+    pub inhabitants_per_specialist: Option<f64>,
+    pub inhabitants_per_trainee: Option<f64>,
+}
+
+impl ScenarioChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == ScenarioChanges::default()
+    }
+}
+
+/// A named what-if, run with the same random numbers as the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The regions `changes` apply to; `None` = every region.
+    pub regions: Option<Vec<String>>,
+    pub changes: ScenarioChanges,
+    /// Per-region changes, applied after `changes`.
+    pub overrides: BTreeMap<String, ScenarioChanges>,
+}
+
 /// A checked experiment config with every default resolved.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -93,6 +180,9 @@ pub struct Config {
     pub parameters: BTreeMap<Param, ParamSpec>,
     /// Per-region replacements of a parameter's distribution (scope is kept).
     pub overrides: BTreeMap<String, BTreeMap<Param, Distribution>>,
+    /// Named scenarios beside the baseline, in the config's order.
+    pub scenarios: Vec<Scenario>,
+    pub costs: Costs,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
     pub source: String,
@@ -123,6 +213,10 @@ struct RawConfig {
     parameters: BTreeMap<String, RawParam>,
     #[serde(default)]
     overrides: BTreeMap<String, BTreeMap<String, RawParam>>,
+    #[serde(default)]
+    scenarios: toml::Table,
+    #[serde(default)]
+    costs: Costs,
 }
 
 fn default_base_year() -> i32 {
@@ -406,6 +500,38 @@ impl Config {
             }
         }
 
+        let costs = raw.costs;
+        for (field, v) in [
+            ("costs.msek_per_trainee_year", costs.msek_per_trainee_year),
+            (
+                "costs.msek_per_specialist_fte_year",
+                costs.msek_per_specialist_fte_year,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(field, format!("must be a number >= 0, got {v}")));
+            }
+        }
+        if !(costs.index_per_year.is_finite() && costs.index_per_year > -1.0) {
+            return Err(bad(
+                "costs.index_per_year",
+                format!("must be a number > -1, got {}", costs.index_per_year),
+            ));
+        }
+
+        let years = raw.base_year..=last_year;
+        let mut scenarios = Vec::new();
+        for (name, value) in &raw.scenarios {
+            scenarios.push(scenario::parse(
+                name,
+                value,
+                &parameters,
+                &overrides,
+                &years,
+                &bad,
+            )?);
+        }
+
         Ok(Config {
             name: raw.name,
             seed: raw.seed,
@@ -420,6 +546,8 @@ impl Config {
             training: tr,
             parameters,
             overrides,
+            scenarios,
+            costs,
             source: source.to_string(),
             text: text.to_string(),
         })
@@ -435,6 +563,302 @@ impl Config {
 
     pub fn last_year(&self) -> i32 {
         self.base_year + self.horizon_years as i32
+    }
+}
+
+/// Parsing of `[scenarios.NAME]` tables. They are read by hand from TOML values
+/// rather than by serde, because parameter names sit beside the scenario's own keys.
+mod scenario {
+    use std::collections::BTreeMap;
+    use std::ops::RangeInclusive;
+
+    use super::*;
+
+    type Bad<'a> = &'a dyn Fn(&str, String) -> Error;
+
+    pub(super) fn parse(
+        name: &str,
+        value: &toml::Value,
+        parameters: &BTreeMap<Param, ParamSpec>,
+        overrides: &BTreeMap<String, BTreeMap<Param, Distribution>>,
+        years: &RangeInclusive<i32>,
+        bad: Bad<'_>,
+    ) -> Result<Scenario, Error> {
+        let field = format!("scenarios.{name}");
+        if name == crate::output::BASELINE_SCENARIO
+            || name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(bad(
+                &field,
+                format!(
+                    "`{name}` cannot name a scenario (letters, digits, _ and -; not `baseline`)"
+                ),
+            ));
+        }
+        let table = value
+            .as_table()
+            .ok_or_else(|| bad(&field, "must be a table".into()))?;
+        let mut description = String::new();
+        let mut regions = None;
+        let mut region_overrides = BTreeMap::new();
+        let mut rest = toml::Table::new();
+        for (key, v) in table {
+            let f = format!("{field}.{key}");
+            match key.as_str() {
+                "description" => {
+                    description = v
+                        .as_str()
+                        .ok_or_else(|| bad(&f, "must be a string".into()))?
+                        .to_string();
+                }
+                "regions" => regions = Some(codes(v, &f, bad)?),
+                "overrides" => {
+                    let t = v
+                        .as_table()
+                        .ok_or_else(|| bad(&f, "must be a table of region codes".into()))?;
+                    for (code, changes) in t {
+                        let cf = format!("{f}.{code}");
+                        let ct = changes
+                            .as_table()
+                            .ok_or_else(|| bad(&cf, "must be a table".into()))?;
+                        region_overrides.insert(
+                            code.clone(),
+                            changes_of(ct, &cf, parameters, overrides, years, bad)?,
+                        );
+                    }
+                }
+                _ => {
+                    rest.insert(key.clone(), v.clone());
+                }
+            }
+        }
+        let changes = changes_of(&rest, &field, parameters, overrides, years, bad)?;
+        Ok(Scenario {
+            name: name.to_string(),
+            description,
+            regions,
+            changes,
+            overrides: region_overrides,
+        })
+    }
+
+    fn codes(v: &toml::Value, f: &str, bad: Bad<'_>) -> Result<Vec<String>, Error> {
+        v.as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|c| c.as_str().map(String::from))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| {
+                bad(
+                    f,
+                    "must be a list of region codes such as [\"06\", \"23\"]".into(),
+                )
+            })
+    }
+
+    fn number(v: &toml::Value, f: &str, bad: Bad<'_>) -> Result<f64, Error> {
+        let x = v
+            .as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .ok_or_else(|| bad(f, format!("must be a number, got {v}")))?;
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(bad(f, format!("must be a finite number, got {x}")))
+        }
+    }
+
+    fn changes_of(
+        table: &toml::Table,
+        field: &str,
+        parameters: &BTreeMap<Param, ParamSpec>,
+        overrides: &BTreeMap<String, BTreeMap<Param, Distribution>>,
+        years: &RangeInclusive<i32>,
+        bad: Bad<'_>,
+    ) -> Result<ScenarioChanges, Error> {
+        let mut c = ScenarioChanges::default();
+        for (key, v) in table {
+            let f = format!("{field}.{key}");
+            match key.as_str() {
+                "intake" => c.intake = intake_rules(v, &f, years, bad)?,
+                "intake_cap_per_year" => {
+                    let x = number(v, &f, bad)?;
+                    if x < 0.0 {
+                        return Err(bad(&f, format!("must be >= 0, got {x}")));
+                    }
+                    c.intake_cap_per_year = Some(x);
+                }
+                "inhabitants_per_specialist" | "inhabitants_per_trainee" => {
+                    let x = number(v, &f, bad)?;
+                    if x <= 0.0 {
+                        return Err(bad(&f, format!("must be a positive number, got {x}")));
+                    }
+                    if key == "inhabitants_per_specialist" {
+                        c.inhabitants_per_specialist = Some(x);
+                    } else {
+                        c.inhabitants_per_trainee = Some(x);
+                    }
+                }
+                "description" | "regions" | "overrides" => {
+                    return Err(bad(&f, "belongs at the top of the scenario".into()));
+                }
+                _ => {
+                    let param = Param::from_name(key).ok_or_else(|| {
+                        bad(
+                            &f,
+                            format!(
+                                "{}; a scenario also takes description, regions, intake, intake_cap_per_year, inhabitants_per_specialist, inhabitants_per_trainee, overrides",
+                                unknown_param(key)
+                            ),
+                        )
+                    })?;
+                    if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
+                        return Err(bad(
+                            &f,
+                            format!("changes {key}, which this config does not use"),
+                        ));
+                    }
+                    c.parameters.insert(
+                        param,
+                        param_change(param, v, &f, parameters, overrides, bad)?,
+                    );
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    fn param_change(
+        param: Param,
+        v: &toml::Value,
+        f: &str,
+        parameters: &BTreeMap<Param, ParamSpec>,
+        overrides: &BTreeMap<String, BTreeMap<Param, Distribution>>,
+        bad: Bad<'_>,
+    ) -> Result<ParamChange, Error> {
+        if let Some(t) = v.as_table().filter(|t| t.contains_key("scale")) {
+            if t.len() != 1 {
+                return Err(bad(f, "`scale` stands alone: { scale = 0.5 }".into()));
+            }
+            let k = number(&t["scale"], &format!("{f}.scale"), bad)?;
+            if k < 0.0 {
+                return Err(bad(&format!("{f}.scale"), format!("must be >= 0, got {k}")));
+            }
+            // The scaled draws must stay valid wherever the baseline can draw.
+            let (vlo, vhi) = param.valid_range();
+            let dists = parameters
+                .get(&param)
+                .map(|s| &s.dist)
+                .into_iter()
+                .chain(overrides.values().filter_map(|o| o.get(&param)));
+            for d in dists {
+                let (lo, hi) = d.support();
+                if lo * k < vlo || hi * k > vhi {
+                    return Err(bad(
+                        &format!("{f}.scale"),
+                        format!(
+                            "{k} x {} can reach [{}, {}], outside the valid range [{vlo}, {vhi}]",
+                            d.describe(),
+                            lo * k,
+                            hi * k
+                        ),
+                    ));
+                }
+            }
+            return Ok(ParamChange::Scale(k));
+        }
+        let rp: RawParam = v
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(f, e.message().replace('\n', " ")))?;
+        if rp.scope.is_some() {
+            return Err(bad(
+                f,
+                "a scenario takes no scope: it keeps the baseline's, so its runs stay paired with the baseline's".into(),
+            ));
+        }
+        Ok(ParamChange::Replace(check_dist(param, &rp, f, &bad)?))
+    }
+
+    fn intake_rules(
+        v: &toml::Value,
+        f: &str,
+        years: &RangeInclusive<i32>,
+        bad: Bad<'_>,
+    ) -> Result<Vec<IntakeRule>, Error> {
+        let example = "a list such as [{ from = 2026, to = 2035, multiply = 2.0 }] or [{ from = 2026, to = 2030, trainees_per_year = 60 }]";
+        let list = v
+            .as_array()
+            .ok_or_else(|| bad(f, format!("must be {example}")))?;
+        let mut rules = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let rf = format!("{f}[{i}]");
+            let t = item
+                .as_table()
+                .ok_or_else(|| bad(&rf, format!("must be {example}")))?;
+            for k in t.keys() {
+                if !matches!(k.as_str(), "from" | "to" | "multiply" | "trainees_per_year") {
+                    return Err(bad(
+                        &format!("{rf}.{k}"),
+                        "unknown key (from, to, and one of multiply, trainees_per_year)".into(),
+                    ));
+                }
+            }
+            let year = |k: &str| -> Result<i32, Error> {
+                let yf = format!("{rf}.{k}");
+                let y = t
+                    .get(k)
+                    .and_then(toml::Value::as_integer)
+                    .ok_or_else(|| bad(&yf, "a calendar year is required".into()))?;
+                let first = years.start() + 1;
+                if y < i64::from(first) || y > i64::from(*years.end()) {
+                    return Err(bad(
+                        &yf,
+                        format!(
+                            "{y} lies outside the years with intake, {first}..={}",
+                            years.end()
+                        ),
+                    ));
+                }
+                Ok(y as i32)
+            };
+            let (from_year, to_year) = (year("from")?, year("to")?);
+            if from_year > to_year {
+                return Err(bad(&rf, format!("from {from_year} is after to {to_year}")));
+            }
+            let change = match (t.get("multiply"), t.get("trainees_per_year")) {
+                (Some(m), None) => {
+                    IntakeChange::Multiply(number(m, &format!("{rf}.multiply"), bad)?)
+                }
+                (None, Some(n)) => IntakeChange::TraineesPerYear(number(
+                    n,
+                    &format!("{rf}.trainees_per_year"),
+                    bad,
+                )?),
+                _ => {
+                    return Err(bad(
+                        &rf,
+                        "give exactly one of multiply, trainees_per_year".into(),
+                    ))
+                }
+            };
+            let x = match change {
+                IntakeChange::Multiply(x) | IntakeChange::TraineesPerYear(x) => x,
+            };
+            if x < 0.0 {
+                return Err(bad(&rf, format!("must not be negative, got {x}")));
+            }
+            rules.push(IntakeRule {
+                from_year,
+                to_year,
+                change,
+            });
+        }
+        Ok(rules)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod regions;
 pub mod report;
 pub mod sample;
+pub mod scenario;
 pub mod simulate;
 pub mod summary;
 

@@ -19,7 +19,7 @@
 use rand::RngCore;
 use rand_distr::{Binomial, Distribution as _};
 
-use crate::config::{Guideline, Training};
+use crate::config::{Guideline, IntakeChange, Training};
 use crate::data::Region;
 use crate::params::Param;
 use crate::sample::{Draw, Rng};
@@ -194,14 +194,46 @@ const SMALL_COUNT: f64 = 40.0;
 const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 
 /// Demographic noise: binomial draws, or expected values.
-pub enum Noise<'a> {
-    Binomial(&'a mut Rng),
+///
+/// Binomial draws come from one sub-stream per (year, event) of the region-run's noise
+/// key (`reseed`), not from one long stream: a scenario that changes, say, the intake
+/// of 2026 then shifts no other event's draws, so scenarios differ by their policy and
+/// not by the dice.
+pub enum Noise {
+    Binomial { key: u64, rng: Rng },
     Expected,
 }
 
-impl Noise<'_> {
+/// The random events of a year, each with its own sub-stream.
+#[derive(Debug, Clone, Copy)]
+#[repr(u64)]
+pub enum Event {
+    /// Today's trainees over their remaining years (base year only).
+    InitialTrainees = 0,
+    Uptake = 1,
+    ExitsInitial = 2,
+    ExitsJoined = 3,
+    Intake = 4,
+}
+
+impl Noise {
+    /// Binomial noise from the stream with `key` (`sample::stream_key`).
+    pub fn binomial(key: u64) -> Noise {
+        Noise::Binomial {
+            key,
+            rng: crate::sample::substream(key, 0),
+        }
+    }
+
+    /// Switches to the sub-stream of (year `t`, `event`).
+    fn reseed(&mut self, t: usize, event: Event) {
+        if let Noise::Binomial { key, rng } = self {
+            *rng = crate::sample::substream(*key, (t as u64) << 3 | event as u64);
+        }
+    }
+
     /// A binomial count, or its expectation.
-    fn binomial(&mut self, n: f64, p: f64) -> f64 {
+    fn count(&mut self, n: f64, p: f64) -> f64 {
         if n <= 0.0 || p <= 0.0 {
             return 0.0;
         }
@@ -212,15 +244,15 @@ impl Noise<'_> {
             Noise::Expected => n * p,
             // Small counts: a sum of Bernoulli trials is exact and cheaper than
             // setting up a binomial sampler.
-            Noise::Binomial(rng) if n < SMALL_COUNT => {
+            Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
                 let threshold = (p * UNIT_SCALE) as u64;
                 (0..n as u64)
                     .filter(|_| rng.next_u64() >> 11 < threshold)
                     .count() as f64
             }
-            Noise::Binomial(rng) => Binomial::new(n as u64, p)
+            Noise::Binomial { rng, .. } => Binomial::new(n as u64, p)
                 .expect("p checked to lie in (0, 1)")
-                .sample(*rng) as f64,
+                .sample(rng) as f64,
         }
     }
 
@@ -228,7 +260,7 @@ impl Noise<'_> {
     /// person for small `n` (one uniform each), by conditional binomials otherwise.
     fn split_cdf(&mut self, n: f64, probs: &[f64], cdf: &[f64], mut put: impl FnMut(usize, f64)) {
         match self {
-            Noise::Binomial(rng) if n < SMALL_COUNT => {
+            Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
                 for _ in 0..n as u64 {
                     let u = (rng.next_u64() >> 11) as f64 / UNIT_SCALE;
                     let k = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
@@ -258,7 +290,7 @@ impl Noise<'_> {
             let x = if i == last {
                 left_n
             } else {
-                self.binomial(left_n, (p / left_p).min(1.0))
+                self.count(left_n, (p / left_p).min(1.0))
             };
             put(i, x);
             left_n -= x;
@@ -267,7 +299,7 @@ impl Noise<'_> {
     }
 
     fn counts(&self) -> bool {
-        matches!(self, Noise::Binomial(_))
+        matches!(self, Noise::Binomial { .. })
     }
 }
 
@@ -284,7 +316,36 @@ pub struct RegionInputs {
     pub primary_care_uptake: f64,
     pub exit_per_year: f64,
     pub intake_growth_per_year: f64,
+    /// A scenario's departures from the default intake `I_0 (1 + r)^t`.
+    pub intake: IntakePolicy,
     pub pop_growth_per_year: f64,
+}
+
+/// A scenario's intake rules, by years since the base year: each rule that covers a
+/// year multiplies the default intake or replaces it (in order), then the cap applies.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IntakePolicy {
+    pub rules: Vec<(u32, u32, IntakeChange)>,
+    pub cap_per_year: Option<f64>,
+}
+
+impl IntakePolicy {
+    /// The intake target of year `t` given the default target.
+    pub fn apply(&self, t: u32, default: f64) -> f64 {
+        let mut v = default;
+        for &(from, to, change) in &self.rules {
+            if (from..=to).contains(&t) {
+                v = match change {
+                    IntakeChange::Multiply(m) => v * m,
+                    IntakeChange::TraineesPerYear(n) => n,
+                };
+            }
+        }
+        match self.cap_per_year {
+            Some(cap) => v.min(cap),
+            None => v,
+        }
+    }
 }
 
 impl RegionInputs {
@@ -305,6 +366,7 @@ impl RegionInputs {
             exit_per_year: (1.0 / draw.get(Param::CareerYears) + draw.get(Param::AttritionPerYear))
                 .min(1.0),
             intake_growth_per_year: draw.get(Param::IntakeGrowthPerYear),
+            intake: IntakePolicy::default(),
             pop_growth_per_year: draw.pop_growth_per_year,
         }
     }
@@ -316,7 +378,7 @@ pub fn run_region(
     inp: &RegionInputs,
     guideline: &Guideline,
     horizon: u32,
-    mut noise: Noise<'_>,
+    mut noise: Noise,
     out: &mut Trajectory<'_>,
 ) -> Option<u32> {
     debug_assert_eq!(out.years, horizon as usize + 1);
@@ -332,6 +394,7 @@ pub fn run_region(
     let mut s_joined = 0.0f64;
     let mut population = inp.population;
     let mut trainees = trainees0;
+    noise.reseed(0, Event::InitialTrainees);
     noise.split(trainees0, &inp.duration.forward_recurrence(), |i, x| {
         pipeline[i] += x
     });
@@ -361,15 +424,18 @@ pub fn run_region(
         let completers = std::mem::take(&mut pipeline[head]);
         head = (head + 1) % max_d;
         trainees -= completers;
-        s_joined += noise.binomial(completers, to_primary_care);
+        noise.reseed(t, Event::Uptake);
+        s_joined += noise.count(completers, to_primary_care);
         // 2. Exits.
-        s_init -= noise.binomial(s_init, inp.exit_per_year);
-        s_joined -= noise.binomial(s_joined, inp.exit_per_year);
+        noise.reseed(t, Event::ExitsInitial);
+        s_init -= noise.count(s_init, inp.exit_per_year);
+        noise.reseed(t, Event::ExitsJoined);
+        s_joined -= noise.count(s_joined, inp.exit_per_year);
         // 3. Population.
         population *= 1.0 + inp.pop_growth_per_year;
         // 4. Intake of year t, split over durations D (slot D - 1 from the head).
         intake_factor *= 1.0 + inp.intake_growth_per_year;
-        let target = base_intake * intake_factor;
+        let target = inp.intake.apply(t as u32, base_intake * intake_factor);
         let intake = if counts {
             // Posts are whole people: admit the rounded running total, so the
             // long-run intake is exact without adding noise of its own.
@@ -381,6 +447,7 @@ pub fn run_region(
             target
         };
         let d = &inp.duration;
+        noise.reseed(t, Event::Intake);
         noise.split_cdf(intake, &d.probs, &d.cdf, |i, x| {
             pipeline[(head + offset + i) % max_d] += x
         });
@@ -464,7 +531,7 @@ pub fn run_dlf(inp: &DlfInputs, horizon: u32, out: &mut Trajectory<'_>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::{stream, Purpose};
+    use crate::sample::{stream_key, Purpose};
 
     const TRAINING: Training = Training {
         min_years: 5,
@@ -483,11 +550,12 @@ mod tests {
             primary_care_uptake: 0.6,
             exit_per_year: 0.05,
             intake_growth_per_year: 0.0,
+            intake: IntakePolicy::default(),
             pop_growth_per_year: 0.01,
         }
     }
 
-    fn run(inp: &RegionInputs, horizon: u32, noise: Noise<'_>) -> (Vec<f64>, Option<u32>) {
+    fn run(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Option<u32>) {
         let years = horizon as usize + 1;
         let mut buf = vec![0.0; STOCKS * years];
         let y = run_region(
@@ -589,8 +657,8 @@ mod tests {
         inp.exit_per_year = 0.6;
         inp.intake_growth_per_year = -0.2;
         for run_idx in 0..200 {
-            let mut rng = stream(9, run_idx, 1, Purpose::Noise);
-            let (buf, _) = run(&inp, 60, Noise::Binomial(&mut rng));
+            let key = stream_key(9, run_idx, 1, Purpose::Noise);
+            let (buf, _) = run(&inp, 60, Noise::binomial(key));
             for t in 0..=60 {
                 for s in [Stock::Specialists, Stock::Trainees] {
                     let v = stock_at(&buf, 61, s, t);
@@ -608,8 +676,8 @@ mod tests {
         let mut sum = 0.0;
         let mut sumsq = 0.0;
         for r in 0..n {
-            let mut rng = stream(1, r, 2, Purpose::Noise);
-            let (buf, _) = run(&inp, 20, Noise::Binomial(&mut rng));
+            let key = stream_key(1, r, 2, Purpose::Noise);
+            let (buf, _) = run(&inp, 20, Noise::binomial(key));
             let v = stock_at(&buf, 21, Stock::Specialists, 20);
             sum += v;
             sumsq += v * v;
@@ -646,5 +714,78 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f64::from(y), years.ceil());
+    }
+
+    #[test]
+    fn intake_rules_multiply_replace_and_cap_in_order() {
+        let p = IntakePolicy {
+            rules: vec![
+                (3, 12, IntakeChange::Multiply(2.0)),
+                (10, 11, IntakeChange::TraineesPerYear(7.0)),
+            ],
+            cap_per_year: Some(30.0),
+        };
+        assert_eq!(p.apply(2, 10.0), 10.0, "before the span: the default");
+        assert_eq!(p.apply(3, 10.0), 20.0);
+        assert_eq!(p.apply(12, 10.0), 20.0, "the span includes its last year");
+        assert_eq!(p.apply(13, 10.0), 10.0, "then back");
+        assert_eq!(p.apply(10, 10.0), 7.0, "a later rule replaces");
+        assert_eq!(p.apply(5, 20.0), 30.0, "the cap applies last");
+        assert_eq!(IntakePolicy::default().apply(4, 12.5), 12.5);
+    }
+
+    #[test]
+    fn doubled_intake_in_expected_mode_adds_exactly_the_extra_trainees() {
+        // Expected mode, no growth: the baseline keeps T0 steady; doubling intake in
+        // years 1..=3 adds 3 x I0 trainees by year 3 (none can finish before 5 years).
+        let base = inputs();
+        let mut doubled = inputs();
+        doubled.intake = IntakePolicy {
+            rules: vec![(1, 3, IntakeChange::Multiply(2.0))],
+            cap_per_year: None,
+        };
+        let (a, _) = run(&base, 10, Noise::Expected);
+        let (b, _) = run(&doubled, 10, Noise::Expected);
+        let i0 = base.trainees / base.duration.mean_years;
+        let t3 = |buf: &[f64]| stock_at(buf, 11, Stock::Trainees, 3);
+        assert!((t3(&a) - base.trainees).abs() < 1e-9);
+        assert!((t3(&b) - t3(&a) - 3.0 * i0).abs() < 1e-9);
+        for t in 0..=4 {
+            assert_eq!(
+                stock_at(&a, 11, Stock::Specialists, t),
+                stock_at(&b, 11, Stock::Specialists, t),
+                "year {t}: no extra trainee has finished yet"
+            );
+        }
+    }
+
+    #[test]
+    fn noise_of_one_event_does_not_shift_another() {
+        // Common random numbers: a change to the intake leaves the exits of today's
+        // specialists exactly as they were, because each (year, event) has its own
+        // sub-stream.
+        let base = inputs();
+        let mut more = inputs();
+        more.intake = IntakePolicy {
+            rules: vec![(1, 30, IntakeChange::Multiply(3.0))],
+            cap_per_year: None,
+        };
+        let mut changed_runs = 0;
+        for r in 0..50 {
+            let key = stream_key(5, r, 3, Purpose::Noise);
+            let (a, _) = run(&base, 30, Noise::binomial(key));
+            let (b, _) = run(&more, 30, Noise::binomial(key));
+            // Before the first extra trainee can finish (5 years), the specialist
+            // stock is identical draw for draw.
+            for t in 0..=5 {
+                assert_eq!(
+                    stock_at(&a, 31, Stock::Specialists, t),
+                    stock_at(&b, 31, Stock::Specialists, t),
+                    "run {r} year {t}"
+                );
+            }
+            changed_runs += usize::from(a[..] != b[..]);
+        }
+        assert_eq!(changed_runs, 50, "the scenario did change every run");
     }
 }

@@ -9,6 +9,7 @@ use crate::data::{Region, RegionTable};
 use crate::error::Error;
 use crate::model::DlfInputs;
 use crate::params::Param;
+use crate::scenario::ScenarioPlan;
 
 /// Command-line values that replace the config's.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,8 @@ pub struct RunPlan {
     pub out_dir: PathBuf,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// The baseline, then the config's scenarios in order.
+    pub scenarios: Vec<ScenarioPlan>,
 }
 
 impl RunPlan {
@@ -119,6 +122,10 @@ impl RunPlan {
         for r in table.regions.iter().filter(|r| !chosen(r)) {
             skipped.push((r.code.clone(), "not listed in `regions`".into()));
         }
+        let mut scenarios = vec![ScenarioPlan::baseline(&config, &regions)];
+        for s in &config.scenarios {
+            scenarios.push(ScenarioPlan::resolve(&config, s, &regions, &known)?);
+        }
         let out_dir = o
             .out
             .clone()
@@ -130,6 +137,7 @@ impl RunPlan {
             skipped,
             out_dir,
             threads: o.threads,
+            scenarios,
         })
     }
 
@@ -202,6 +210,55 @@ impl RunPlan {
                 }
             }
         }
+        if !c.scenarios.is_empty() {
+            let _ = writeln!(s, "\nscenarios (common random numbers with the baseline)");
+            for sc in &c.scenarios {
+                let _ = writeln!(s, "  {:<24} {}", sc.name, sc.description);
+                if let Some(r) = &sc.regions {
+                    let _ = writeln!(s, "    regions: {}", r.join(", "));
+                }
+                let mut lines = describe_changes(&sc.changes);
+                for (code, o) in &sc.overrides {
+                    lines.extend(
+                        describe_changes(o)
+                            .into_iter()
+                            .map(|l| format!("{l} (region {code})")),
+                    );
+                }
+                for l in lines {
+                    let _ = writeln!(s, "    {l}");
+                }
+            }
+        }
         s
     }
+}
+
+fn describe_changes(c: &crate::config::ScenarioChanges) -> Vec<String> {
+    use crate::config::ParamChange;
+    let mut out = Vec::new();
+    for (p, ch) in &c.parameters {
+        out.push(match ch {
+            ParamChange::Replace(d) => format!("{} = {}", p.name(), d.describe()),
+            ParamChange::Scale(k) => format!("{} = {k} x the baseline's draw", p.name()),
+        });
+    }
+    for r in &c.intake {
+        out.push(format!(
+            "intake {}..={}: {}",
+            r.from_year,
+            r.to_year,
+            crate::scenario::describe_change(r.change)
+        ));
+    }
+    if let Some(cap) = c.intake_cap_per_year {
+        out.push(format!("intake capped at {cap} a year"));
+    }
+    if let Some(g) = c.inhabitants_per_specialist {
+        out.push(format!("guideline: 1 specialist FTE per {g} inhabitants"));
+    }
+    if let Some(g) = c.inhabitants_per_trainee {
+        out.push(format!("guideline: 1 trainee per {g} inhabitants"));
+    }
+    out
 }

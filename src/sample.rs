@@ -9,7 +9,9 @@
 use rand::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::config::Config;
+use std::collections::BTreeMap;
+
+use crate::config::{Config, ParamChange};
 use crate::data::{CountScope, Region};
 use crate::params::{Param, Scope, PARAM_COUNT};
 
@@ -43,11 +45,23 @@ pub fn region_key(code: &str) -> u64 {
 
 /// The generator for one (seed, run, region, purpose).
 pub fn stream(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> Rng {
+    Rng::seed_from_u64(stream_key(seed, run, region_key, purpose))
+}
+
+/// The 64-bit key behind [`stream`]: a hash of (seed, run, region, purpose).
+pub fn stream_key(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> u64 {
     let mut h = splitmix64(seed ^ 0x6661_7374_6c61_6b61); // "fastlaka"
     h = splitmix64(h ^ u64::from(run));
     h = splitmix64(h ^ region_key);
-    h = splitmix64(h ^ purpose as u64);
-    Rng::seed_from_u64(h)
+    splitmix64(h ^ purpose as u64)
+}
+
+/// Sub-stream `index` of the stream with `key`: independent of how many numbers any
+/// other sub-stream used. The model takes one per (year, event), so a scenario that
+/// changes one event leaves every other event's draws as they were (common random
+/// numbers).
+pub fn substream(key: u64, index: u64) -> Rng {
+    Rng::seed_from_u64(splitmix64(key ^ splitmix64(index)))
 }
 
 /// A uniform number strictly inside (0, 1), so quantile functions never see 0 or 1.
@@ -104,6 +118,7 @@ pub fn draw(
     region: &Region,
     u_national: &[f64; PARAM_COUNT],
     u_region: &[f64; PARAM_COUNT],
+    changes: &BTreeMap<Param, ParamChange>,
 ) -> Draw {
     let mut values = [None; PARAM_COUNT];
     for (&param, spec) in &cfg.parameters {
@@ -129,6 +144,34 @@ pub fn draw(
     {
         values[Param::PublicHeadcount.index()] =
             Some(d.quantile(u_region[Param::PublicHeadcount.index()]));
+    }
+
+    // A scenario's changes: the same uniform through the new distribution, or the
+    // baseline's own value scaled (for fte_initial, the data's ratio where it has one).
+    for (&param, change) in changes {
+        let i = param.index();
+        let base = match param {
+            Param::FteInitial => values[i].or(region.fte_ratio()),
+            _ => values[i],
+        };
+        let applies = match param {
+            Param::PublicShare => region.scope == CountScope::PublicOnly,
+            Param::PublicHeadcount | Param::FteInitial => true,
+            _ => base.is_some(),
+        };
+        if !applies {
+            continue;
+        }
+        values[i] = match change {
+            ParamChange::Replace(d) => {
+                let national = cfg
+                    .parameters
+                    .get(&param)
+                    .is_some_and(|s| s.scope == Scope::National);
+                Some(d.quantile(if national { u_national[i] } else { u_region[i] }))
+            }
+            ParamChange::Scale(k) => base.map(|b| b * k),
+        };
     }
 
     let pop_growth_per_year = values[Param::PopGrowthPerYear.index()].unwrap_or_else(|| {

@@ -17,6 +17,7 @@ use crate::model::{
 use crate::params::{Param, PARAM_COUNT};
 use crate::plan::RunPlan;
 use crate::sample::{self, Purpose};
+use crate::scenario::RegionScenario;
 use crate::summary::BandStats;
 
 /// Region code and name of the Sweden total.
@@ -69,6 +70,10 @@ pub type ParamRow = [Option<f64>; PARAM_COLUMNS];
 /// What one region (or Sverige) produced over all runs.
 #[derive(Debug, Clone)]
 pub struct RegionOutcome {
+    /// Per run and checkpoint (`costs[run * checkpoints + k]`): the cumulative cost in
+    /// MSEK of the trainees and specialist FTE from the year after the base year to
+    /// the checkpoint year, at the config's rates.
+    pub costs: Vec<f64>,
     pub code: String,
     pub name: String,
     pub policy_target_year: Option<i32>,
@@ -80,15 +85,26 @@ pub struct RegionOutcome {
     pub bands: Vec<BandStats>,
 }
 
+/// One scenario's regions.
+#[derive(Debug, Clone)]
+pub struct ScenarioOutcome {
+    pub name: String,
+    pub regions: Vec<RegionOutcome>,
+}
+
+/// Every scenario, the baseline first, with the same regions in the same order.
 #[derive(Debug, Clone)]
 pub struct SimOutput {
-    pub regions: Vec<RegionOutcome>,
+    pub scenarios: Vec<ScenarioOutcome>,
     pub years: usize,
 }
 
 /// One region's (or Sverige's) yearly stocks over all runs, lent to a [`RegionSink`]
 /// after the region is simulated and before its memory is reused.
 pub struct RegionRuns<'a> {
+    pub scenario: &'a str,
+    /// The scenario's index in the plan (0 = baseline).
+    pub scenario_index: usize,
     pub code: &'a str,
     pub name: &'a str,
     pub runs: usize,
@@ -145,14 +161,35 @@ fn simulate_in_pool(
     progress: &(dyn Fn(u64) + Sync),
     sink: Option<RegionSink<'_>>,
 ) -> Result<SimOutput, Error> {
+    let national_u: Vec<[f64; PARAM_COUNT]> = (0..plan.config.runs)
+        .into_par_iter()
+        .map(|run| sample::national_uniforms(plan.config.seed, run))
+        .collect();
+    let mut scenarios = Vec::with_capacity(plan.scenarios.len());
+    for (index, sc) in plan.scenarios.iter().enumerate() {
+        scenarios.push(ScenarioOutcome {
+            name: sc.name.clone(),
+            regions: simulate_scenario(plan, index, &national_u, progress, sink)?,
+        });
+    }
+    Ok(SimOutput {
+        scenarios,
+        years: plan.config.horizon_years as usize + 1,
+    })
+}
+
+fn simulate_scenario(
+    plan: &RunPlan,
+    scenario_index: usize,
+    national_u: &[[f64; PARAM_COUNT]],
+    progress: &(dyn Fn(u64) + Sync),
+    sink: Option<RegionSink<'_>>,
+) -> Result<Vec<RegionOutcome>, Error> {
     let cfg = &plan.config;
+    let scenario = &plan.scenarios[scenario_index];
     let runs = cfg.runs as usize;
     let years = cfg.horizon_years as usize + 1;
     let stride = STOCKS * years;
-    let national_u: Vec<[f64; PARAM_COUNT]> = (0..cfg.runs)
-        .into_par_iter()
-        .map(|run| sample::national_uniforms(cfg.seed, run))
-        .collect();
 
     let with_national = plan.has_national() && cfg.mode != Mode::Dlf;
     let mut national = if with_national {
@@ -163,12 +200,12 @@ fn simulate_in_pool(
     let mut outcomes = Vec::with_capacity(plan.regions.len() + 1);
     let mut buf = vec![0.0f64; runs * stride];
 
-    for region in &plan.regions {
+    for (region, rs) in plan.regions.iter().zip(&scenario.regions) {
         let per_run: Vec<(Option<u32>, ParamRow)> = buf
             .par_chunks_mut(stride)
             .enumerate()
             .map(|(run, chunk)| {
-                let out = run_one(plan, region, run as u32, &national_u[run], chunk, years);
+                let out = run_one(plan, region, rs, run as u32, &national_u[run], chunk, years);
                 progress(1);
                 out
             })
@@ -187,12 +224,14 @@ fn simulate_in_pool(
             (cfg.mode == Mode::Dlf).then(|| DlfInputs::of(region).expect("plan checked").need);
         let (years_to_target, params) = per_run.into_iter().unzip();
         let view = RegionRuns {
+            scenario: &scenario.name,
+            scenario_index,
             code: &region.code,
             name: &region.name,
             runs,
             years,
             stocks: &buf,
-            guideline: &cfg.guideline,
+            guideline: &rs.guideline,
             dlf_need,
         };
         if let Some(sink) = sink {
@@ -204,6 +243,7 @@ fn simulate_in_pool(
             policy_target_year: region.policy_target_year,
             years_to_target,
             params,
+            costs: costs(&view, cfg),
             bands: bands(&view),
         });
     }
@@ -213,7 +253,7 @@ fn simulate_in_pool(
             .par_chunks(stride)
             .map(|x| {
                 (0..years)
-                    .find(|&t| stock_coverage(x, years, t, &cfg.guideline) >= 1.0)
+                    .find(|&t| stock_coverage(x, years, t, &scenario.national_guideline) >= 1.0)
                     .map(|t| t as u32)
             })
             .collect();
@@ -229,12 +269,14 @@ fn simulate_in_pool(
             })
             .collect();
         let view = RegionRuns {
+            scenario: &scenario.name,
+            scenario_index,
             code: NATIONAL_CODE,
             name: NATIONAL_NAME,
             runs,
             years,
             stocks: &national,
-            guideline: &cfg.guideline,
+            guideline: &scenario.national_guideline,
             dlf_need: None,
         };
         if let Some(sink) = sink {
@@ -246,19 +288,46 @@ fn simulate_in_pool(
             policy_target_year: None,
             years_to_target,
             params,
+            costs: costs(&view, cfg),
             bands: bands(&view),
         });
     }
-    Ok(SimOutput {
-        regions: outcomes,
-        years,
-    })
+    Ok(outcomes)
+}
+
+/// Cumulative cost of each run by each checkpoint (see `RegionOutcome::costs`).
+fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
+    let k = cfg.checkpoint_years.len();
+    let mut out = vec![0.0; view.runs * k];
+    out.par_chunks_mut(k.max(1))
+        .enumerate()
+        .for_each(|(run, row)| {
+            let mut total = 0.0;
+            let mut next = 0;
+            let mut sorted: Vec<(usize, i32)> =
+                cfg.checkpoint_years.iter().copied().enumerate().collect();
+            sorted.sort_by_key(|&(_, y)| y);
+            for t in 1..view.years {
+                let year = cfg.base_year + t as i32;
+                total += cfg.costs.of_year(
+                    year,
+                    view.value(Metric::Trainees, run, t),
+                    view.value(Metric::SpecialistsFte, run, t),
+                );
+                while next < sorted.len() && sorted[next].1 == year {
+                    row[sorted[next].0] = total;
+                    next += 1;
+                }
+            }
+        });
+    out
 }
 
 /// One region-run: draw its parameters, run the model into `chunk`.
 fn run_one(
     plan: &RunPlan,
     region: &Region,
+    rs: &RegionScenario,
     run: u32,
     u_national: &[f64; PARAM_COUNT],
     chunk: &mut [f64],
@@ -277,19 +346,19 @@ fn run_one(
         );
     }
     let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
-    let draw = sample::draw(cfg, region, u_national, &u_region);
-    let inputs = RegionInputs::new(region, &draw, cfg.training);
-    let mut rng = sample::stream(
-        cfg.seed,
-        run,
-        sample::region_key(&region.code),
-        Purpose::Noise,
-    );
+    let draw = sample::draw(cfg, region, u_national, &u_region, &rs.parameters);
+    let mut inputs = RegionInputs::new(region, &draw, cfg.training);
+    inputs.intake = rs.intake.clone();
     let noise = match cfg.mode {
-        Mode::Binomial => Noise::Binomial(&mut rng),
+        Mode::Binomial => Noise::binomial(sample::stream_key(
+            cfg.seed,
+            run,
+            sample::region_key(&region.code),
+            Purpose::Noise,
+        )),
         _ => Noise::Expected,
     };
-    let reached = model::run_region(&inputs, &cfg.guideline, cfg.horizon_years, noise, &mut traj);
+    let reached = model::run_region(&inputs, &rs.guideline, cfg.horizon_years, noise, &mut traj);
     let mut row: ParamRow = [None; PARAM_COLUMNS];
     row[..PARAM_COUNT].copy_from_slice(&draw.values);
     // Columns of values the model used, whether drawn or taken from the data.

@@ -116,6 +116,7 @@ pub fn prob_within(years_to_target: &[Option<u32>], years: i64) -> f64 {
 /// One row of `summary.parquet` / `summary.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryRow {
+    pub scenario: String,
     pub region_code: String,
     pub region: String,
     pub years: YearsSummary,
@@ -123,29 +124,95 @@ pub struct SummaryRow {
     pub prob_by: Vec<(i32, f64)>,
     pub policy_target_year: Option<i32>,
     pub prob_by_policy_target: Option<f64>,
+    pub vs_baseline: Comparison,
 }
 
-/// The summary of every region (and Sverige) of a simulation.
+/// A scenario against the baseline in the same region (zeros for the baseline).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Median years to target, scenario minus baseline; null where either is null.
+    pub delta_p50_years: Option<f64>,
+    /// Per checkpoint: probability of being at target, scenario minus baseline.
+    pub delta_prob_by: Vec<f64>,
+    /// Per checkpoint: the distribution over runs of the paired extra cost (scenario's
+    /// cumulative cost minus the baseline's in the same run), MSEK.
+    pub extra_cost: Vec<CostStats>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CostStats {
+    pub mean: f64,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl CostStats {
+    pub fn of(values: &mut [f64]) -> CostStats {
+        let b = BandStats::of(values);
+        CostStats {
+            mean: b.mean,
+            p05: b.q[0],
+            p50: b.q[2],
+            p95: b.q[4],
+        }
+    }
+}
+
+/// The summary of every scenario's regions (and Sverige), baseline first.
 pub fn summarize(
     sim: &crate::simulate::SimOutput,
     base_year: i32,
     checkpoints: &[i32],
 ) -> Vec<SummaryRow> {
-    sim.regions
-        .iter()
-        .map(|r| {
-            let within =
-                |year: i32| prob_within(&r.years_to_target, i64::from(year) - i64::from(base_year));
-            SummaryRow {
+    let k = checkpoints.len();
+    let baseline = &sim.scenarios[0];
+    let mut rows = Vec::new();
+    for sc in &sim.scenarios {
+        for (r, b) in sc.regions.iter().zip(&baseline.regions) {
+            debug_assert_eq!(r.code, b.code);
+            let within = |ytt: &[Option<u32>], year: i32| {
+                prob_within(ytt, i64::from(year) - i64::from(base_year))
+            };
+            let years = YearsSummary::of(&r.years_to_target);
+            let base_years = YearsSummary::of(&b.years_to_target);
+            let prob_by: Vec<(i32, f64)> = checkpoints
+                .iter()
+                .map(|&y| (y, within(&r.years_to_target, y)))
+                .collect();
+            let delta_prob_by = checkpoints
+                .iter()
+                .zip(&prob_by)
+                .map(|(&y, (_, p))| p - within(&b.years_to_target, y))
+                .collect();
+            let extra_cost = (0..k)
+                .map(|j| {
+                    let mut d: Vec<f64> = r
+                        .costs
+                        .chunks(k)
+                        .zip(b.costs.chunks(k))
+                        .map(|(x, y)| x[j] - y[j])
+                        .collect();
+                    CostStats::of(&mut d)
+                })
+                .collect();
+            rows.push(SummaryRow {
+                scenario: sc.name.clone(),
                 region_code: r.code.clone(),
                 region: r.name.clone(),
-                years: YearsSummary::of(&r.years_to_target),
-                prob_by: checkpoints.iter().map(|&y| (y, within(y))).collect(),
+                vs_baseline: Comparison {
+                    delta_p50_years: years.q[2].zip(base_years.q[2]).map(|(a, b)| a - b),
+                    delta_prob_by,
+                    extra_cost,
+                },
+                years,
+                prob_by,
                 policy_target_year: r.policy_target_year,
-                prob_by_policy_target: r.policy_target_year.map(within),
-            }
-        })
-        .collect()
+                prob_by_policy_target: r.policy_target_year.map(|y| within(&r.years_to_target, y)),
+            });
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

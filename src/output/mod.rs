@@ -7,6 +7,7 @@
 mod csv;
 mod manifest;
 mod parquet;
+mod table;
 mod trajectories;
 
 use std::fs;

@@ -16,11 +16,11 @@ use polars_parquet::write::{
     WriteOptions,
 };
 
-use super::BASELINE_SCENARIO;
+use super::table::{delta_prob_column, extra_cost_column, summary_columns, Values, COST_STATS};
 use crate::error::Error;
 use crate::plan::RunPlan;
 use crate::simulate::{param_column_names, Metric, SimOutput, PARAM_COLUMNS};
-use crate::summary::{SummaryRow, YearsSummary};
+use crate::summary::{Comparison, CostStats, SummaryRow, YearsSummary};
 
 /// Key-value metadata every Parquet file carries, so a file found on its own still
 /// says what made it.
@@ -155,8 +155,16 @@ pub fn write_runs(
     meta: &[(String, String)],
 ) -> Result<u64, Error> {
     let base = plan.config.base_year;
-    let n: usize = sim.regions.iter().map(|r| r.years_to_target.len()).sum();
-    let (mut codes, mut names, mut runs) = (
+    let checkpoints = &plan.config.checkpoint_years;
+    let k = checkpoints.len();
+    let n: usize = sim
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.regions)
+        .map(|r| r.years_to_target.len())
+        .sum();
+    let (mut scenario, mut codes, mut names, mut runs) = (
+        Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -164,20 +172,27 @@ pub fn write_runs(
     let (mut years, mut reached) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let mut params: Vec<Vec<Option<f64>>> =
         (0..PARAM_COLUMNS).map(|_| Vec::with_capacity(n)).collect();
-    for r in &sim.regions {
-        for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
-            codes.push(r.code.as_str());
-            names.push(r.name.as_str());
-            runs.push(run as i32);
-            years.push(y.map(|y| y as i32));
-            reached.push(y.map(|y| base + y as i32));
-            for (c, v) in params.iter_mut().zip(row) {
-                c.push(*v);
+    let mut costs: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(n)).collect();
+    for sc in &sim.scenarios {
+        for r in &sc.regions {
+            for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
+                scenario.push(sc.name.as_str());
+                codes.push(r.code.as_str());
+                names.push(r.name.as_str());
+                runs.push(run as i32);
+                years.push(y.map(|y| y as i32));
+                reached.push(y.map(|y| base + y as i32));
+                for (c, v) in params.iter_mut().zip(row) {
+                    c.push(*v);
+                }
+                for (j, c) in costs.iter_mut().enumerate() {
+                    c.push(r.costs[run * k + j]);
+                }
             }
         }
     }
     let mut columns = vec![
-        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+        Series::new("scenario".into(), scenario).into_column(),
         Series::new("region_code".into(), codes).into_column(),
         Series::new("region".into(), names).into_column(),
         Series::new("run".into(), runs).into_column(),
@@ -186,6 +201,9 @@ pub fn write_runs(
     ];
     for (name, values) in param_column_names().iter().zip(params) {
         columns.push(Series::new(name.as_str().into(), values).into_column());
+    }
+    for (y, values) in checkpoints.iter().zip(costs) {
+        columns.push(Series::new(format!("cost_msek_by_{y}").into(), values).into_column());
     }
     write(
         path,
@@ -204,7 +222,9 @@ pub fn write_bands(
 ) -> Result<u64, Error> {
     let base = plan.config.base_year;
     let years = sim.years;
-    let n = sim.regions.len() * years * Metric::ALL.len();
+    let n =
+        sim.scenarios.iter().map(|s| s.regions.len()).sum::<usize>() * years * Metric::ALL.len();
+    let mut scenario = Vec::with_capacity(n);
     let (mut codes, mut names, mut year, mut metric) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -212,10 +232,15 @@ pub fn write_bands(
         Vec::with_capacity(n),
     );
     let mut stats: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for r in &sim.regions {
+    for (sc, r) in sim
+        .scenarios
+        .iter()
+        .flat_map(|s| s.regions.iter().map(move |r| (s, r)))
+    {
         for t in 0..years {
             for (m_idx, m) in Metric::ALL.iter().enumerate() {
                 let b = r.bands[m_idx * years + t];
+                scenario.push(sc.name.as_str());
                 codes.push(r.code.as_str());
                 names.push(r.name.as_str());
                 year.push(base + t as i32);
@@ -228,7 +253,7 @@ pub fn write_bands(
         }
     }
     let mut columns = vec![
-        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+        Series::new("scenario".into(), scenario).into_column(),
         Series::new("region_code".into(), codes).into_column(),
         Series::new("region".into(), names).into_column(),
         Series::new("year".into(), year).into_column(),
@@ -243,61 +268,32 @@ pub fn write_bands(
     write(path, columns, &|_| false, meta)
 }
 
-/// One row per (scenario, region).
+/// One row per (scenario, region): the columns of `table::summary_columns`.
 pub fn write_summary(
     path: &Path,
     rows: &[SummaryRow],
     checkpoints: &[i32],
     meta: &[(String, String)],
 ) -> Result<u64, Error> {
-    let n = rows.len();
-    let mut columns = vec![
-        Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
-        Series::new(
-            "region_code".into(),
-            rows.iter()
-                .map(|r| r.region_code.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "region".into(),
-            rows.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "runs".into(),
-            rows.iter()
-                .map(|r| r.years.runs as i32)
-                .collect::<Vec<i32>>(),
-        )
-        .into_column(),
-    ];
-    for (i, name) in QUANTILE_COLUMNS.iter().enumerate() {
-        let v: Vec<Option<f64>> = rows.iter().map(|r| r.years.q[i]).collect();
-        columns.push(Series::new((*name).into(), v).into_column());
-    }
-    columns.push(
-        Series::new(
-            "share_never".into(),
-            rows.iter().map(|r| r.years.share_never).collect::<Vec<_>>(),
-        )
-        .into_column(),
-    );
-    for (i, year) in checkpoints.iter().enumerate() {
-        let v: Vec<f64> = rows.iter().map(|r| r.prob_by[i].1).collect();
-        columns.push(Series::new(format!("prob_by_{year}").into(), v).into_column());
-    }
-    let policy: Vec<Option<i32>> = rows.iter().map(|r| r.policy_target_year).collect();
-    columns.push(Series::new("policy_target_year".into(), policy).into_column());
-    let prob: Vec<Option<f64>> = rows.iter().map(|r| r.prob_by_policy_target).collect();
-    columns.push(Series::new("prob_by_policy_target".into(), prob).into_column());
-    write(
-        path,
-        columns,
-        &|c| c.ends_with("_years") || matches!(c, "policy_target_year" | "prob_by_policy_target"),
-        meta,
-    )
+    let cols = summary_columns(rows, checkpoints);
+    let nullable: Vec<String> = cols
+        .iter()
+        .filter(|c| c.nullable)
+        .map(|c| c.name.clone())
+        .collect();
+    let columns = cols
+        .into_iter()
+        .map(|c| {
+            let name = c.name.as_str().into();
+            match c.values {
+                Values::Str(v) => Series::new(name, v),
+                Values::Int(v) => Series::new(name, v),
+                Values::Float(v) => Series::new(name, v),
+            }
+            .into_column()
+        })
+        .collect();
+    write(path, columns, &|c| nullable.iter().any(|n| n == c), meta)
 }
 
 /// Years-to-target quantile columns of the summary, in `summary::LEVELS` order.
@@ -334,46 +330,61 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
     };
     let strs = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(pe);
     let f64s = |c: &str| df.column(c).and_then(|c| c.f64().cloned()).map_err(pe);
+    let i32s = |c: &str| df.column(c).and_then(|c| c.i32().cloned()).map_err(pe);
     let checkpoints: Vec<i32> = df
         .get_column_names()
         .iter()
         .filter_map(|c| c.strip_prefix("prob_by_").and_then(|y| y.parse().ok()))
         .collect();
-    let (codes, names) = (strs("region_code")?, strs("region")?);
-    let runs = df
-        .column("runs")
-        .and_then(|c| c.i32().cloned())
-        .map_err(pe)?;
+    let per_year = |name: &dyn Fn(i32) -> String| -> Result<Vec<Float64Chunked>, Error> {
+        checkpoints.iter().map(|&y| f64s(&name(y))).collect()
+    };
+    let (scenario, codes, names) = (strs("scenario")?, strs("region_code")?, strs("region")?);
+    let runs = i32s("runs")?;
     let years: Vec<Float64Chunked> = QUANTILE_COLUMNS
         .iter()
         .map(|c| f64s(c))
         .collect::<Result<_, _>>()?;
     let never = f64s("share_never")?;
-    let probs: Vec<Float64Chunked> = checkpoints
-        .iter()
-        .map(|y| f64s(&format!("prob_by_{y}")))
-        .collect::<Result<_, _>>()?;
-    let policy = df
-        .column("policy_target_year")
-        .and_then(|c| c.i32().cloned())
-        .map_err(pe)?;
+    let probs = per_year(&|y| format!("prob_by_{y}"))?;
+    let policy = i32s("policy_target_year")?;
     let prob_policy = f64s("prob_by_policy_target")?;
+    let delta_p50 = f64s("delta_p50_years")?;
+    let delta_prob = per_year(&delta_prob_column)?;
+    let cost: Vec<Vec<Float64Chunked>> = COST_STATS
+        .iter()
+        .map(|stat| per_year(&|y| extra_cost_column(stat, y)))
+        .collect::<Result<_, _>>()?;
+    let get = |c: &Float64Chunked, i: usize| c.get(i).unwrap_or_default();
     Ok((0..df.height())
         .map(|i| SummaryRow {
+            scenario: scenario.get(i).unwrap_or_default().to_string(),
             region_code: codes.get(i).unwrap_or_default().to_string(),
             region: names.get(i).unwrap_or_default().to_string(),
             years: YearsSummary {
                 runs: runs.get(i).unwrap_or_default() as u32,
                 q: std::array::from_fn(|k| years[k].get(i)),
-                share_never: never.get(i).unwrap_or_default(),
+                share_never: get(&never, i),
             },
             prob_by: checkpoints
                 .iter()
                 .zip(&probs)
-                .map(|(&y, p)| (y, p.get(i).unwrap_or_default()))
+                .map(|(&y, p)| (y, get(p, i)))
                 .collect(),
             policy_target_year: policy.get(i),
             prob_by_policy_target: prob_policy.get(i),
+            vs_baseline: Comparison {
+                delta_p50_years: delta_p50.get(i),
+                delta_prob_by: delta_prob.iter().map(|c| get(c, i)).collect(),
+                extra_cost: (0..checkpoints.len())
+                    .map(|j| CostStats {
+                        mean: get(&cost[0][j], i),
+                        p05: get(&cost[1][j], i),
+                        p50: get(&cost[2][j], i),
+                        p95: get(&cost[3][j], i),
+                    })
+                    .collect(),
+            },
         })
         .collect())
 }

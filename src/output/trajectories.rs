@@ -1,7 +1,8 @@
 //! `trajectories/`: every run's yearly stocks, for users who want their own statistics.
 //!
-//! A Hive-partitioned dataset, `trajectories/region_code=XX/part-0.parquet`, one file per
-//! region written as soon as the region is simulated, so memory holds one region at a
+//! A Hive-partitioned dataset, `trajectories/region_code=XX/part-S.parquet`, one file per
+//! region and scenario (S = 0 for the baseline, then the config's order) written as
+//! soon as the region is simulated, so memory holds one region at a
 //! time. `region_code` lives in the folder name only, as Hive partitioning expects:
 //! pyarrow refuses a dataset whose files repeat the partition column.
 
@@ -11,7 +12,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use polars::prelude::*;
 
-use super::BASELINE_SCENARIO;
 use crate::error::Error;
 use crate::simulate::{Metric, RegionRuns};
 
@@ -69,7 +69,7 @@ impl TrajectoryWriter {
             }
         }
         let mut columns = vec![
-            Series::new("scenario".into(), vec![BASELINE_SCENARIO; n]).into_column(),
+            Series::new("scenario".into(), vec![view.scenario; n]).into_column(),
             Series::new("run".into(), run).into_column(),
             Series::new("year".into(), year).into_column(),
         ];
@@ -77,7 +77,7 @@ impl TrajectoryWriter {
             columns.push(Series::new(m.name().into(), v).into_column());
         }
         let rows = super::parquet::write(
-            &part.join("part-0.parquet"),
+            &part.join(format!("part-{}.parquet", view.scenario_index)),
             columns,
             &|_| false,
             &self.meta,
