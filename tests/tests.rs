@@ -8,4 +8,5 @@ mod cli;
 mod dlf;
 mod report;
 mod reproducibility;
+mod scenarios;
 mod trajectories;

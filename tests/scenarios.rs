@@ -1,0 +1,294 @@
+//! Scenarios: common random numbers against the baseline, the summary's comparison and
+//! cost columns, and the config's checks.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::common::*;
+
+/// Rows of runs.parquet keyed by (scenario, region_code, run): (years_to_target, params, costs).
+type RunKey = (String, String, i32);
+type RunVal = (Option<i32>, Vec<Option<f64>>, Vec<f64>);
+
+fn runs_by_key(df: &DataFrame) -> HashMap<RunKey, RunVal> {
+    let sc = strs(df, "scenario");
+    let code = strs(df, "region_code");
+    let run = i32s(df, "run");
+    let ytt = i32s(df, "years_to_target");
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let params: Vec<Vec<Option<f64>>> = names
+        .iter()
+        .filter(|c| c.starts_with("param_"))
+        .map(|c| f64s(df, c))
+        .collect();
+    let costs: Vec<Vec<Option<f64>>> = names
+        .iter()
+        .filter(|c| c.starts_with("cost_msek_by_"))
+        .map(|c| f64s(df, c))
+        .collect();
+    (0..df.height())
+        .map(|i| {
+            (
+                (
+                    sc[i].clone().unwrap(),
+                    code[i].clone().unwrap(),
+                    run[i].unwrap(),
+                ),
+                (
+                    ytt[i],
+                    params.iter().map(|p| p[i]).collect(),
+                    costs.iter().map(|c| c[i].unwrap()).collect(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn run_small(s: &Scratch, runs: u32, extra: &str, out: &str) -> std::path::PathBuf {
+    let cfg = s.small(runs, extra);
+    s.cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--out",
+            out,
+        ])
+        .assert()
+        .success();
+    s.path(out)
+}
+
+#[test]
+fn a_scenario_that_changes_nothing_equals_the_baseline_run_for_run() {
+    let s = Scratch::new();
+    // `same` restates the baseline's own distribution: same uniforms, same values.
+    let out = run_small(
+        &s,
+        60,
+        "[scenarios.same]\nprimary_care_uptake = { dist = \"beta\", mean = 0.6, sd = 0.08 }\n\
+         [scenarios.only_jonkoping]\nregions = [\"06\"]\nintake = [{ from = 2025, to = 2034, multiply = 2.0 }]\n",
+        "out",
+    );
+    let runs = runs_by_key(&read_parquet(&out.join("runs.parquet")));
+    let mut compared = 0;
+    for ((sc, code, run), v) in &runs {
+        if sc == "baseline" {
+            continue;
+        }
+        let base = &runs[&("baseline".to_string(), code.clone(), *run)];
+        assert_eq!(base.1, v.1, "{sc} {code} run {run}: parameters differ");
+        let untouched = sc == "same" || (code != "06" && code != "SE");
+        if untouched {
+            assert_eq!(base, v, "{sc} {code} run {run} differs from the baseline");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 60 * 22 + 60 * 20);
+    // Jönköping's doubled intake does change its runs, and reaches the target no later
+    // in most of them; the summary says by how much.
+    let changed = (0..60)
+        .filter(|&r| {
+            runs[&("only_jonkoping".into(), "06".into(), r)]
+                != runs[&("baseline".into(), "06".into(), r)]
+        })
+        .count();
+    assert_eq!(changed, 60);
+
+    let bands = read_parquet(&out.join("bands.parquet"));
+    let by_scenario = |name: &str| {
+        let mask = bands.column("scenario").unwrap().str().unwrap().equal(name);
+        bands
+            .filter(&mask)
+            .unwrap()
+            .select(["region_code", "year", "metric", "mean", "p05", "p50", "p95"])
+            .unwrap()
+    };
+    let same = by_scenario("same");
+    assert!(same.height() > 0);
+    assert!(same.equals_missing(&by_scenario("baseline")));
+
+    let summary = read_parquet(&out.join("summary.parquet"));
+    let sc = strs(&summary, "scenario");
+    let code = strs(&summary, "region_code");
+    let d50 = f64s(&summary, "delta_p50_years");
+    let cost = f64s(&summary, "extra_cost_msek_p50_by_2050");
+    let cost_mean = f64s(&summary, "extra_cost_msek_mean_by_2050");
+    for i in 0..summary.height() {
+        let (sc, code) = (sc[i].as_deref().unwrap(), code[i].as_deref().unwrap());
+        if sc == "baseline" || sc == "same" || (code != "06" && code != "SE") {
+            assert_eq!(cost[i], Some(0.0), "{sc} {code}");
+            assert_eq!(cost_mean[i], Some(0.0), "{sc} {code}");
+            if let Some(d) = d50[i] {
+                assert_eq!(d, 0.0, "{sc} {code}");
+            }
+        } else {
+            assert!(
+                cost[i].unwrap() > 0.0,
+                "{sc} {code}: more trainees cost more"
+            );
+        }
+    }
+}
+
+#[test]
+fn in_expected_mode_more_intake_is_never_later_and_costs_add_up() {
+    let s = Scratch::new();
+    let out = run_small(
+        &s,
+        80,
+        "mode = \"expected\"\n\
+         [scenarios.more]\nintake = [{ from = 2024, to = 2040, multiply = 1.5 }]\n\
+         [scenarios.jamtland_1500]\nregions = [\"23\"]\ninhabitants_per_specialist = 1500\n",
+        "out",
+    );
+    let df = read_parquet(&out.join("runs.parquet"));
+    let runs = runs_by_key(&df);
+    let never = |y: Option<i32>| y.unwrap_or(i32::MAX);
+    let mut strictly_earlier = 0;
+    for ((sc, code, run), (y, _, _)) in &runs {
+        let base = runs[&("baseline".to_string(), code.clone(), *run)].0;
+        match sc.as_str() {
+            "more" => {
+                assert!(
+                    never(*y) <= never(base),
+                    "{code} run {run}: {y:?} later than {base:?}"
+                );
+                strictly_earlier += usize::from(never(*y) < never(base));
+            }
+            // A laxer guideline for Jämtland: never later there, nothing else moves.
+            "jamtland_1500" if code == "23" => assert!(never(*y) <= never(base)),
+            "jamtland_1500" if code != "SE" => assert_eq!(*y, base, "{code}"),
+            _ => {}
+        }
+    }
+    assert!(strictly_earlier > 0, "more intake changed nothing");
+
+    // The summary's paired extra cost is the distribution of per-run differences.
+    let summary = read_parquet(&out.join("summary.parquet"));
+    let sc = strs(&summary, "scenario");
+    let code = strs(&summary, "region_code");
+    let p50 = f64s(&summary, "extra_cost_msek_p50_by_2050");
+    let mean = f64s(&summary, "extra_cost_msek_mean_by_2050");
+    let k2050 = 3; // checkpoints 2030, 2035, 2040, 2050
+    for i in 0..summary.height() {
+        if sc[i].as_deref() != Some("more") {
+            continue;
+        }
+        let c = code[i].clone().unwrap();
+        let mut d: Vec<f64> = (0..80)
+            .map(|r| {
+                runs[&("more".into(), c.clone(), r)].2[k2050]
+                    - runs[&("baseline".into(), c.clone(), r)].2[k2050]
+            })
+            .collect();
+        let m = d.iter().sum::<f64>() / d.len() as f64;
+        d.sort_by(f64::total_cmp);
+        let median = 0.5 * (d[39] + d[40]); // type 7 with 80 values
+        assert!(
+            (mean[i].unwrap() - m).abs() < 1e-9 * m.abs().max(1.0),
+            "{c}"
+        );
+        assert!(
+            (p50[i].unwrap() - median).abs() < 1e-9 * median.abs().max(1.0),
+            "{c}"
+        );
+        assert!(
+            median > 0.0,
+            "{c}: 50 % more trainees for 17 years cost more"
+        );
+    }
+}
+
+#[test]
+fn run_costs_are_the_yearly_stocks_at_the_configs_rates() {
+    let s = Scratch::new();
+    let cfg = s.small(
+        5,
+        "checkpoint_years = [2030]\n[costs]\nmsek_per_trainee_year = 1.5\nmsek_per_specialist_fte_year = 2.5\nprice_year = 2026\nindex_per_year = 0.03\n",
+    );
+    s.cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--trajectories",
+            "--out",
+            "o",
+        ])
+        .assert()
+        .success();
+    let runs = read_parquet(&s.path("o/runs.parquet"));
+    let traj = read_parquet(&s.path("o/trajectories/region_code=06/part-0.parquet"));
+    let (year, run) = (i32s(&traj, "year"), i32s(&traj, "run"));
+    let (t, fte) = (f64s(&traj, "trainees"), f64s(&traj, "specialists_fte"));
+    let codes = strs(&runs, "region_code");
+    let rr = i32s(&runs, "run");
+    let cost = f64s(&runs, "cost_msek_by_2030");
+    for r in 0..5 {
+        let want: f64 = (0..traj.height())
+            .filter(|&i| run[i] == Some(r) && (2024..=2030).contains(&year[i].unwrap()))
+            .map(|i| {
+                (1.5 * t[i].unwrap() + 2.5 * fte[i].unwrap())
+                    * 1.03f64.powi(year[i].unwrap() - 2026)
+            })
+            .sum();
+        let got = (0..runs.height())
+            .find(|&i| codes[i].as_deref() == Some("06") && rr[i] == Some(r))
+            .map(|i| cost[i].unwrap())
+            .unwrap();
+        assert!((got - want).abs() < 1e-9 * want, "run {r}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn bad_scenarios_are_refused_naming_the_field() {
+    let s = Scratch::new();
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("unknown key", "[scenarios.x]\ncolour = 1\n".into(), vec!["scenarios.x.colour", "unknown parameter"]),
+        ("scope", "[scenarios.x]\nfte_new = { dist = \"beta\", mean = 0.9, sd = 0.03, scope = \"region\" }\n".into(), vec!["scenarios.x.fte_new", "scope"]),
+        ("scale out of range", "[scenarios.x]\nprimary_care_uptake = { scale = 3 }\n".into(), vec!["scenarios.x.primary_care_uptake.scale", "valid range"]),
+        ("intake year", "[scenarios.x]\nintake = [{ from = 2020, to = 2030, multiply = 2 }]\n".into(), vec!["scenarios.x.intake[0].from", "2020"]),
+        ("intake both", "[scenarios.x]\nintake = [{ from = 2025, to = 2030, multiply = 2, trainees_per_year = 3 }]\n".into(), vec!["scenarios.x.intake[0]", "exactly one"]),
+        ("negative cap", "[scenarios.x]\nintake_cap_per_year = -1\n".into(), vec!["scenarios.x.intake_cap_per_year", ">= 0"]),
+        ("guideline", "[scenarios.x]\ninhabitants_per_specialist = 0\n".into(), vec!["scenarios.x.inhabitants_per_specialist", "positive"]),
+        ("unknown region", "[scenarios.x]\nregions = [\"77\"]\nfte_new = 1\n".into(), vec!["scenarios.x.regions", "77"]),
+        ("baseline name", "[scenarios.baseline]\nfte_new = 1\n".into(), vec!["scenarios.baseline", "cannot name"]),
+        ("cost", "[costs]\nmsek_per_trainee_year = -2\n".into(), vec!["costs.msek_per_trainee_year", ">= 0"]),
+        ("dlf mode", "mode = \"dlf\"\n[scenarios.x]\nfte_new = 1\n".into(), vec!["scenarios.x", "dlf mode"]),
+    ];
+    for (what, extra, needles) in cases {
+        let cfg = s.small(5, &extra);
+        let out = s
+            .cmd()
+            .args(["run", cfg.to_str().unwrap(), "--quiet"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{what}: not one line: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{what}: `{n}` missing from: {err}");
+        }
+        assert!(!s.path("results").exists(), "{what}: output folder created");
+    }
+}
+
+#[test]
+fn the_shipped_scenarios_config_is_valid() {
+    Scratch::new()
+        .cmd()
+        .args([
+            "validate",
+            configs_dir().join("scenarios.toml").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+}
