@@ -109,11 +109,21 @@ struct RegionChart {
     prob_by_year: Vec<f64>,
 }
 
-/// The chart inputs read back from a results folder.
+/// A scenario's bands, aligned with `ChartData::regions`.
+#[derive(Debug, Clone)]
+struct ScenarioBands {
+    name: String,
+    bands: Vec<Vec<BandYear>>,
+}
+
+/// The chart inputs read back from a results folder. Every chart but the scenario
+/// comparison shows the baseline.
 #[derive(Debug, Clone)]
 pub struct ChartData {
     metric: FanMetric,
     regions: Vec<RegionChart>,
+    /// The baseline's bands again, then each scenario's, when there are scenarios.
+    scenarios: Vec<ScenarioBands>,
     first_year: i32,
     last_year: i32,
 }
@@ -134,8 +144,10 @@ impl ChartData {
     pub fn load(dir: &Path, metric: FanMetric) -> Result<Self, Error> {
         let bands = read(dir, BANDS_FILE)?;
         let be = |e| column_err(dir, BANDS_FILE, e);
+        let baseline = crate::output::BASELINE_SCENARIO;
         let mut regions: Vec<RegionChart> = crate::output::read_summary(&dir.join(SUMMARY_FILE))?
             .into_iter()
+            .filter(|row| row.scenario == baseline)
             .map(|row| RegionChart {
                 code: row.region_code,
                 name: row.region,
@@ -152,6 +164,11 @@ impl ChartData {
             .column("region_code")
             .and_then(|c| c.str().cloned())
             .map_err(be)?;
+        let b_scenario = bands
+            .column("scenario")
+            .and_then(|c| c.str().cloned())
+            .map_err(be)?;
+        let mut scenarios: Vec<ScenarioBands> = Vec::new();
         let b_metric = bands
             .column("metric")
             .and_then(|c| c.str().cloned())
@@ -170,16 +187,34 @@ impl ChartData {
             if b_metric.get(i) != Some(metric.column_value()) {
                 continue;
             }
-            let Some(r) = regions
-                .iter_mut()
-                .find(|r| Some(r.code.as_str()) == b_code.get(i))
+            let Some(k) = regions
+                .iter()
+                .position(|r| Some(r.code.as_str()) == b_code.get(i))
             else {
                 continue;
             };
-            r.bands.push(BandYear {
+            let band = BandYear {
                 year: b_year.get(i).unwrap_or_default(),
                 q: std::array::from_fn(|k| bq[k].get(i).unwrap_or(f64::NAN) * scale),
-            });
+            };
+            let name = b_scenario.get(i).unwrap_or_default();
+            if name == baseline {
+                regions[k].bands.push(band);
+            }
+            let sc = match scenarios.iter().position(|s| s.name == name) {
+                Some(j) => j,
+                None => {
+                    scenarios.push(ScenarioBands {
+                        name: name.to_string(),
+                        bands: vec![Vec::new(); regions.len()],
+                    });
+                    scenarios.len() - 1
+                }
+            };
+            scenarios[sc].bands[k].push(band);
+        }
+        if scenarios.len() < 2 {
+            scenarios.clear();
         }
         let years: Vec<i32> = regions
             .iter()
@@ -199,10 +234,17 @@ impl ChartData {
             .column("years_to_target")
             .and_then(|c| c.i32().cloned())
             .map_err(re)?;
+        let r_scenario = runs
+            .column("scenario")
+            .and_then(|c| c.str().cloned())
+            .map_err(re)?;
         let span = (last_year - first_year + 1).max(1) as usize;
         let mut hits = vec![vec![0u32; span]; regions.len()];
         let mut counts = vec![0u32; regions.len()];
         for i in 0..runs.height() {
+            if r_scenario.get(i) != Some(baseline) {
+                continue;
+            }
             let Some(k) = regions
                 .iter()
                 .position(|r| Some(r.code.as_str()) == r_code.get(i))
@@ -230,6 +272,7 @@ impl ChartData {
         Ok(ChartData {
             metric,
             regions,
+            scenarios,
             first_year,
             last_year,
         })
@@ -304,6 +347,18 @@ pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<
             written,
             |root| fan_chart(root, data, r)
         );
+    }
+    if !data.scenarios.is_empty() {
+        for (k, r) in data.regions.iter().enumerate() {
+            emit!(
+                out_dir,
+                format!("scenarios_{metric}_{}", r.code),
+                (960, 600),
+                format,
+                written,
+                |root| scenario_chart(root, data, k)
+            );
+        }
     }
     emit!(
         out_dir,
@@ -479,6 +534,113 @@ fn fan_chart<DB: DrawingBackend>(
                     PathElement::new(vec![(x, y), (x + 20, y)], POLICY.stroke_width(2))
                 });
         }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(font(14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// Colours of the scenarios in a comparison, the baseline first (colour-blind safe,
+/// after Okabe and Ito).
+const SCENARIO_COLOURS: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(213, 94, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+];
+
+/// Scenarios compared in one region: each scenario's median with its 25-75 % band,
+/// the baseline in black. Runs are paired across scenarios (common random numbers).
+fn scenario_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    k: usize,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let r = &data.regions[k];
+    root.fill(&WHITE).map_err(e)?;
+    let (head, body) = root.split_vertically(64);
+    let (w, _) = head.dim_in_pixel();
+    let center = Pos::new(HPos::Center, VPos::Top);
+    head.draw_text(
+        &format!("{} – scenarios, {}", r.name, data.metric.title()),
+        &font(24).pos(center),
+        (w as i32 / 2, 8),
+    )
+    .map_err(e)?;
+    head.draw_text(
+        "Median and 25–75 % of runs; every scenario uses the baseline's runs (common random numbers)",
+        &font(15).color(&POLICY).pos(center),
+        (w as i32 / 2, 40),
+    )
+    .map_err(e)?;
+    let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
+    let top = data
+        .scenarios
+        .iter()
+        .flat_map(|s| s.bands[k].iter().map(|b| b.q[3]))
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let y1 = y_max(data.metric, top);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .margin_top(4)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, 0f64..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Year")
+        .y_desc(data.metric.axis())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    for (i, sc) in data.scenarios.iter().enumerate() {
+        let colour = SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()];
+        let bands = &sc.bands[k];
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band_polygon(bands, 1, 3, y1),
+                colour.mix(0.12).filled(),
+            )))
+            .map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                bands.iter().map(|b| (f64::from(b.year), b.q[2].min(y1))),
+                colour.stroke_width(if i == 0 { 3 } else { 2 }),
+            ))
+            .map_err(e)?
+            .label(sc.name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+            });
+    }
+    if let Some((level, label)) = data.metric.target() {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, level), (x1, level)],
+                8,
+                6,
+                TARGET.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(label)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(2)));
     }
     chart
         .configure_series_labels()

@@ -75,6 +75,36 @@ pub enum Command {
         /// A results folder written by `run`.
         results_dir: PathBuf,
     },
+    /// The smallest number of ST trainees in post, held constant from the base year,
+    /// that reaches the target by YEAR with probability P; writes solve.parquet.
+    Solve {
+        /// The experiment config (its baseline is solved; scenarios are ignored).
+        config: PathBuf,
+        /// The year by which the target must be reached.
+        #[arg(long)]
+        by_year: i32,
+        /// The probability required (share of runs at target by then), in (0, 1].
+        #[arg(long)]
+        probability: f64,
+        /// Region codes to solve, comma-separated (default: every region).
+        #[arg(long, value_delimiter = ',')]
+        regions: Option<Vec<String>>,
+        /// Search up to this many times today's trainees; beyond it, "not reached".
+        #[arg(long, default_value_t = crate::solve::DEFAULT_MAX_FACTOR)]
+        max_factor: f64,
+        /// Number of runs (overrides the config).
+        #[arg(long)]
+        runs: Option<u32>,
+        /// Master seed (overrides the config).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder for solve.parquet (default results/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Check a config and its data, and print what would run.
     Validate { config: PathBuf },
     /// DLF's deterministic method per region, beside DLF's published years.
@@ -138,6 +168,51 @@ pub fn run(args: Args) -> Result<(), Error> {
         Command::Report { results_dir } => {
             let path = crate::report::write_report(&results_dir)?;
             println!("wrote {}", path.display());
+            Ok(())
+        }
+        Command::Solve {
+            config,
+            by_year,
+            probability,
+            regions,
+            max_factor,
+            runs,
+            seed,
+            out,
+            threads,
+        } => {
+            let mut cfg = crate::config::Config::load(&config)?;
+            if regions.is_some() {
+                cfg.regions = regions;
+            }
+            let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
+            let plan = RunPlan::new(
+                cfg,
+                table,
+                &Overrides {
+                    runs,
+                    seed,
+                    out,
+                    threads,
+                },
+            )?;
+            let started = Instant::now();
+            let req = crate::solve::SolveRequest {
+                by_year,
+                probability,
+                max_factor,
+            };
+            let rows = crate::solve::solve(&plan, &req)?;
+            let path = crate::solve::out_path(&plan);
+            crate::solve::write(&path, &rows, &plan)?;
+            print!("{}", crate::solve::render(&rows));
+            println!(
+                "\nwrote {} ({} runs, mode {}, {:.1} s)",
+                path.display(),
+                plan.config.runs,
+                plan.config.mode.as_str(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Validate { config } => {

@@ -18,6 +18,7 @@ pub mod report;
 pub mod sample;
 pub mod scenario;
 pub mod simulate;
+pub mod solve;
 pub mod summary;
 
 pub use error::{Error, Result};

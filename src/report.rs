@@ -67,10 +67,12 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
         .iter()
         .filter_map(|o| files.iter().find(|f| f.ends_with(o)))
         .collect();
-    svgs.extend(files.iter().filter(|f| {
-        f.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("fan_"))
-    }));
+    for prefix in ["fan_", "scenarios_"] {
+        svgs.extend(files.iter().filter(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        }));
+    }
     html.push_str("<h2>Charts</h2>\n");
     for path in svgs {
         let svg = std::fs::read_to_string(path).map_err(|e| Error::Io {
@@ -95,10 +97,30 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     Ok(out)
 }
 
+/// One table per scenario (the baseline first), in the summary's row order.
 fn write_table(html: &mut String, rows: &[SummaryRow]) {
-    html.push_str(
-        "<h2>Summary</h2>\n<table>\n<thead><tr><th>code</th><th>region</th><th>runs</th>",
-    );
+    html.push_str("<h2>Summary</h2>\n");
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        if !names.contains(&r.scenario.as_str()) {
+            names.push(&r.scenario);
+        }
+    }
+    for name in &names {
+        if names.len() > 1 {
+            let _ = writeln!(html, "<h3>Scenario: {}</h3>", escape(name));
+        }
+        let group: Vec<SummaryRow> = rows
+            .iter()
+            .filter(|r| r.scenario == *name)
+            .cloned()
+            .collect();
+        write_scenario_table(html, &group);
+    }
+}
+
+fn write_scenario_table(html: &mut String, rows: &[SummaryRow]) {
+    html.push_str("<table>\n<thead><tr><th>code</th><th>region</th><th>runs</th>");
     html.push_str("<th>P5 years</th><th>P25 years</th><th>median years</th><th>P75 years</th><th>P95 years</th><th>never within horizon</th>");
     for (year, _) in rows.first().map_or(&[][..], |r| &r.prob_by[..]) {
         let _ = write!(html, "<th>reached by {year}</th>");

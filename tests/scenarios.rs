@@ -292,3 +292,121 @@ fn the_shipped_scenarios_config_is_valid() {
         .assert()
         .success();
 }
+
+#[test]
+fn scenarios_get_a_comparison_chart_and_report_tables() {
+    let s = Scratch::new();
+    let cfg = s.small(
+        30,
+        "[scenarios.uptake_80]\ndescription = \"more uptake\"\nprimary_care_uptake = 0.8\n",
+    );
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", "o"])
+        .assert()
+        .success();
+    for code in ["06", "SE"] {
+        let svg =
+            std::fs::read_to_string(s.path(&format!("o/charts/scenarios_coverage_{code}.svg")))
+                .unwrap();
+        assert!(
+            svg.contains("\nbaseline\n") && svg.contains("\nuptake_80\n"),
+            "{code}: legend"
+        );
+        assert!(s
+            .path(&format!("o/charts/scenarios_coverage_{code}.png"))
+            .is_file());
+    }
+    s.cmd().args(["report", "o"]).assert().success();
+    let html = std::fs::read_to_string(s.path("o/report.html")).unwrap();
+    assert!(html.contains("<h3>Scenario: uptake_80</h3>"));
+
+    // Without scenarios there is nothing to compare.
+    let plain = s.small(10, "");
+    s.cmd()
+        .args(["run", plain.to_str().unwrap(), "--quiet", "--out", "p"])
+        .assert()
+        .success();
+    let any = std::fs::read_dir(s.path("p/charts")).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("scenarios_")
+    });
+    assert!(!any);
+}
+
+#[test]
+fn solve_writes_its_table_and_agrees_with_dlf_by_hand() {
+    let s = Scratch::new();
+    let dlf = configs_dir().join("dlf2024.toml");
+    s.cmd()
+        .args([
+            "solve",
+            dlf.to_str().unwrap(),
+            "--by-year",
+            "2035",
+            "--probability",
+            "0.8",
+            "--regions",
+            "06,23",
+            "--out",
+            "o",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Jönköping"));
+    let df = read_parquet(&s.path("o/solve.parquet"));
+    let names: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "region_code",
+            "region",
+            "by_year",
+            "probability",
+            "current_st_trainees",
+            "required_st_trainees",
+            "required_intake_per_year",
+            "achieved_probability",
+            "max_st_trainees",
+            "probability_at_max"
+        ]
+    );
+    let codes: Vec<String> = strs(&df, "region_code").into_iter().flatten().collect();
+    assert_eq!(codes, ["06", "23"]);
+    let required = i32s(&df, "required_st_trainees");
+    // DLF's method by hand, from the data: by 2035 (12 years), the smallest whole st
+    // with S + 12 (st/8 - need/25) >= need, i.e. st >= 8 ((need - S)/12 + need/25).
+    let data = std::fs::read_to_string(DATA).unwrap();
+    let header: Vec<&str> = data.lines().next().unwrap().split(',').collect();
+    for (i, code) in ["06", "23"].iter().enumerate() {
+        let row: Vec<&str> = data
+            .lines()
+            .find(|l| l.starts_with(&format!("{code},")))
+            .unwrap()
+            .split(',')
+            .collect();
+        let field = |n: &str| {
+            row[header.iter().position(|h| *h == n).unwrap()]
+                .parse::<f64>()
+                .unwrap()
+        };
+        let (need, spec) = (field("dlf_need_fte"), field("dlf_table_specialists"));
+        let by_hand = (8.0 * ((need - spec) / 12.0 + need / 25.0)).ceil() as i32;
+        assert_eq!(required[i], Some(by_hand), "{code}");
+    }
+
+    // A probability outside (0, 1] is refused.
+    s.cmd()
+        .args([
+            "solve",
+            dlf.to_str().unwrap(),
+            "--by-year",
+            "2035",
+            "--probability",
+            "1.5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--probability"));
+}

@@ -171,6 +171,41 @@ pub fn write_results(
     Ok(manifest)
 }
 
+/// Writes `solve.parquet` at `path` whole or not at all: into a hidden file beside it,
+/// then renamed into place (replacing an earlier answer).
+pub fn write_solve(
+    path: &Path,
+    rows: &[crate::solve::SolveRow],
+    plan: &RunPlan,
+) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(io_err(&dir, "create the results folder"))?;
+    let tmp = dir.join(format!(".solve.parquet.partial-{}", std::process::id()));
+    let mut meta = parquet::metadata(plan);
+    if let Some(r) = rows.first() {
+        meta.push(("fastlakare.solve.by_year".into(), r.by_year.to_string()));
+        meta.push((
+            "fastlakare.solve.probability".into(),
+            r.probability.to_string(),
+        ));
+    }
+    if let Err(e) = parquet::write_solve(&tmp, rows, &meta) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::Io {
+            path: path.to_path_buf(),
+            what: "move into place",
+            source: e,
+        }
+    })
+}
+
 /// Key-value metadata every Parquet file carries (see `parquet::metadata`).
 pub fn parquet_metadata(plan: &RunPlan) -> Vec<(String, String)> {
     parquet::metadata(plan)

@@ -388,3 +388,82 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
         })
         .collect())
 }
+
+/// `solve.parquet`: one row per region.
+pub fn write_solve(
+    path: &Path,
+    rows: &[crate::solve::SolveRow],
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
+    let s = |name: &str, v: Vec<&str>| Series::new(name.into(), v).into_column();
+    let columns = vec![
+        s(
+            "region_code",
+            rows.iter().map(|r| r.region_code.as_str()).collect(),
+        ),
+        s("region", rows.iter().map(|r| r.region.as_str()).collect()),
+        Series::new(
+            "by_year".into(),
+            rows.iter().map(|r| r.by_year).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "probability".into(),
+            rows.iter().map(|r| r.probability).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "current_st_trainees".into(),
+            rows.iter()
+                .map(|r| r.current_st_trainees)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "required_st_trainees".into(),
+            rows.iter()
+                .map(|r| r.required_st_trainees.map(|t| t as i32))
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "required_intake_per_year".into(),
+            rows.iter()
+                .map(|r| r.required_intake_per_year)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "achieved_probability".into(),
+            rows.iter()
+                .map(|r| r.achieved_probability)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "max_st_trainees".into(),
+            rows.iter()
+                .map(|r| r.max_st_trainees as i32)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "probability_at_max".into(),
+            rows.iter()
+                .map(|r| r.probability_at_max)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+    ];
+    write(
+        path,
+        columns,
+        &|c| {
+            matches!(
+                c,
+                "required_st_trainees" | "required_intake_per_year" | "achieved_probability"
+            )
+        },
+        meta,
+    )
+}
