@@ -298,26 +298,29 @@ fn simulate_scenario(
 /// Cumulative cost of each run by each checkpoint (see `RegionOutcome::costs`).
 fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
     let k = cfg.checkpoint_years.len();
+    // Per year after the base year: the trainee and FTE rates at that year's prices.
+    let rates: Vec<(f64, f64)> = (1..view.years)
+        .map(|t| {
+            let year = cfg.base_year + t as i32;
+            (
+                cfg.costs.of_year(year, 1.0, 0.0),
+                cfg.costs.of_year(year, 0.0, 1.0),
+            )
+        })
+        .collect();
     let mut out = vec![0.0; view.runs * k];
     out.par_chunks_mut(k.max(1))
         .enumerate()
         .for_each(|(run, row)| {
             let mut total = 0.0;
-            let mut next = 0;
-            let mut sorted: Vec<(usize, i32)> =
-                cfg.checkpoint_years.iter().copied().enumerate().collect();
-            sorted.sort_by_key(|&(_, y)| y);
-            for t in 1..view.years {
-                let year = cfg.base_year + t as i32;
-                total += cfg.costs.of_year(
-                    year,
-                    view.value(Metric::Trainees, run, t),
-                    view.value(Metric::SpecialistsFte, run, t),
-                );
-                while next < sorted.len() && sorted[next].1 == year {
-                    row[sorted[next].0] = total;
-                    next += 1;
-                }
+            let mut by_t = vec![0.0; view.years];
+            for (t, (a, b)) in (1..view.years).zip(&rates) {
+                total += a * view.value(Metric::Trainees, run, t)
+                    + b * view.value(Metric::SpecialistsFte, run, t);
+                by_t[t] = total;
+            }
+            for (slot, &y) in row.iter_mut().zip(&cfg.checkpoint_years) {
+                *slot = by_t[(y - cfg.base_year) as usize];
             }
         });
     out

@@ -82,7 +82,9 @@ SCHEMA = parse_schema_doc()
 
 
 def test_the_doc_describes_every_output():
-    assert set(SCHEMA) == {"runs.parquet", "bands.parquet", "summary.parquet", "trajectories/"}
+    assert set(SCHEMA) == {
+        "runs.parquet", "bands.parquet", "summary.parquet", "trajectories/", "solve.parquet"
+    }
 
 
 def assign(columns: list[Column], names: list[str]) -> list[Column]:
@@ -119,10 +121,17 @@ def run(request, tmp_path_factory):
         check=True,
         cwd=ROOT,
     )
+    subprocess.run(
+        [str(BIN), "solve", str(config), "--runs", "60", "--out", str(out), "--by-year", "2035",
+         "--probability", "0.8", "--regions", "06,23,25" if "baseline" in config.name else "06,23"],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     return config, out
 
 
-@pytest.mark.parametrize("name", ["runs", "bands", "summary"])
+@pytest.mark.parametrize("name", ["runs", "bands", "summary", "solve"])
 def test_file_matches_the_doc(run, name):
     config, out = run
     path = out / f"{name}.parquet"
@@ -146,7 +155,7 @@ def test_file_matches_the_doc(run, name):
     assert len(pdf) == table.num_rows == frame.height > 0
 
 
-@pytest.mark.parametrize("name", ["runs", "bands", "summary"])
+@pytest.mark.parametrize("name", ["runs", "bands", "summary", "solve"])
 def test_metadata_says_what_made_the_file(run, name):
     config, out = run
     path = out / f"{name}.parquet"
