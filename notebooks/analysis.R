@@ -5,6 +5,7 @@
 #   install.packages(c("arrow", "dplyr", "ggplot2"))        # once
 #   cargo run --release -- run configs/baseline.toml         # writes results/baseline/
 #   Rscript notebooks/analysis.R [RESULTS_DIR]               # figures in RESULTS_DIR/r-figures/
+#   FASTLAKARE_SCENARIO=uptake_80 Rscript notebooks/analysis.R results/scenarios
 #
 # Column meanings: docs/output-schema.md. Integers arrive as R integers, censored years
 # as NA, strings as character; nothing needs converting.
@@ -28,15 +29,17 @@ runs_table <- read_parquet(file.path(results, "runs.parquet"), as_data_frame = F
 meta <- runs_table$metadata
 cat("fastlakare", meta[["fastlakare.version"]], "| seed", meta[["fastlakare.seed"]],
     "| runs", meta[["fastlakare.runs"]], "| mode", meta[["fastlakare.mode"]], "\n")
-runs <- as.data.frame(runs_table)
+# A config with [scenarios.NAME] has rows for each; this script looks at one.
+chosen_scenario <- Sys.getenv("FASTLAKARE_SCENARIO", "baseline")
+runs <- as.data.frame(runs_table) |> filter(scenario == chosen_scenario)
 
-bands <- read_parquet(file.path(results, "bands.parquet"))
+bands <- read_parquet(file.path(results, "bands.parquet")) |> filter(scenario == chosen_scenario)
 base_year <- min(bands$year)
 horizon <- max(bands$year) - base_year
 
 # 1. The summary table: years to target per region. A quantile that falls among runs
 #    that never reach the target within the horizon is NA, not a made-up number.
-summary <- read_parquet(file.path(results, "summary.parquet"))
+summary <- read_parquet(file.path(results, "summary.parquet")) |> filter(scenario == chosen_scenario)
 prob_cols <- grep("^prob_by_[0-9]{4}$", names(summary), value = TRUE)
 summary |>
   arrange(p50_years) |>
@@ -101,7 +104,7 @@ ggsave(file.path(figures, "parameters_06.png"), p, width = 7, height = 4, dpi = 
 traj_dir <- file.path(results, "trajectories")
 if (dir.exists(traj_dir)) {
   traj <- open_dataset(traj_dir, partitioning = hive_partition(region_code = utf8())) |>
-    filter(region_code == "06", run < 30) |>
+    filter(region_code == "06", scenario == chosen_scenario, run < 30) |>
     collect()
   p <- ggplot(traj, aes(year, coverage, group = run)) +
     geom_line(alpha = 0.3, colour = "#08519c") +

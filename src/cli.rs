@@ -204,7 +204,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             };
             let rows = crate::solve::solve(&plan, &req)?;
             let path = crate::solve::out_path(&plan);
-            crate::solve::write(&path, &rows, &plan)?;
+            output::write_solve(&path, &rows, &plan)?;
             print!("{}", crate::solve::render(&rows));
             println!(
                 "\nwrote {} ({} runs, mode {}, {:.1} s)",

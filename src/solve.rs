@@ -13,7 +13,7 @@
 //! whatever the noise; in `expected` and `dlf` modes `p` is monotone and the answer
 //! is the smallest such level.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -287,11 +287,6 @@ pub fn render(rows: &[SolveRow]) -> String {
         };
     }
     s
-}
-
-/// Writes `solve.parquet` whole or not at all (a temporary file renamed into place).
-pub fn write(path: &Path, rows: &[SolveRow], plan: &RunPlan) -> Result<(), Error> {
-    crate::output::write_solve(path, rows, plan)
 }
 
 #[cfg(test)]

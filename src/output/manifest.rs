@@ -23,6 +23,8 @@ pub struct Manifest {
     pub wall_seconds: f64,
     pub regions: Vec<String>,
     pub skipped_regions: Vec<(String, String)>,
+    /// `baseline`, then the config's scenarios.
+    pub scenarios: Vec<String>,
     pub rows: std::collections::BTreeMap<String, u64>,
 }
 
@@ -42,6 +44,7 @@ impl Manifest {
             wall_seconds: facts.wall_seconds,
             regions: plan.regions.iter().map(|r| r.code.clone()).collect(),
             skipped_regions: plan.skipped.clone(),
+            scenarios: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
             rows: rows.iter().map(|(k, v)| ((*k).to_string(), *v)).collect(),
         }
     }
