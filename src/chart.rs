@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -391,6 +392,48 @@ fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font())
 }
 
+/// The x (years) and y (the metric, 0..y1) axes of a fan or scenario chart.
+fn year_axes<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    data: &ChartData,
+    y1: f64,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
+    let mut chart = ChartBuilder::on(body)
+        .margin(16)
+        .margin_top(4)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, 0f64..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Year")
+        .y_desc(data.metric.axis())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+fn upper_left_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(font(14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|x| x.to_string())
+}
+
 /// The polygon of a band between quantiles `lo` and `hi` (upper edge forward, lower
 /// edge back), clipped at `y_max`.
 fn band_polygon(bands: &[BandYear], lo: usize, hi: usize, y_max: f64) -> Vec<(f64, f64)> {
@@ -462,24 +505,7 @@ fn fan_chart<DB: DrawingBackend>(
         .fold(0.0f64, f64::max);
     let target = data.metric.target();
     let y1 = y_max(data.metric, top);
-    let mut chart = ChartBuilder::on(&body)
-        .margin(16)
-        .margin_top(4)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0..x1, 0f64..y1)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("Year")
-        .y_desc(data.metric.axis())
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(e)?;
+    let mut chart = year_axes(&body, data, y1)?;
 
     let band = |lo: usize, hi: usize| band_polygon(&r.bands, lo, hi, y1);
     chart
@@ -535,15 +561,7 @@ fn fan_chart<DB: DrawingBackend>(
                 });
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    upper_left_legend(&mut chart)
 }
 
 /// Colours of the scenarios in a comparison, the baseline first (colour-blind safe,
@@ -592,24 +610,7 @@ fn scenario_chart<DB: DrawingBackend>(
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let y1 = y_max(data.metric, top);
-    let mut chart = ChartBuilder::on(&body)
-        .margin(16)
-        .margin_top(4)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0..x1, 0f64..y1)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("Year")
-        .y_desc(data.metric.axis())
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(e)?;
+    let mut chart = year_axes(&body, data, y1)?;
     for (i, sc) in data.scenarios.iter().enumerate() {
         let colour = SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()];
         let bands = &sc.bands[k];
@@ -642,15 +643,7 @@ fn scenario_chart<DB: DrawingBackend>(
             .label(label)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    upper_left_legend(&mut chart)
 }
 
 /// Years to target across regions: per region (sorted by median), a line from P5 to

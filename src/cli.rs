@@ -26,24 +26,42 @@ pub struct Args {
     pub command: Command,
 }
 
+/// Flags that replace the config's values, shared by `run` and `solve`.
+#[derive(Debug, clap::Args)]
+pub struct OverrideArgs {
+    /// Number of runs (overrides the config).
+    #[arg(long)]
+    runs: Option<u32>,
+    /// Master seed (overrides the config).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (default results/NAME).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl From<OverrideArgs> for Overrides {
+    fn from(a: OverrideArgs) -> Self {
+        Overrides {
+            runs: a.runs,
+            seed: a.seed,
+            out: a.out,
+            threads: a.threads,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an experiment and write results/NAME/ (Parquet, CSV, manifest).
     Run {
         /// The experiment config (TOML), e.g. configs/baseline.toml.
         config: PathBuf,
-        /// Number of runs (overrides the config).
-        #[arg(long)]
-        runs: Option<u32>,
-        /// Master seed (overrides the config).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output folder (default results/NAME).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        overrides: OverrideArgs,
         /// Replace an existing output folder.
         #[arg(long)]
         force: bool,
@@ -92,18 +110,8 @@ pub enum Command {
         /// Search up to this many times today's trainees; beyond it, "not reached".
         #[arg(long, default_value_t = crate::solve::DEFAULT_MAX_FACTOR)]
         max_factor: f64,
-        /// Number of runs (overrides the config).
-        #[arg(long)]
-        runs: Option<u32>,
-        /// Master seed (overrides the config).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output folder for solve.parquet (default results/NAME).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        overrides: OverrideArgs,
     },
     /// Check a config and its data, and print what would run.
     Validate { config: PathBuf },
@@ -126,24 +134,13 @@ pub fn run(args: Args) -> Result<(), Error> {
     match args.command {
         Command::Run {
             config,
-            runs,
-            seed,
-            out,
-            threads,
+            overrides,
             force,
             quiet,
             no_charts,
             trajectories,
         } => {
-            let plan = RunPlan::load(
-                &config,
-                &Overrides {
-                    runs,
-                    seed,
-                    out,
-                    threads,
-                },
-            )?;
+            let plan = RunPlan::load(&config, &overrides.into())?;
             run_plan(
                 &plan,
                 WriteOptions {
@@ -176,26 +173,14 @@ pub fn run(args: Args) -> Result<(), Error> {
             probability,
             regions,
             max_factor,
-            runs,
-            seed,
-            out,
-            threads,
+            overrides,
         } => {
             let mut cfg = crate::config::Config::load(&config)?;
             if regions.is_some() {
                 cfg.regions = regions;
             }
             let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
-            let plan = RunPlan::new(
-                cfg,
-                table,
-                &Overrides {
-                    runs,
-                    seed,
-                    out,
-                    threads,
-                },
-            )?;
+            let plan = RunPlan::new(cfg, table, &overrides.into())?;
             let started = Instant::now();
             let req = crate::solve::SolveRequest {
                 by_year,
