@@ -17,6 +17,7 @@ pub mod regions;
 pub mod report;
 pub mod sample;
 pub mod scenario;
+pub mod sensitivity;
 pub mod simulate;
 pub mod solve;
 pub mod summary;

@@ -23,10 +23,17 @@ pub type Rng = Xoshiro256PlusPlus;
 pub enum Purpose {
     Parameters = 1,
     Noise = 2,
+    /// The two sample matrices of a sensitivity design, and their noise.
+    DesignA = 3,
+    DesignB = 4,
+    DesignNoiseA = 5,
+    DesignNoiseB = 6,
+    /// Bootstrap resampling of a sensitivity estimate.
+    Bootstrap = 7,
 }
 
 /// Key of the national "region" in stream derivation.
-const NATIONAL_KEY: u64 = u64::MAX;
+pub const NATIONAL_KEY: u64 = u64::MAX;
 
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -61,7 +68,12 @@ pub fn stream_key(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> u64
 /// changes one event leaves every other event's draws as they were (common random
 /// numbers).
 pub fn substream(key: u64, index: u64) -> Rng {
-    Rng::seed_from_u64(splitmix64(key ^ splitmix64(index)))
+    Rng::seed_from_u64(subkey(key, index))
+}
+
+/// Key number `index` derived from `key` (e.g. one replicate's noise of a design row).
+pub fn subkey(key: u64, index: u64) -> u64 {
+    splitmix64(key ^ splitmix64(index))
 }
 
 /// A uniform number strictly inside (0, 1), so quantile functions never see 0 or 1.
