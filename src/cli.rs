@@ -113,6 +113,45 @@ pub enum Command {
         #[command(flatten)]
         overrides: OverrideArgs,
     },
+    /// Which uncertain parameter drives each region's answer: first- and total-order
+    /// Sobol indices (Saltelli design, bootstrap intervals) per region and for Sverige;
+    /// writes sensitivity.parquet and a tornado chart per region plus a heat-map.
+    Sensitivity {
+        /// The experiment config; its `[sensitivity]` table gives the defaults.
+        config: PathBuf,
+        /// N, the rows of each sample matrix (the model runs N x (parameters + 2) times).
+        #[arg(long)]
+        samples: Option<u32>,
+        /// coverage_at:YEAR (default coverage_at:2035) or years_to_target (censored
+        /// runs count as horizon + 1 years).
+        #[arg(long)]
+        output: Option<crate::sensitivity::Output>,
+        /// Bootstrap resamples for the intervals.
+        #[arg(long)]
+        bootstrap: Option<u32>,
+        /// Coverage of the bootstrap intervals.
+        #[arg(long)]
+        confidence: Option<f64>,
+        /// 0 (default): expected mode, no model noise. R > 0 (binomial configs): each
+        /// design point is the mean of R noisy replicates.
+        #[arg(long)]
+        replicates: Option<u32>,
+        /// Master seed (overrides the config).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default results/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Skip the charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// No progress bar, no table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check a config and its data, and print what would run.
     Validate { config: PathBuf },
     /// DLF's deterministic method per region, beside DLF's published years.
@@ -156,9 +195,20 @@ pub fn run(args: Args) -> Result<(), Error> {
             format,
             metric,
         } => {
-            let data = ChartData::load(&results_dir, metric)?;
             let out = results_dir.join(crate::output::CHARTS_DIR);
-            let files = draw_all(&data, &out, format)?;
+            let sensitivity = results_dir.join(crate::output::SENSITIVITY_FILE);
+            let has_run = results_dir.join(crate::output::SUMMARY_FILE).exists();
+            let mut files = Vec::new();
+            // A folder with only `sensitivity` results has no run to chart; without
+            // either, loading the run's files gives the error that names them.
+            if has_run || !sensitivity.exists() {
+                let data = ChartData::load(&results_dir, metric)?;
+                files.extend(draw_all(&data, &out, format)?);
+            }
+            if sensitivity.exists() {
+                let rows = crate::output::read_sensitivity(&sensitivity)?;
+                files.extend(crate::chart::draw_sensitivity(&rows, &out, format)?);
+            }
             println!("wrote {} chart files to {}", files.len(), out.display());
             Ok(())
         }
@@ -200,6 +250,37 @@ pub fn run(args: Args) -> Result<(), Error> {
             );
             Ok(())
         }
+        Command::Sensitivity {
+            config,
+            samples,
+            output,
+            bootstrap,
+            confidence,
+            replicates,
+            seed,
+            out,
+            threads,
+            no_charts,
+            quiet,
+        } => {
+            let overrides = Overrides {
+                runs: None,
+                seed,
+                out,
+                threads,
+            };
+            let plan = RunPlan::load(&config, &overrides)?;
+            let d = &plan.config.sensitivity;
+            let req = crate::sensitivity::Request {
+                output: output.unwrap_or(d.output),
+                samples: samples.unwrap_or(d.samples),
+                bootstrap: bootstrap.unwrap_or(d.bootstrap),
+                confidence: confidence.unwrap_or(d.confidence),
+                replicates: replicates.unwrap_or(d.replicates),
+            };
+            req.check(&plan)?;
+            run_sensitivity(&plan, &req, !no_charts, quiet)
+        }
         Command::Validate { config } => {
             let plan = RunPlan::load(&config, &Overrides::default())?;
             print!("{}", plan.describe());
@@ -227,19 +308,7 @@ fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error
     // Before simulating, so a long run does not end in "output exists".
     let staging = output::Staging::create(&plan.out_dir, opts.force)?;
     let total = u64::from(plan.config.runs) * plan.regions.len() as u64;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        // Draws only when stderr is a terminal.
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{wide_bar}] {pos}/{len} region-runs, eta {eta}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar.set_message(plan.config.name.clone());
-        bar
-    };
+    let bar = progress_bar(quiet, total, &plan.config.name, "region-runs");
     let started = Instant::now();
     let threads = plan.threads.unwrap_or_else(rayon::current_num_threads);
     let writer = opts.trajectories.then(|| {
@@ -269,6 +338,48 @@ fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error
             manifest.runs,
             plan.regions.len(),
             plan.scenarios.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(quiet: bool, total: u64, message: &str, unit: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    // Draws only when stderr is a terminal.
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{msg}} [{{wide_bar}}] {{pos}}/{{len}} {unit}, eta {{eta}}"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+fn run_sensitivity(
+    plan: &RunPlan,
+    req: &crate::sensitivity::Request,
+    charts: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let total = crate::sensitivity::design_rows(plan, req);
+    let bar = progress_bar(quiet, total, &plan.config.name, "design rows");
+    let analysis = crate::sensitivity::analyse(plan, req, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+    let files = output::write_sensitivity(plan, req, &analysis.rows, charts)?;
+    if !quiet {
+        print!("{}", crate::sensitivity::render(plan, req, &analysis.rows));
+        println!(
+            "\nwrote {} and {} charts ({} model evaluations, {:.1} s)",
+            files[0].display(),
+            files.len() - 1,
+            analysis.evaluations,
             started.elapsed().as_secs_f64()
         );
     }

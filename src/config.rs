@@ -108,6 +108,31 @@ impl Costs {
     }
 }
 
+/// The `[sensitivity]` table as written: defaults for `fastlakare sensitivity`, which
+/// its flags override.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSensitivity {
+    output: String,
+    samples: u32,
+    bootstrap: u32,
+    confidence: f64,
+    replicates: u32,
+}
+
+impl Default for RawSensitivity {
+    fn default() -> Self {
+        let d = crate::sensitivity::Request::default();
+        RawSensitivity {
+            output: d.output.name(),
+            samples: d.samples,
+            bootstrap: d.bootstrap,
+            confidence: d.confidence,
+            replicates: d.replicates,
+        }
+    }
+}
+
 /// How a scenario changes a parameter. `Scale` multiplies the baseline's own draw, so
 /// each run keeps its uncertainty and its pairing with the baseline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -183,6 +208,8 @@ pub struct Config {
     /// Named scenarios beside the baseline, in the config's order.
     pub scenarios: Vec<Scenario>,
     pub costs: Costs,
+    /// Defaults of `fastlakare sensitivity` (the `[sensitivity]` table).
+    pub sensitivity: crate::sensitivity::Request,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
     pub source: String,
@@ -217,6 +244,8 @@ struct RawConfig {
     scenarios: toml::Table,
     #[serde(default)]
     costs: Costs,
+    #[serde(default)]
+    sensitivity: RawSensitivity,
 }
 
 fn default_base_year() -> i32 {
@@ -519,6 +548,21 @@ impl Config {
             ));
         }
 
+        let rs = &raw.sensitivity;
+        let sensitivity = crate::sensitivity::Request {
+            output: rs
+                .output
+                .parse()
+                .map_err(|e: String| bad("sensitivity.output", e))?,
+            samples: rs.samples,
+            bootstrap: rs.bootstrap,
+            confidence: rs.confidence,
+            replicates: rs.replicates,
+        };
+        if let Some((field, problem)) = sensitivity.problem(raw.base_year, last_year, raw.mode) {
+            return Err(bad(&format!("sensitivity.{field}"), problem));
+        }
+
         let years = raw.base_year..=last_year;
         let mut scenarios = Vec::new();
         for (name, value) in &raw.scenarios {
@@ -548,6 +592,7 @@ impl Config {
             overrides,
             scenarios,
             costs,
+            sensitivity,
             source: source.to_string(),
             text: text.to_string(),
         })

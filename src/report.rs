@@ -75,13 +75,18 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     }
     html.push_str("<h2>Charts</h2>\n");
     for path in svgs {
-        let svg = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: path.clone(),
-            what: "read",
-            source: e,
-        })?;
-        let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
-        let _ = writeln!(html, "<figure>\n{svg}\n</figure>");
+        inline_svg(&mut html, path)?;
+    }
+    // `fastlakare sensitivity` results in the same folder: heat-maps, then tornados.
+    let sensitivity = dir.join(crate::output::SENSITIVITY_FILE);
+    if sensitivity.exists() {
+        let rows = crate::output::read_sensitivity(&sensitivity)?;
+        let mut files = crate::chart::draw_sensitivity(&rows, &charts, Format::Svg)?;
+        files.sort_by_key(|f| !f.to_string_lossy().ends_with("_heatmap.svg"));
+        html.push_str(SENSITIVITY_INTRO);
+        for path in &files {
+            inline_svg(&mut html, path)?;
+        }
     }
     html.push_str("</body>\n</html>\n");
 
@@ -95,6 +100,20 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     std::fs::write(&partial, html).map_err(|e| io(&partial, e))?;
     std::fs::rename(&partial, &out).map_err(|e| io(&out, e))?;
     Ok(out)
+}
+
+const SENSITIVITY_INTRO: &str = "<h2>Which uncertainty matters</h2>\n<p>Sobol indices from <code>fastlakare sensitivity</code>: the share of the output's variance across runs that each uncertain parameter explains, alone (first order) or with its interactions (total order). See docs/sensitivity.md.</p>\n";
+
+/// Appends an SVG file as an inline figure.
+fn inline_svg(html: &mut String, path: &Path) -> Result<(), Error> {
+    let svg = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        what: "read",
+        source: e,
+    })?;
+    let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
+    let _ = writeln!(html, "<figure>\n{svg}\n</figure>");
+    Ok(())
 }
 
 /// One table per scenario (the baseline first), in the summary's row order.

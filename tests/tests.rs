@@ -9,4 +9,5 @@ mod dlf;
 mod report;
 mod reproducibility;
 mod scenarios;
+mod sensitivity;
 mod trajectories;

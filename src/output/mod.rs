@@ -7,6 +7,7 @@
 mod csv;
 mod manifest;
 mod parquet;
+mod sensitivity;
 mod table;
 mod trajectories;
 
@@ -20,6 +21,7 @@ use crate::summary::summarize;
 
 pub use manifest::Manifest;
 pub use parquet::{read_frame, read_summary, QUANTILE_COLUMNS};
+pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
 pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
 /// The scenario name of a config's main run (later issues add named scenarios).
@@ -204,6 +206,66 @@ pub fn write_solve(
             source: e,
         }
     })
+}
+
+/// Writes `sensitivity.parquet` and, with `charts`, its charts into the plan's output
+/// folder, next to whatever `run` put there. Everything is written into a hidden
+/// folder first; the charts are then moved into `charts/` and the Parquet file last,
+/// so a failure leaves no partial file and a present `sensitivity.parquet` is whole.
+/// Returns the files written.
+pub fn write_sensitivity(
+    plan: &RunPlan,
+    req: &crate::sensitivity::Request,
+    rows: &[crate::sensitivity::Row],
+    charts: bool,
+) -> Result<Vec<PathBuf>, Error> {
+    let dir = &plan.out_dir;
+    fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
+    let stage = dir.join(format!(".sensitivity.partial-{}", std::process::id()));
+    struct Cleanup<'a>(&'a Path);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(self.0);
+        }
+    }
+    if stage.exists() {
+        fs::remove_dir_all(&stage).map_err(io_err(&stage, "remove an old staging folder"))?;
+    }
+    fs::create_dir(&stage).map_err(io_err(&stage, "create the staging folder"))?;
+    let _cleanup = Cleanup(&stage);
+
+    let mut meta = parquet::metadata(plan);
+    for (k, v) in [
+        ("output", req.output.name()),
+        ("samples", req.samples.to_string()),
+        ("bootstrap", req.bootstrap.to_string()),
+        ("confidence", req.confidence.to_string()),
+        ("replicates", req.replicates.to_string()),
+        ("noise", req.noise_treatment()),
+    ] {
+        meta.push((format!("fastlakare.sensitivity.{k}"), v));
+    }
+    let staged = stage.join(SENSITIVITY_FILE);
+    sensitivity::write_sensitivity(&staged, rows, &meta)?;
+    let mut written = Vec::new();
+    if charts {
+        // Drawn from the file just written, as `fastlakare plot` would.
+        let back = read_sensitivity(&staged)?;
+        let staged_charts = stage.join(CHARTS_DIR);
+        let files =
+            crate::chart::draw_sensitivity(&back, &staged_charts, crate::chart::Format::Both)?;
+        let charts_dir = dir.join(CHARTS_DIR);
+        fs::create_dir_all(&charts_dir).map_err(io_err(&charts_dir, "create the charts folder"))?;
+        for f in files {
+            let to = charts_dir.join(f.file_name().expect("a chart file"));
+            fs::rename(&f, &to).map_err(io_err(&to, "move the chart into place"))?;
+            written.push(to);
+        }
+    }
+    let path = dir.join(SENSITIVITY_FILE);
+    fs::rename(&staged, &path).map_err(io_err(&path, "move into place"))?;
+    written.insert(0, path);
+    Ok(written)
 }
 
 /// Key-value metadata every Parquet file carries (see `parquet::metadata`).

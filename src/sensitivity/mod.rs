@@ -56,6 +56,12 @@ impl Output {
     }
 }
 
+impl serde::Serialize for Output {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
 impl FromStr for Output {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -72,7 +78,7 @@ impl FromStr for Output {
 }
 
 /// What to compute (from the config's `[sensitivity]` table and the command line).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Request {
     pub output: Output,
     /// N, the rows of each sample matrix; the model runs N x (factors + 2) times.
@@ -101,45 +107,67 @@ impl Default for Request {
 }
 
 impl Request {
-    /// Checks the request against the plan; `field` names where a value came from.
-    pub fn check(&self, plan: &RunPlan) -> Result<(), Error> {
-        let cfg = &plan.config;
-        let usage = |m: String| Err(Error::Usage(m));
-        if cfg.mode == Mode::Dlf {
-            return usage(format!(
-                "{}: mode \"dlf\" has no uncertain parameters to analyse; use binomial or expected",
-                cfg.source
-            ));
-        }
+    /// What is wrong with the request for a config's years and mode, as (field,
+    /// problem); shared by the config's `[sensitivity]` table and the flags.
+    pub fn problem(
+        &self,
+        base_year: i32,
+        last_year: i32,
+        mode: Mode,
+    ) -> Option<(&'static str, String)> {
         if let Output::CoverageAt { year } = self.output {
-            if year < cfg.base_year || year > cfg.last_year() {
-                return usage(format!(
-                    "output coverage_at:{year} lies outside the config's years {}..={}",
-                    cfg.base_year,
-                    cfg.last_year()
+            if year < base_year || year > last_year {
+                return Some((
+                    "output",
+                    format!(
+                        "coverage_at:{year} lies outside the config's years {base_year}..={last_year}"
+                    ),
                 ));
             }
         }
         if self.samples < 2 {
-            return usage(format!("samples must be at least 2, got {}", self.samples));
+            return Some((
+                "samples",
+                format!("must be at least 2, got {}", self.samples),
+            ));
         }
         if self.bootstrap < 1 {
-            return usage("bootstrap must be at least 1 resample".into());
+            return Some(("bootstrap", "must be at least 1 resample".into()));
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return usage(format!(
-                "confidence must lie in (0, 1), got {}",
-                self.confidence
+            return Some((
+                "confidence",
+                format!("must lie in (0, 1), got {}", self.confidence),
             ));
         }
-        if self.replicates > 0 && cfg.mode != Mode::Binomial {
-            return usage(format!(
-                "replicates average binomial noise, but {} runs in mode \"{}\"",
-                cfg.source,
-                cfg.mode.as_str()
+        if self.replicates > 0 && mode != Mode::Binomial {
+            return Some((
+                "replicates",
+                format!(
+                    "average binomial noise, but the config runs in mode \"{}\"",
+                    mode.as_str()
+                ),
             ));
         }
-        Ok(())
+        None
+    }
+
+    /// Checks the request against the plan, naming the flag (or config field) at fault.
+    pub fn check(&self, plan: &RunPlan) -> Result<(), Error> {
+        let cfg = &plan.config;
+        if cfg.mode == Mode::Dlf {
+            return Err(Error::Usage(format!(
+                "{}: mode \"dlf\" has no uncertain parameters to analyse; use binomial or expected",
+                cfg.source
+            )));
+        }
+        match self.problem(cfg.base_year, cfg.last_year(), cfg.mode) {
+            Some((field, problem)) => Err(Error::Usage(format!(
+                "--{field} (or sensitivity.{field} in {}): {problem}",
+                cfg.source
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn horizon_years(&self, plan: &RunPlan) -> u32 {

@@ -114,7 +114,8 @@ pub fn estimate(d: &DesignOutputs<'_>, boot: &Bootstrap) -> Estimate {
     let mean = (d.a.iter().sum::<f64>() + d.b.iter().sum::<f64>()) / (2 * n) as f64;
     let full = sums(d, mean, &mut (0..n));
     let k = d.ab.len();
-    if !(full.variance > 0.0) {
+    // Also catches NaN (an output that is not a number somewhere).
+    if full.variance.is_nan() || full.variance <= 0.0 {
         return Estimate {
             mean,
             variance: 0.0,

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::output::{BANDS_FILE, RUNS_FILE, SUMMARY_FILE};
 
 const FONT: &str = "sans-serif";
-static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
 fn register_font() {
@@ -923,3 +923,6 @@ fn heat(p: f64) -> RGBColor {
     let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * p).round() as u8;
     RGBColor(mix(247, 8), mix(251, 48), mix(255, 107))
 }
+
+mod sensitivity;
+pub use sensitivity::draw_sensitivity;
