@@ -136,6 +136,10 @@ pub enum Command {
         /// design point is the mean of R noisy replicates.
         #[arg(long)]
         replicates: Option<u32>,
+        /// Region codes to analyse, comma-separated (default: every region; Sverige
+        /// only with all of them).
+        #[arg(long, value_delimiter = ',')]
+        regions: Option<Vec<String>>,
         /// Master seed (overrides the config).
         #[arg(long)]
         seed: Option<u64>,
@@ -257,6 +261,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             bootstrap,
             confidence,
             replicates,
+            regions,
             seed,
             out,
             threads,
@@ -269,7 +274,12 @@ pub fn run(args: Args) -> Result<(), Error> {
                 out,
                 threads,
             };
-            let plan = RunPlan::load(&config, &overrides)?;
+            let mut cfg = crate::config::Config::load(&config)?;
+            if regions.is_some() {
+                cfg.regions = regions;
+            }
+            let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
+            let plan = RunPlan::new(cfg, table, &overrides)?;
             let d = &plan.config.sensitivity;
             let req = crate::sensitivity::Request {
                 output: output.unwrap_or(d.output),
@@ -375,10 +385,13 @@ fn run_sensitivity(
     let files = output::write_sensitivity(plan, req, &analysis.rows, charts)?;
     if !quiet {
         print!("{}", crate::sensitivity::render(plan, req, &analysis.rows));
+        let charts = match files.len() - 1 {
+            0 => String::new(),
+            n => format!(" and {n} chart files"),
+        };
         println!(
-            "\nwrote {} and {} charts ({} model evaluations, {:.1} s)",
+            "\nwrote {}{charts} ({} model evaluations, {:.1} s)",
             files[0].display(),
-            files.len() - 1,
             analysis.evaluations,
             started.elapsed().as_secs_f64()
         );

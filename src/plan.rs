@@ -172,6 +172,16 @@ impl RunPlan {
         let cps: Vec<String> = c.checkpoint_years.iter().map(ToString::to_string).collect();
         let _ = writeln!(s, "checkpoints {}", cps.join(", "));
         let _ = writeln!(s, "output      {}", self.out_dir.display());
+        let sa = &c.sensitivity;
+        let _ = writeln!(
+            s,
+            "sensitivity {}, {} samples, {} bootstrap resamples, {} % intervals, {}",
+            sa.output.name(),
+            sa.samples,
+            sa.bootstrap,
+            100.0 * sa.confidence,
+            sa.noise_treatment()
+        );
         let _ = writeln!(
             s,
             "regions     {} of {}{}",

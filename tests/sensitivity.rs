@@ -321,12 +321,14 @@ fn bad_requests_fail_clearly_and_write_nothing() {
 #[test]
 fn replicates_average_binomial_noise() {
     let s = Scratch::new();
-    let cfg = s.small(10, "regions = [\"09\"]");
+    let cfg = s.small(10, "");
     let out = sensitivity(
         &s,
         &cfg,
         "reps",
         &[
+            "--regions",
+            "09",
             "--samples",
             "128",
             "--bootstrap",
@@ -347,9 +349,21 @@ fn replicates_average_binomial_noise() {
         &s,
         &cfg,
         "exp",
-        &["--samples", "128", "--bootstrap", "50", "--no-charts"],
+        &[
+            "--regions",
+            "09",
+            "--samples",
+            "128",
+            "--bootstrap",
+            "50",
+            "--no-charts",
+        ],
     );
     let dfe = read_parquet(&exp.join("sensitivity.parquet"));
+    // --regions kept only Gotland, so no Sverige either.
+    assert!(strs(&df, "region_code")
+        .iter()
+        .all(|c| c.as_deref() == Some("09")));
     let var_noisy = f64s(&df, "output_variance")[0].unwrap();
     let var_exp = f64s(&dfe, "output_variance")[0].unwrap();
     assert!(

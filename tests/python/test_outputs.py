@@ -83,7 +83,8 @@ SCHEMA = parse_schema_doc()
 
 def test_the_doc_describes_every_output():
     assert set(SCHEMA) == {
-        "runs.parquet", "bands.parquet", "summary.parquet", "trajectories/", "solve.parquet"
+        "runs.parquet", "bands.parquet", "summary.parquet", "trajectories/", "solve.parquet",
+        "sensitivity.parquet",
     }
 
 
@@ -128,13 +129,30 @@ def run(request, tmp_path_factory):
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
+    if "baseline" in config.name:
+        subprocess.run(
+            [str(BIN), "sensitivity", str(config), "--samples", "64", "--bootstrap", "50",
+             "--output", "years_to_target", "--out", str(out), "--quiet", "--no-charts"],
+            check=True,
+            cwd=ROOT,
+        )
     return config, out
 
 
-@pytest.mark.parametrize("name", ["runs", "bands", "summary", "solve"])
-def test_file_matches_the_doc(run, name):
+FILES = ["runs", "bands", "summary", "solve", "sensitivity"]
+
+
+def output_file(run, name):
     config, out = run
     path = out / f"{name}.parquet"
+    if name == "sensitivity" and "dlf" in config.name:
+        pytest.skip("dlf mode has no uncertain parameters to analyse")
+    return config, out, path
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_file_matches_the_doc(run, name):
+    config, out, path = output_file(run, name)
     schema = pq.read_schema(path)
     doc = assign(SCHEMA[f"{name}.parquet"], schema.names)
     for field, col in zip(schema, doc):
@@ -155,10 +173,9 @@ def test_file_matches_the_doc(run, name):
     assert len(pdf) == table.num_rows == frame.height > 0
 
 
-@pytest.mark.parametrize("name", ["runs", "bands", "summary", "solve"])
+@pytest.mark.parametrize("name", FILES)
 def test_metadata_says_what_made_the_file(run, name):
-    config, out = run
-    path = out / f"{name}.parquet"
+    config, out, path = output_file(run, name)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     cargo = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))
     want = {
@@ -167,6 +184,13 @@ def test_metadata_says_what_made_the_file(run, name):
         "fastlakare.runs": "60",
         "fastlakare.config": config.read_text(encoding="utf-8"),
     }
+    runs = 60
+    if name == "sensitivity":
+        # `sensitivity` has no runs of its own; it states its design instead.
+        runs = tomllib.loads(config.read_text(encoding="utf-8"))["runs"]
+        want["fastlakare.runs"] = str(runs)
+        want["fastlakare.sensitivity.samples"] = "64"
+        want["fastlakare.sensitivity.output"] = "years_to_target"
     # The footer, the Arrow schema (pyarrow) and polars' reader all carry it.
     footer = {k.decode(): v.decode() for k, v in pq.read_metadata(path).metadata.items()}
     arrow = {k.decode(): v.decode() for k, v in pq.read_schema(path).metadata.items()}
@@ -176,7 +200,7 @@ def test_metadata_says_what_made_the_file(run, name):
             assert source.get(k) == v, f"{name}: {k}"
     resolved = json.loads(arrow["fastlakare.config_resolved"])
     assert resolved["seed"] == manifest["seed"]
-    assert resolved["runs"] == 60
+    assert resolved["runs"] == runs
 
 
 def test_censored_years_are_null_and_agree_with_the_summary(run):
