@@ -32,6 +32,13 @@ pub struct OverrideArgs {
     /// Number of runs (overrides the config).
     #[arg(long)]
     runs: Option<u32>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The overrides every simulating command takes (`sensitivity` has no runs).
+#[derive(Debug, clap::Args)]
+pub struct CommonArgs {
     /// Master seed (overrides the config).
     #[arg(long)]
     seed: Option<u64>,
@@ -47,6 +54,15 @@ impl From<OverrideArgs> for Overrides {
     fn from(a: OverrideArgs) -> Self {
         Overrides {
             runs: a.runs,
+            ..a.common.into()
+        }
+    }
+}
+
+impl From<CommonArgs> for Overrides {
+    fn from(a: CommonArgs) -> Self {
+        Overrides {
+            runs: None,
             seed: a.seed,
             out: a.out,
             threads: a.threads,
@@ -140,15 +156,8 @@ pub enum Command {
         /// only with all of them).
         #[arg(long, value_delimiter = ',')]
         regions: Option<Vec<String>>,
-        /// Master seed (overrides the config).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output folder (default results/NAME).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        overrides: CommonArgs,
         /// Skip the charts.
         #[arg(long)]
         no_charts: bool,
@@ -262,24 +271,16 @@ pub fn run(args: Args) -> Result<(), Error> {
             confidence,
             replicates,
             regions,
-            seed,
-            out,
-            threads,
+            overrides,
             no_charts,
             quiet,
         } => {
-            let overrides = Overrides {
-                runs: None,
-                seed,
-                out,
-                threads,
-            };
             let mut cfg = crate::config::Config::load(&config)?;
             if regions.is_some() {
                 cfg.regions = regions;
             }
             let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
-            let plan = RunPlan::new(cfg, table, &overrides)?;
+            let plan = RunPlan::new(cfg, table, &overrides.into())?;
             let d = &plan.config.sensitivity;
             let req = crate::sensitivity::Request {
                 output: output.unwrap_or(d.output),
@@ -288,7 +289,6 @@ pub fn run(args: Args) -> Result<(), Error> {
                 confidence: confidence.unwrap_or(d.confidence),
                 replicates: replicates.unwrap_or(d.replicates),
             };
-            req.check(&plan)?;
             run_sensitivity(&plan, &req, !no_charts, quiet)
         }
         Command::Validate { config } => {
@@ -378,6 +378,8 @@ fn run_sensitivity(
     quiet: bool,
 ) -> Result<(), Error> {
     let started = Instant::now();
+    // Before sizing the progress bar, which needs a valid request.
+    req.check(plan)?;
     let total = crate::sensitivity::design_rows(plan, req);
     let bar = progress_bar(quiet, total, &plan.config.name, "design rows");
     let analysis = crate::sensitivity::analyse(plan, req, &|n| bar.inc(n))?;
