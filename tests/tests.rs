@@ -6,6 +6,7 @@ mod common;
 mod charts;
 mod cli;
 mod dlf;
+mod properties;
 mod report;
 mod reproducibility;
 mod scenarios;
