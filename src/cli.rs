@@ -12,7 +12,7 @@ use crate::data::RegionTable;
 use crate::error::Error;
 use crate::output::{self, RunFacts, WriteOptions};
 use crate::plan::{Overrides, RunPlan};
-use crate::simulate::simulate;
+use crate::simulate::{simulate, RunRange};
 use crate::summary::summarize;
 
 #[derive(Debug, Parser)]
@@ -91,6 +91,38 @@ pub enum Command {
         /// (Hive-partitioned Parquet, one folder per region; large: runs x years rows).
         #[arg(long)]
         trajectories: bool,
+        /// runs.parquet (file), runs/region_code=XX/ (hive), or file up to a million
+        /// rows and hive beyond (auto).
+        #[arg(long, value_enum, default_value = "auto")]
+        runs_layout: output::RunsLayout,
+        /// Run only the K-th of N slices of the runs and write a partial result
+        /// (default folder results/NAME-shard-K-of-N); combine the N with `merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<crate::shard::ShardSpec>,
+    },
+    /// Combine the partial results of `run --shard K/N` (all N of them) into OUT, the
+    /// folder an unsharded run with the same seed would have written.
+    Merge {
+        /// The merged results folder, e.g. results/baseline.
+        out: PathBuf,
+        /// The shard folders, in any order.
+        #[arg(required = true)]
+        shard_dirs: Vec<PathBuf>,
+        /// Replace an existing output folder.
+        #[arg(long)]
+        force: bool,
+        /// No summary table.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Skip the charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// As for `run`.
+        #[arg(long, value_enum, default_value = "auto")]
+        runs_layout: output::RunsLayout,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Redraw the charts of a results folder from its Parquet files alone.
     Plot {
@@ -191,17 +223,52 @@ pub fn run(args: Args) -> Result<(), Error> {
             quiet,
             no_charts,
             trajectories,
+            runs_layout,
+            shard,
         } => {
-            let plan = RunPlan::load(&config, &overrides.into())?;
-            run_plan(
-                &plan,
-                WriteOptions {
-                    force,
-                    charts: !no_charts,
-                    trajectories,
-                },
-                quiet,
-            )
+            let mut o: Overrides = overrides.into();
+            let mut plan = RunPlan::load(&config, &o)?;
+            if let (Some(spec), None) = (shard, &o.out) {
+                o.out = Some(plan.out_dir.with_file_name(format!(
+                    "{}-shard-{}-of-{}",
+                    plan.config.name, spec.index, spec.count
+                )));
+                plan.out_dir = o.out.clone().expect("just set");
+            }
+            let opts = WriteOptions {
+                force,
+                charts: !no_charts,
+                trajectories,
+                runs_layout,
+            };
+            run_plan(&plan, opts, quiet, shard)
+        }
+        Command::Merge {
+            out,
+            shard_dirs,
+            force,
+            quiet,
+            no_charts,
+            runs_layout,
+            threads,
+        } => {
+            let opts = WriteOptions {
+                force,
+                charts: !no_charts,
+                trajectories: false,
+                runs_layout,
+            };
+            let merged = crate::shard::merge(&out, &shard_dirs, opts, threads)?;
+            if !quiet {
+                println!(
+                    "wrote {} ({} runs merged from {} shards, {:.1} s)",
+                    out.display(),
+                    merged.manifest.runs,
+                    merged.shards,
+                    merged.manifest.wall_seconds
+                );
+            }
+            Ok(())
         }
         Command::Plot {
             results_dir,
@@ -314,32 +381,48 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
 }
 
-fn run_plan(plan: &RunPlan, opts: WriteOptions, quiet: bool) -> Result<(), Error> {
+fn run_plan(
+    plan: &RunPlan,
+    opts: WriteOptions,
+    quiet: bool,
+    shard: Option<crate::shard::ShardSpec>,
+) -> Result<(), Error> {
     // Before simulating, so a long run does not end in "output exists".
     let staging = output::Staging::create(&plan.out_dir, opts.force)?;
-    let total = u64::from(plan.config.runs) * plan.regions.len() as u64;
+    let range = match shard {
+        Some(spec) => spec.range(plan.config.runs),
+        None => RunRange::all(plan.config.runs),
+    };
+    let total = range.len() as u64 * plan.regions.len() as u64 * plan.scenarios.len() as u64;
     let bar = progress_bar(quiet, total, &plan.config.name, "region-runs");
     let started = Instant::now();
     let threads = plan.threads.unwrap_or_else(rayon::current_num_threads);
-    let writer = opts.trajectories.then(|| {
-        output::TrajectoryWriter::new(
-            staging.path(),
-            plan.config.base_year,
-            output::parquet_metadata(plan),
-        )
-    });
-    let sink = |view: &crate::simulate::RegionRuns<'_>| match &writer {
-        Some(w) => w.write_region(view),
-        None => Ok(()),
-    };
-    let sim = simulate(plan, &|n| bar.inc(n), Some(&sink))?;
+    let mut writers = output::RunWriters::new(staging.path(), plan, opts.trajectories);
+    let mut sink = |view: &crate::simulate::RegionRuns<'_>| writers.write(view);
+    let sim = simulate(plan, range, &|n| bar.inc(n), Some(&mut sink))?;
     bar.finish_and_clear();
+    let streamed = writers.finish()?;
+    if let Some(spec) = shard {
+        crate::shard::write_shard(plan, spec, &sim, staging, opts.force, opts.trajectories)?;
+        if !quiet {
+            println!(
+                "wrote shard {}/{} (runs {}..{}) to {} in {:.1} s; combine all {} with `fastlakare merge`",
+                spec.index,
+                spec.count,
+                range.start,
+                range.end,
+                plan.out_dir.display(),
+                started.elapsed().as_secs_f64(),
+                spec.count
+            );
+        }
+        return Ok(());
+    }
     let facts = RunFacts {
         threads,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let trajectory_rows = writer.as_ref().map(output::TrajectoryWriter::rows);
-    let manifest = output::write_results(plan, &sim, facts, opts, staging, trajectory_rows)?;
+    let manifest = output::write_results(plan, &sim, facts, opts, staging, streamed)?;
     if !quiet {
         print!("{}", render_summary(plan, &sim));
         println!(
@@ -480,7 +563,9 @@ pub fn exit_code(e: &Error) -> u8 {
         | Error::ConfigSyntax { .. }
         | Error::Data { .. }
         | Error::Usage(_)
-        | Error::OutputExists { .. } => 2,
+        | Error::OutputExists { .. }
+        | Error::Shard { .. } => 2,
         Error::Io { .. } | Error::Parquet { .. } | Error::Chart { .. } => 1,
+        Error::Interrupted => 130,
     }
 }

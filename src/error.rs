@@ -53,6 +53,13 @@ pub enum Error {
 
     #[error("invalid option: {0}")]
     Usage(String),
+
+    /// Shard folders that cannot be merged, or a damaged one.
+    #[error("{path}: {problem}")]
+    Shard { path: PathBuf, problem: String },
+
+    #[error("interrupted: nothing was written")]
+    Interrupted,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -9,6 +9,7 @@ pub mod data;
 pub mod dist;
 pub mod dlf;
 pub mod error;
+pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod params;
@@ -18,7 +19,9 @@ pub mod report;
 pub mod sample;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod simulate;
+pub mod sketch;
 pub mod solve;
 pub mod summary;
 

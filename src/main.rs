@@ -6,7 +6,11 @@ use clap::Parser;
 use fastlakare::cli::{exit_code, run, Args};
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = Args::parse();
+    if let Err(e) = fastlakare::interrupt::install() {
+        eprintln!("warning: Ctrl-C will not clean up: {e}");
+    }
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

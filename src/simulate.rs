@@ -1,10 +1,16 @@
-//! Runs x regions over rayon, and the statistics of what they produce.
+//! Runs x regions over rayon, a chunk of runs at a time, and what is kept of them.
 //!
-//! Regions are simulated one after another, the runs of each in parallel; a region's
-//! trajectories live only until its bands are computed, so memory is
-//! runs x years x 4 stocks for one region plus the same for the Sweden sums.
-//! Results are collected in run order and every sum runs in a fixed order, so the
-//! output is the same bit for bit whatever the number of threads.
+//! For each chunk of [`CHUNK_RUNS`] runs: every scenario, every region in turn (the
+//! runs of a region in parallel), then Sverige as their sum. A chunk's trajectories
+//! live only until they are added to the band sketches and lent to the sink (which
+//! writes runs and trajectories), so memory holds one chunk of one region plus one of
+//! the Sweden sums, however many runs there are. Kept per run, exactly: years to
+//! target and, for scenarios, the extra cost over the baseline (a few bytes a run).
+//!
+//! Invariant: the output does not depend on the number of threads, the chunk size or
+//! how the runs are split into shards. Per-run values come from per-(run, region)
+//! streams; sketches merge exactly (`crate::sketch`); per-run vectors are appended in
+//! run order.
 
 use rayon::prelude::*;
 
@@ -18,7 +24,8 @@ use crate::params::{Param, PARAM_COUNT};
 use crate::plan::RunPlan;
 use crate::sample::{self, Purpose};
 use crate::scenario::RegionScenario;
-use crate::summary::BandStats;
+use crate::sketch::Sketch;
+use crate::summary::{BandStats, LEVELS};
 
 /// Region code and name of the Sweden total.
 pub const NATIONAL_CODE: &str = "SE";
@@ -32,15 +39,19 @@ pub enum Metric {
     SpecialistsFte,
     Trainees,
     InhabitantsPerFte,
+    /// 1 if the run has reached the target by the year, else 0: its mean is the
+    /// probability of being at target by then.
+    Reached,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 6] = [
         Metric::Coverage,
         Metric::Specialists,
         Metric::SpecialistsFte,
         Metric::Trainees,
         Metric::InhabitantsPerFte,
+        Metric::Reached,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +61,7 @@ impl Metric {
             Metric::SpecialistsFte => "specialists_fte",
             Metric::Trainees => "trainees",
             Metric::InhabitantsPerFte => "inhabitants_per_fte",
+            Metric::Reached => "reached",
         }
     }
 }
@@ -67,22 +79,89 @@ pub fn param_column_names() -> Vec<String> {
 pub const PARAM_COLUMNS: usize = PARAM_COUNT + 1;
 pub type ParamRow = [Option<f64>; PARAM_COLUMNS];
 
-/// What one region (or Sverige) produced over all runs.
+/// Runs are simulated this many at a time: the memory a run takes (its trajectory,
+/// for one region plus the Sweden sums) is held for one chunk only.
+pub const CHUNK_RUNS: u32 = 4096;
+
+/// A contiguous slice of the runs, `start..end` (0-based run indices): all of them, or
+/// one shard's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl RunRange {
+    pub fn all(runs: u32) -> RunRange {
+        RunRange {
+            start: 0,
+            end: runs,
+        }
+    }
+
+    /// The `k`-th (1-based) of `n` near-equal slices of `runs`.
+    pub fn shard(runs: u32, k: u32, n: u32) -> RunRange {
+        let cut = |i: u32| (u64::from(runs) * u64::from(i) / u64::from(n)) as u32;
+        RunRange {
+            start: cut(k - 1),
+            end: cut(k),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// What one region (or Sverige) produced over the runs of a [`RunRange`].
 #[derive(Debug, Clone)]
 pub struct RegionOutcome {
-    /// Per run and checkpoint (`costs[run * checkpoints + k]`): the cumulative cost in
-    /// MSEK of the trainees and specialist FTE from the year after the base year to
-    /// the checkpoint year, at the config's rates.
-    pub costs: Vec<f64>,
     pub code: String,
     pub name: String,
     pub policy_target_year: Option<i32>,
     /// Per run: years from the base year to the first year at target, None if censored.
     pub years_to_target: Vec<Option<u32>>,
-    /// Per run: the sampled values (`param_column_names` order).
-    pub params: Vec<ParamRow>,
-    /// `bands[metric * years + t]`, metric in `Metric::ALL` order.
-    pub bands: Vec<BandStats>,
+    /// Per run and checkpoint (`extra_costs[run * checkpoints + k]`): the scenario's
+    /// cumulative cost in MSEK by the checkpoint minus the baseline's in the same run.
+    /// Empty for the baseline itself, whose extra cost is zero.
+    pub extra_costs: Vec<f64>,
+    /// `bands[t * Metric::ALL.len() + metric]`: one sketch per year and metric.
+    pub bands: Vec<Sketch>,
+}
+
+impl RegionOutcome {
+    fn new(code: &str, name: &str, policy_target_year: Option<i32>, years: usize) -> Self {
+        RegionOutcome {
+            code: code.into(),
+            name: name.into(),
+            policy_target_year,
+            years_to_target: Vec::new(),
+            extra_costs: Vec::new(),
+            bands: vec![Sketch::default(); years * Metric::ALL.len()],
+        }
+    }
+
+    /// Mean and quantiles of `metric` in year index `t`.
+    pub fn band(&self, metric: Metric, t: usize) -> BandStats {
+        let s = &self.bands[t * Metric::ALL.len() + metric as usize];
+        BandStats {
+            mean: s.mean(),
+            q: s.quantiles(&LEVELS),
+        }
+    }
+
+    /// Adds `other`'s runs (which come after this one's) to this outcome.
+    pub fn append(&mut self, other: RegionOutcome) {
+        self.years_to_target.extend(other.years_to_target);
+        self.extra_costs.extend(other.extra_costs);
+        for (a, b) in self.bands.iter_mut().zip(&other.bands) {
+            a.merge(b);
+        }
+    }
 }
 
 /// One scenario's regions.
@@ -97,25 +176,89 @@ pub struct ScenarioOutcome {
 pub struct SimOutput {
     pub scenarios: Vec<ScenarioOutcome>,
     pub years: usize,
+    pub range: RunRange,
 }
 
-/// One region's (or Sverige's) yearly stocks over all runs, lent to a [`RegionSink`]
-/// after the region is simulated and before its memory is reused.
+impl SimOutput {
+    /// The empty outcome of `plan`'s units, to be filled chunk by chunk or shard by shard.
+    pub fn empty(plan: &RunPlan, range: RunRange) -> SimOutput {
+        let years = plan.config.horizon_years as usize + 1;
+        let with_national = plan.has_national() && plan.config.mode != Mode::Dlf;
+        let scenarios = plan
+            .scenarios
+            .iter()
+            .map(|sc| {
+                let mut regions: Vec<RegionOutcome> = plan
+                    .regions
+                    .iter()
+                    .map(|r| RegionOutcome::new(&r.code, &r.name, r.policy_target_year, years))
+                    .collect();
+                if with_national {
+                    regions.push(RegionOutcome::new(
+                        NATIONAL_CODE,
+                        NATIONAL_NAME,
+                        None,
+                        years,
+                    ));
+                }
+                ScenarioOutcome {
+                    name: sc.name.clone(),
+                    regions,
+                }
+            })
+            .collect();
+        SimOutput {
+            scenarios,
+            years,
+            range,
+        }
+    }
+
+    /// Adds the runs of `other`, the next slice after this one's.
+    pub fn append(&mut self, other: SimOutput) -> Result<(), String> {
+        if other.range.start != self.range.end || other.years != self.years {
+            return Err(format!(
+                "runs {}..{} do not follow runs {}..{}",
+                other.range.start, other.range.end, self.range.start, self.range.end
+            ));
+        }
+        for (a, b) in self.scenarios.iter_mut().zip(other.scenarios) {
+            for (x, y) in a.regions.iter_mut().zip(b.regions) {
+                x.append(y);
+            }
+        }
+        self.range.end = other.range.end;
+        Ok(())
+    }
+}
+
+/// One chunk of one region's (or Sverige's) runs, lent to a [`RegionSink`] after it is
+/// simulated and before its memory is reused.
 pub struct RegionRuns<'a> {
     pub scenario: &'a str,
     /// The scenario's index in the plan (0 = baseline).
     pub scenario_index: usize,
+    /// The unit's index: the plan's regions in order, then Sverige.
+    pub unit_index: usize,
     pub code: &'a str,
     pub name: &'a str,
+    /// Run index of the chunk's first run.
+    pub first_run: u32,
+    /// Runs in the chunk.
     pub runs: usize,
     pub years: usize,
     stocks: &'a [f64],
     guideline: &'a Guideline,
     dlf_need: Option<f64>,
+    /// Per run of the chunk.
+    pub years_to_target: &'a [Option<u32>],
+    pub params: &'a [ParamRow],
+    /// Per run and checkpoint, as `RegionOutcome::extra_costs` but the run's own cost.
+    pub costs: &'a [f64],
 }
 
 impl RegionRuns<'_> {
-    /// The value of `metric` in run `run`, year index `t` (0 = base year).
+    /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
     /// In `dlf` mode coverage is DLF's own measure, specialists / need.
     pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
         let stride = STOCKS * self.years;
@@ -130,19 +273,23 @@ impl RegionRuns<'_> {
             Metric::SpecialistsFte => at(Stock::SpecialistsFte),
             Metric::Trainees => at(Stock::Trainees),
             Metric::InhabitantsPerFte => at(Stock::Population) / at(Stock::SpecialistsFte),
+            Metric::Reached => f64::from(u8::from(
+                self.years_to_target[run].is_some_and(|y| y as usize <= t),
+            )),
         }
     }
 }
 
-/// Sees every region's runs as they finish (e.g. to write per-run trajectories), so
-/// nothing has to keep all regions' trajectories at once. Called from one thread, in
-/// region order, with Sverige last.
-pub type RegionSink<'s> = &'s (dyn Fn(&RegionRuns<'_>) -> Result<(), Error> + Sync);
+/// Sees every chunk of every region's runs as it finishes (to write runs and
+/// trajectories), so nothing has to keep them. Called from one thread, in the order
+/// chunk, scenario, region, with Sverige last.
+pub type RegionSink<'s> = &'s mut (dyn FnMut(&RegionRuns<'_>) -> Result<(), Error> + Send);
 
-/// Runs the plan. `progress` is called with the number of region-runs just finished;
-/// `sink`, if given, sees each region's trajectories.
+/// Runs the runs of `range`. `progress` is called with the number of region-runs just
+/// finished; `sink`, if given, sees each chunk of each region's runs.
 pub fn simulate(
     plan: &RunPlan,
+    range: RunRange,
     progress: &(dyn Fn(u64) + Sync),
     sink: Option<RegionSink<'_>>,
 ) -> Result<SimOutput, Error> {
@@ -151,151 +298,179 @@ pub fn simulate(
             .num_threads(n)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(|| simulate_in_pool(plan, progress, sink)),
-        None => simulate_in_pool(plan, progress, sink),
+            .install(|| simulate_in_pool(plan, range, progress, sink)),
+        None => simulate_in_pool(plan, range, progress, sink),
     }
 }
 
 fn simulate_in_pool(
     plan: &RunPlan,
+    range: RunRange,
     progress: &(dyn Fn(u64) + Sync),
-    sink: Option<RegionSink<'_>>,
+    mut sink: Option<RegionSink<'_>>,
 ) -> Result<SimOutput, Error> {
-    let national_u: Vec<[f64; PARAM_COUNT]> = (0..plan.config.runs)
-        .into_par_iter()
-        .map(|run| sample::national_uniforms(plan.config.seed, run))
-        .collect();
-    let mut scenarios = Vec::with_capacity(plan.scenarios.len());
-    for (index, sc) in plan.scenarios.iter().enumerate() {
-        scenarios.push(ScenarioOutcome {
-            name: sc.name.clone(),
-            regions: simulate_scenario(plan, index, &national_u, progress, sink)?,
-        });
-    }
-    Ok(SimOutput {
-        scenarios,
-        years: plan.config.horizon_years as usize + 1,
-    })
-}
-
-fn simulate_scenario(
-    plan: &RunPlan,
-    scenario_index: usize,
-    national_u: &[[f64; PARAM_COUNT]],
-    progress: &(dyn Fn(u64) + Sync),
-    sink: Option<RegionSink<'_>>,
-) -> Result<Vec<RegionOutcome>, Error> {
     let cfg = &plan.config;
-    let scenario = &plan.scenarios[scenario_index];
-    let runs = cfg.runs as usize;
-    let years = cfg.horizon_years as usize + 1;
+    let mut out = SimOutput::empty(plan, range);
+    let years = out.years;
     let stride = STOCKS * years;
-
     let with_national = plan.has_national() && cfg.mode != Mode::Dlf;
-    let mut national = if with_national {
-        vec![0.0; runs * stride]
-    } else {
-        Vec::new()
-    };
-    let mut outcomes = Vec::with_capacity(plan.regions.len() + 1);
-    let mut buf = vec![0.0f64; runs * stride];
+    let chunk_max = CHUNK_RUNS.min(range.end - range.start) as usize;
+    let mut buf = vec![0.0f64; chunk_max * stride];
+    let mut national = vec![0.0f64; if with_national { chunk_max * stride } else { 0 }];
+    let units = plan.regions.len() + usize::from(with_national);
+    // The baseline's costs of the chunk's runs, per unit, for the scenarios' extra cost.
+    let mut base_costs: Vec<Vec<f64>> = vec![Vec::new(); units];
 
-    for (region, rs) in plan.regions.iter().zip(&scenario.regions) {
-        let per_run: Vec<(Option<u32>, ParamRow)> = buf
-            .par_chunks_mut(stride)
-            .enumerate()
-            .map(|(run, chunk)| {
-                let out = run_one(plan, region, rs, run as u32, &national_u[run], chunk, years);
-                progress(1);
-                out
-            })
+    let mut first = range.start;
+    while first < range.end {
+        crate::interrupt::check()?;
+        let last = (first + CHUNK_RUNS).min(range.end);
+        let n = (last - first) as usize;
+        let national_u: Vec<[f64; PARAM_COUNT]> = (first..last)
+            .into_par_iter()
+            .map(|run| sample::national_uniforms(cfg.seed, run))
             .collect();
-        if with_national {
-            national
-                .par_chunks_mut(stride)
-                .zip(buf.par_chunks(stride))
-                .for_each(|(acc, x)| {
-                    for (a, v) in acc.iter_mut().zip(x) {
-                        *a += v;
-                    }
-                });
-        }
-        let dlf_need =
-            (cfg.mode == Mode::Dlf).then(|| DlfInputs::of(region).expect("plan checked").need);
-        let (years_to_target, params) = per_run.into_iter().unzip();
-        let view = RegionRuns {
-            scenario: &scenario.name,
-            scenario_index,
-            code: &region.code,
-            name: &region.name,
-            runs,
-            years,
-            stocks: &buf,
-            guideline: &rs.guideline,
-            dlf_need,
-        };
-        if let Some(sink) = sink {
-            sink(&view)?;
-        }
-        outcomes.push(RegionOutcome {
-            code: region.code.clone(),
-            name: region.name.clone(),
-            policy_target_year: region.policy_target_year,
-            years_to_target,
-            params,
-            costs: costs(&view, cfg),
-            bands: bands(&view),
-        });
-    }
-
-    if with_national {
-        let years_to_target = national
-            .par_chunks(stride)
-            .map(|x| {
-                (0..years)
-                    .find(|&t| stock_coverage(x, years, t, &scenario.national_guideline) >= 1.0)
-                    .map(|t| t as u32)
-            })
-            .collect();
-        let params = (0..runs)
-            .map(|run| {
-                let mut row: ParamRow = [None; PARAM_COLUMNS];
-                for (&p, spec) in &cfg.parameters {
-                    if spec.scope == crate::params::Scope::National {
-                        row[p.index()] = Some(spec.dist.quantile(national_u[run][p.index()]));
-                    }
+        for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
+            let outcomes = &mut out.scenarios[s_idx].regions;
+            if with_national {
+                national[..n * stride].fill(0.0);
+            }
+            for (u, (region, rs)) in plan.regions.iter().zip(&scenario.regions).enumerate() {
+                let buf = &mut buf[..n * stride];
+                let per_run: Vec<(Option<u32>, ParamRow)> = buf
+                    .par_chunks_mut(stride)
+                    .enumerate()
+                    .map(|(i, x)| {
+                        let run = first + i as u32;
+                        let out = run_one(plan, region, rs, run, &national_u[i], x, years);
+                        progress(1);
+                        out
+                    })
+                    .collect();
+                if with_national {
+                    national[..n * stride]
+                        .par_chunks_mut(stride)
+                        .zip(buf.par_chunks(stride))
+                        .for_each(|(acc, x)| {
+                            for (a, v) in acc.iter_mut().zip(x) {
+                                *a += v;
+                            }
+                        });
                 }
-                row
-            })
-            .collect();
-        let view = RegionRuns {
-            scenario: &scenario.name,
-            scenario_index,
-            code: NATIONAL_CODE,
-            name: NATIONAL_NAME,
-            runs,
-            years,
-            stocks: &national,
-            guideline: &scenario.national_guideline,
-            dlf_need: None,
-        };
-        if let Some(sink) = sink {
-            sink(&view)?;
+                let dlf_need = (cfg.mode == Mode::Dlf)
+                    .then(|| DlfInputs::of(region).expect("plan checked").need);
+                let (ytt, params): (Vec<_>, Vec<_>) = per_run.into_iter().unzip();
+                let view = RegionRuns {
+                    scenario: &scenario.name,
+                    scenario_index: s_idx,
+                    unit_index: u,
+                    code: &region.code,
+                    name: &region.name,
+                    first_run: first,
+                    runs: n,
+                    years,
+                    stocks: buf,
+                    guideline: &rs.guideline,
+                    dlf_need,
+                    years_to_target: &ytt,
+                    params: &params,
+                    costs: &[],
+                };
+                finish_chunk(plan, view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
+            }
+            if with_national {
+                let u = plan.regions.len();
+                let stocks = &national[..n * stride];
+                let ytt: Vec<Option<u32>> = stocks
+                    .par_chunks(stride)
+                    .map(|x| {
+                        (0..years)
+                            .find(|&t| {
+                                stock_coverage(x, years, t, &scenario.national_guideline) >= 1.0
+                            })
+                            .map(|t| t as u32)
+                    })
+                    .collect();
+                let params: Vec<ParamRow> =
+                    national_u.iter().map(|u| national_row(cfg, u)).collect();
+                let view = RegionRuns {
+                    scenario: &scenario.name,
+                    scenario_index: s_idx,
+                    unit_index: u,
+                    code: NATIONAL_CODE,
+                    name: NATIONAL_NAME,
+                    first_run: first,
+                    runs: n,
+                    years,
+                    stocks,
+                    guideline: &scenario.national_guideline,
+                    dlf_need: None,
+                    years_to_target: &ytt,
+                    params: &params,
+                    costs: &[],
+                };
+                finish_chunk(plan, view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
+            }
         }
-        outcomes.push(RegionOutcome {
-            code: NATIONAL_CODE.into(),
-            name: NATIONAL_NAME.into(),
-            policy_target_year: None,
-            years_to_target,
-            params,
-            costs: costs(&view, cfg),
-            bands: bands(&view),
-        });
+        first = last;
     }
-    Ok(outcomes)
+    Ok(out)
 }
 
-/// Cumulative cost of each run by each checkpoint (see `RegionOutcome::costs`).
+/// The national parameters of a run, as the `param_*` columns of Sverige's rows.
+fn national_row(cfg: &crate::config::Config, u: &[f64; PARAM_COUNT]) -> ParamRow {
+    let mut row: ParamRow = [None; PARAM_COLUMNS];
+    for (&p, spec) in &cfg.parameters {
+        if spec.scope == crate::params::Scope::National {
+            row[p.index()] = Some(spec.dist.quantile(u[p.index()]));
+        }
+    }
+    row
+}
+
+/// What is kept of a chunk of one unit's runs: years to target, the extra cost over
+/// the baseline, the band sketches; and what the sink sees.
+fn finish_chunk(
+    plan: &RunPlan,
+    view: RegionRuns<'_>,
+    outcome: &mut RegionOutcome,
+    base_costs: &mut Vec<f64>,
+    sink: &mut Option<RegionSink<'_>>,
+) -> Result<(), Error> {
+    let costs = costs(&view, &plan.config);
+    if view.scenario_index == 0 {
+        base_costs.clone_from(&costs);
+    } else {
+        outcome
+            .extra_costs
+            .extend(costs.iter().zip(base_costs.iter()).map(|(a, b)| a - b));
+    }
+    outcome
+        .years_to_target
+        .extend_from_slice(view.years_to_target);
+    // Covariance shortens the view's borrows to this function's, so it can lend `costs`.
+    let mut view = view;
+    view.costs = &costs;
+    let metrics = Metric::ALL.len();
+    let v = &view;
+    outcome
+        .bands
+        .par_chunks_mut(metrics)
+        .enumerate()
+        .for_each(|(t, cells)| {
+            for (cell, &m) in cells.iter_mut().zip(&Metric::ALL) {
+                for run in 0..v.runs {
+                    cell.add(v.value(m, run, t));
+                }
+            }
+        });
+    if let Some(sink) = sink {
+        sink(&view)?;
+    }
+    Ok(())
+}
+
+/// Cumulative cost of each run by each checkpoint (see `RegionOutcome::extra_costs`).
 fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
     let k = cfg.checkpoint_years.len();
     // Per year after the base year: the trainee and FTE rates at that year's prices.
@@ -378,28 +553,4 @@ fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {
         stock_at(x, years, Stock::Trainees, t),
         stock_at(x, years, Stock::Population, t),
     )
-}
-
-/// Mean and quantiles of every metric in every year over the runs.
-fn bands(view: &RegionRuns<'_>) -> Vec<BandStats> {
-    let years = view.years;
-    let per_year: Vec<[BandStats; 5]> = (0..years)
-        .into_par_iter()
-        .map_init(
-            || vec![0.0; view.runs],
-            |scratch, t| {
-                Metric::ALL.map(|m| {
-                    for (run, v) in scratch.iter_mut().enumerate() {
-                        *v = view.value(m, run, t);
-                    }
-                    BandStats::of(scratch)
-                })
-            },
-        )
-        .collect();
-    let mut out = Vec::with_capacity(5 * years);
-    for m in 0..Metric::ALL.len() {
-        out.extend(per_year.iter().map(|y| y[m]));
-    }
-    out
 }

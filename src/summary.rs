@@ -187,12 +187,11 @@ pub fn summarize(
                 .collect();
             let extra_cost = (0..k)
                 .map(|j| {
-                    let mut d: Vec<f64> = r
-                        .costs
-                        .chunks(k)
-                        .zip(b.costs.chunks(k))
-                        .map(|(x, y)| x[j] - y[j])
-                        .collect();
+                    if r.extra_costs.is_empty() {
+                        // The baseline against itself.
+                        return CostStats::of(&mut vec![0.0; r.years_to_target.len()]);
+                    }
+                    let mut d: Vec<f64> = r.extra_costs.chunks(k).map(|x| x[j]).collect();
                     CostStats::of(&mut d)
                 })
                 .collect();

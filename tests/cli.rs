@@ -63,7 +63,7 @@ fn run_writes_every_output_with_its_schema() {
     }
 
     let bands = read_parquet(&out.join("bands.parquet"));
-    assert_eq!(bands.height(), 22 * 41 * 5);
+    assert_eq!(bands.height(), 22 * 41 * 6);
     for c in ["mean", "p05", "p25", "p50", "p75", "p95"] {
         assert_eq!(bands.schema().get(c), Some(&DataType::Float64));
     }
@@ -86,6 +86,30 @@ fn run_writes_every_output_with_its_schema() {
             Some("specialists" | "trainees" | "specialists_fte")
         ) {
             assert!(q[0] >= 0.0, "row {i}: negative stock");
+        }
+    }
+
+    // The mean of `reached` is the share of runs at target by the year, from the runs.
+    let (codes_r, ytt) = (strs(&runs, "region_code"), i32s(&runs, "years_to_target"));
+    let (b_code, b_year, b_mean) = (
+        strs(&bands, "region_code"),
+        i32s(&bands, "year"),
+        col("mean"),
+    );
+    for code in ["01", "06", "SE"] {
+        for t in [0, 7, 40] {
+            let hits = (0..runs.height())
+                .filter(|&i| codes_r[i].as_deref() == Some(code))
+                .filter(|&i| ytt[i].is_some_and(|y| y <= t))
+                .count();
+            let row = (0..bands.height())
+                .find(|&i| {
+                    b_code[i].as_deref() == Some(code)
+                        && b_year[i] == Some(2023 + t)
+                        && metric[i].as_deref() == Some("reached")
+                })
+                .expect("a reached row");
+            assert_eq!(b_mean[row], Some(hits as f64 / 50.0), "{code} year {t}");
         }
     }
 

@@ -16,7 +16,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::*;
 
 use crate::error::Error;
-use crate::output::{BANDS_FILE, RUNS_FILE, SUMMARY_FILE};
+use crate::output::{BANDS_FILE, SUMMARY_FILE};
+use crate::simulate::Metric;
 
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -224,51 +225,31 @@ impl ChartData {
         let first_year = years.iter().copied().min().unwrap_or(0);
         let last_year = years.iter().copied().max().unwrap_or(0);
 
-        // P(target reached by year) from each run's years_to_target.
-        let runs = read(dir, RUNS_FILE)?;
-        let re = |e| column_err(dir, RUNS_FILE, e);
-        let r_code = runs
-            .column("region_code")
-            .and_then(|c| c.str().cloned())
-            .map_err(re)?;
-        let r_years = runs
-            .column("years_to_target")
-            .and_then(|c| c.i32().cloned())
-            .map_err(re)?;
-        let r_scenario = runs
-            .column("scenario")
-            .and_then(|c| c.str().cloned())
-            .map_err(re)?;
+        // P(target reached by year): the mean of the `reached` band.
+        let b_mean = bands
+            .column("mean")
+            .and_then(|c| c.f64().cloned())
+            .map_err(be)?;
         let span = (last_year - first_year + 1).max(1) as usize;
-        let mut hits = vec![vec![0u32; span]; regions.len()];
-        let mut counts = vec![0u32; regions.len()];
-        for i in 0..runs.height() {
-            if r_scenario.get(i) != Some(baseline) {
+        for r in regions.iter_mut() {
+            r.prob_by_year = vec![0.0; span];
+        }
+        for i in 0..bands.height() {
+            if b_metric.get(i) != Some(Metric::Reached.name())
+                || b_scenario.get(i) != Some(baseline)
+            {
                 continue;
             }
             let Some(k) = regions
                 .iter()
-                .position(|r| Some(r.code.as_str()) == r_code.get(i))
+                .position(|r| Some(r.code.as_str()) == b_code.get(i))
             else {
                 continue;
             };
-            counts[k] += 1;
-            if let Some(y) = r_years.get(i) {
-                if let Some(h) = hits[k].get_mut(y.max(0) as usize) {
-                    *h += 1;
-                }
+            let t = (b_year.get(i).unwrap_or(first_year) - first_year).max(0) as usize;
+            if let Some(p) = regions[k].prob_by_year.get_mut(t) {
+                *p = b_mean.get(i).unwrap_or(f64::NAN);
             }
-        }
-        for (k, r) in regions.iter_mut().enumerate() {
-            let n = f64::from(counts[k].max(1));
-            let mut cum = 0u32;
-            r.prob_by_year = hits[k]
-                .iter()
-                .map(|h| {
-                    cum += h;
-                    f64::from(cum) / n
-                })
-                .collect();
         }
         Ok(ChartData {
             metric,

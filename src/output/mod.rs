@@ -7,6 +7,8 @@
 mod csv;
 mod manifest;
 mod parquet;
+pub mod parts;
+mod runs;
 mod sensitivity;
 mod table;
 mod trajectories;
@@ -20,7 +22,8 @@ use crate::simulate::SimOutput;
 use crate::summary::summarize;
 
 pub use manifest::Manifest;
-pub use parquet::{read_frame, read_summary, QUANTILE_COLUMNS};
+pub use parquet::{read_columns, read_frame, read_summary, QUANTILE_COLUMNS};
+pub use runs::{nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, RUNS_DIR};
 pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
 pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
@@ -41,6 +44,50 @@ pub struct WriteOptions {
     pub force: bool,
     pub charts: bool,
     pub trajectories: bool,
+    pub runs_layout: RunsLayout,
+}
+
+/// The tables written while the simulation runs, a chunk at a time, into the staging
+/// folder: `runs/` always, `trajectories/` on request.
+pub struct RunWriters {
+    runs: RunsWriter,
+    trajectories: Option<TrajectoryWriter>,
+}
+
+/// Rows the [`RunWriters`] wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Streamed {
+    pub runs_rows: u64,
+    pub trajectory_rows: Option<u64>,
+}
+
+impl RunWriters {
+    pub fn new(dir: &Path, plan: &RunPlan, trajectories: bool) -> Self {
+        let meta = parquet::metadata(plan);
+        let cfg = &plan.config;
+        RunWriters {
+            runs: RunsWriter::new(dir, cfg.base_year, &cfg.checkpoint_years, meta.clone()),
+            trajectories: trajectories.then(|| TrajectoryWriter::new(dir, cfg.base_year, meta)),
+        }
+    }
+
+    pub fn write(&mut self, view: &crate::simulate::RegionRuns<'_>) -> Result<(), Error> {
+        self.runs.write(view)?;
+        if let Some(t) = &mut self.trajectories {
+            t.write(view)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<Streamed, Error> {
+        Ok(Streamed {
+            runs_rows: self.runs.finish()?,
+            trajectory_rows: self
+                .trajectories
+                .map(TrajectoryWriter::finish)
+                .transpose()?,
+        })
+    }
 }
 
 /// Facts about the run that only the caller knows.
@@ -152,23 +199,17 @@ impl Drop for Staging {
 }
 
 /// Writes every output file into `staging` and moves the folder into place.
-/// `trajectory_rows` is what a [`TrajectoryWriter`] wrote during the simulation.
+/// `streamed` is what the [`RunWriters`] wrote into it during the simulation.
 pub fn write_results(
     plan: &RunPlan,
     sim: &SimOutput,
     facts: RunFacts,
     opts: WriteOptions,
     staging: Staging,
-    trajectory_rows: Option<u64>,
+    streamed: Streamed,
 ) -> Result<Manifest, Error> {
-    let manifest = write_all(
-        plan,
-        sim,
-        facts,
-        staging.path(),
-        opts.charts,
-        trajectory_rows,
-    )?;
+    let manifest = write_all(plan, sim, facts, staging.path(), opts, streamed)?;
+    crate::interrupt::check()?;
     staging.commit(opts.force)?;
     Ok(manifest)
 }
@@ -278,14 +319,32 @@ fn write_all(
     sim: &SimOutput,
     facts: RunFacts,
     dir: &Path,
-    charts: bool,
-    trajectory_rows: Option<u64>,
+    opts: WriteOptions,
+    streamed: Streamed,
 ) -> Result<Manifest, Error> {
     let cfg = &plan.config;
     let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
     let meta = parquet::metadata(plan);
 
-    let runs_rows = parquet::write_runs(&dir.join(RUNS_FILE), plan, sim, &meta)?;
+    let runs_name = if opts.runs_layout.is_file(streamed.runs_rows) {
+        let codes: Vec<&str> = sim.scenarios[0]
+            .regions
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect();
+        parts::fold_into_file(
+            &dir.join(RUNS_DIR),
+            &dir.join(RUNS_FILE),
+            sim.scenarios.len(),
+            &codes,
+            runs::nullable,
+            &meta,
+        )?;
+        RUNS_FILE
+    } else {
+        "runs/"
+    };
+    crate::interrupt::check()?;
     let bands_rows = parquet::write_bands(&dir.join(BANDS_FILE), plan, sim, &meta)?;
     let summary_rows = parquet::write_summary(
         &dir.join(SUMMARY_FILE),
@@ -294,18 +353,19 @@ fn write_all(
         &meta,
     )?;
     csv::write_summary(&dir.join(SUMMARY_CSV), &summary, &cfg.checkpoint_years)?;
-    if charts {
+    if opts.charts {
+        crate::interrupt::check()?;
         // Drawn from the files just written, exactly as `fastlakare plot` would.
         let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
         crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
     }
 
     let mut rows = vec![
-        (RUNS_FILE, runs_rows),
+        (runs_name, streamed.runs_rows),
         (BANDS_FILE, bands_rows),
         (SUMMARY_FILE, summary_rows),
     ];
-    if let Some(n) = trajectory_rows {
+    if let Some(n) = streamed.trajectory_rows {
         rows.push((TRAJECTORIES_DIR, n));
     }
     let manifest = Manifest::new(plan, facts, &rows);

@@ -19,7 +19,7 @@ use polars_parquet::write::{
 use super::table::{delta_prob_column, extra_cost_column, summary_columns, Values, COST_STATS};
 use crate::error::Error;
 use crate::plan::RunPlan;
-use crate::simulate::{param_column_names, Metric, SimOutput, PARAM_COLUMNS};
+use crate::simulate::{Metric, SimOutput};
 use crate::summary::{Comparison, CostStats, SummaryRow, YearsSummary};
 
 /// Key-value metadata every Parquet file carries, so a file found on its own still
@@ -61,64 +61,140 @@ pub(super) fn write(
     nullable: &dyn Fn(&str) -> bool,
     meta: &[(String, String)],
 ) -> Result<u64, Error> {
-    let wrap = |e| Error::Parquet {
-        path: path.to_path_buf(),
-        source: e,
-    };
     let height = columns.first().map_or(0, Column::len);
-    let mut df = DataFrame::new(height, columns).map_err(wrap)?;
-    df.rechunk_mut();
-    let compat = CompatLevel::oldest();
-    let mut schema = ArrowSchema::default();
-    for c in df.columns() {
-        let mut field = c.field().to_arrow(compat);
-        field.is_nullable = nullable(c.name()) || c.null_count() > 0;
-        schema.insert(field.name.clone(), field);
-    }
-    let file = File::create(path).map_err(|e| Error::Io {
+    let df = DataFrame::new(height, columns).map_err(|e| Error::Parquet {
         path: path.to_path_buf(),
-        what: "create",
         source: e,
     })?;
-    let options = WriteOptions {
-        statistics: StatisticsOptions::default(),
-        compression: CompressionOptions::Zstd(None),
-        version: Version::V2,
-        data_page_size: None,
-    };
-    let encodings = get_encodings(&schema);
-    let mut writer = FileWriter::try_new(file, schema.clone(), options).map_err(wrap)?;
-    let schema_ref = Arc::new(schema.clone());
-    let batches = (0..height.div_ceil(ROW_GROUP_ROWS)).flat_map(|g| {
-        let slice = df.slice((g * ROW_GROUP_ROWS) as i64, ROW_GROUP_ROWS);
-        let schema_ref = schema_ref.clone();
-        slice
-            .iter_chunks(compat, false)
-            .map(move |batch| {
-                let arrays = batch.into_arrays();
-                Ok(RecordBatchT::new(
-                    height_of(&arrays),
-                    schema_ref.clone(),
-                    arrays,
-                ))
-            })
-            .collect::<Vec<_>>()
-    });
-    let row_groups =
-        RowGroupIterator::try_new(batches, &schema, options, encodings).map_err(wrap)?;
-    for group in row_groups {
-        writer.write(u64::MAX, group.map_err(wrap)?).map_err(wrap)?;
-    }
-    let mut kv: Vec<KeyValue> = meta
+    let with_nulls: Vec<String> = df
+        .columns()
         .iter()
-        .map(|(k, v)| KeyValue {
-            key: k.clone(),
-            value: Some(v.clone()),
-        })
+        .filter(|c| c.null_count() > 0)
+        .map(|c| c.name().to_string())
         .collect();
-    kv.insert(0, arrow_schema_key(&schema, meta));
-    writer.end(Some(kv)).map_err(wrap)?;
-    Ok(height as u64)
+    let nullable = |c: &str| nullable(c) || with_nulls.iter().any(|n| n == c);
+    let mut stream = ParquetStream::create(path, &df, &nullable, meta)?;
+    stream.write(df)?;
+    stream.finish()
+}
+
+/// A Parquet file written a batch at a time (each batch one or more row groups), for
+/// tables too large to hold: see [`write`] for the format choices. The schema is taken
+/// from the first batch; `nullable` alone decides which columns may hold nulls.
+pub(crate) struct ParquetStream {
+    path: std::path::PathBuf,
+    writer: FileWriter<File>,
+    schema: Arc<ArrowSchema>,
+    options: WriteOptions,
+    meta: Vec<(String, String)>,
+    rows: u64,
+}
+
+impl ParquetStream {
+    pub(crate) fn create(
+        path: &Path,
+        first: &DataFrame,
+        nullable: &dyn Fn(&str) -> bool,
+        meta: &[(String, String)],
+    ) -> Result<ParquetStream, Error> {
+        let compat = CompatLevel::oldest();
+        let mut schema = ArrowSchema::default();
+        for c in first.columns() {
+            let mut field = c.field().to_arrow(compat);
+            field.is_nullable = nullable(c.name());
+            schema.insert(field.name.clone(), field);
+        }
+        let file = File::create(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "create",
+            source: e,
+        })?;
+        let options = WriteOptions {
+            statistics: StatisticsOptions::default(),
+            compression: CompressionOptions::Zstd(None),
+            version: Version::V2,
+            data_page_size: None,
+        };
+        let writer =
+            FileWriter::try_new(file, schema.clone(), options).map_err(|e| Error::Parquet {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+        Ok(ParquetStream {
+            path: path.to_path_buf(),
+            writer,
+            schema: Arc::new(schema),
+            options,
+            meta: meta.to_vec(),
+            rows: 0,
+        })
+    }
+
+    fn wrap(&self) -> impl Fn(PolarsError) -> Error + '_ {
+        |e| Error::Parquet {
+            path: self.path.clone(),
+            source: e,
+        }
+    }
+
+    /// Appends `df` (same columns as the first batch) in row groups of at most
+    /// `ROW_GROUP_ROWS`, cut at fixed offsets from the batch's start, so the same
+    /// rows make the same file however they arrived.
+    pub(crate) fn write(&mut self, mut df: DataFrame) -> Result<(), Error> {
+        df.rechunk_mut();
+        let height = df.height();
+        let compat = CompatLevel::oldest();
+        for g in 0..height.div_ceil(ROW_GROUP_ROWS) {
+            let slice = df.slice((g * ROW_GROUP_ROWS) as i64, ROW_GROUP_ROWS);
+            let batches: Vec<_> = slice
+                .iter_chunks(compat, false)
+                .map(|batch| {
+                    let arrays = batch.into_arrays();
+                    Ok(RecordBatchT::new(
+                        height_of(&arrays),
+                        self.schema.clone(),
+                        arrays,
+                    ))
+                })
+                .collect();
+            let encodings = get_encodings(&self.schema);
+            let row_groups = RowGroupIterator::try_new(
+                batches.into_iter(),
+                &self.schema,
+                self.options,
+                encodings,
+            )
+            .map_err(self.wrap())?;
+            for group in row_groups {
+                let group = group.map_err(self.wrap())?;
+                let wrap = |e| Error::Parquet {
+                    path: self.path.clone(),
+                    source: e,
+                };
+                self.writer.write(u64::MAX, group).map_err(wrap)?;
+            }
+        }
+        self.rows += height as u64;
+        Ok(())
+    }
+
+    /// Writes the footer (with the metadata) and returns the rows written.
+    pub(crate) fn finish(mut self) -> Result<u64, Error> {
+        let mut kv: Vec<KeyValue> = self
+            .meta
+            .iter()
+            .map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: Some(v.clone()),
+            })
+            .collect();
+        kv.insert(0, arrow_schema_key(&self.schema, &self.meta));
+        let path = self.path.clone();
+        self.writer
+            .end(Some(kv))
+            .map_err(|e| Error::Parquet { path, source: e })?;
+        Ok(self.rows)
+    }
 }
 
 fn height_of(arrays: &[ArrayRef]) -> usize {
@@ -147,72 +223,6 @@ fn arrow_schema_key(schema: &ArrowSchema, meta: &[(String, String)]) -> KeyValue
     }
 }
 
-/// One row per (scenario, region, run).
-pub fn write_runs(
-    path: &Path,
-    plan: &RunPlan,
-    sim: &SimOutput,
-    meta: &[(String, String)],
-) -> Result<u64, Error> {
-    let base = plan.config.base_year;
-    let checkpoints = &plan.config.checkpoint_years;
-    let k = checkpoints.len();
-    let n: usize = sim
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.regions)
-        .map(|r| r.years_to_target.len())
-        .sum();
-    let (mut scenario, mut codes, mut names, mut runs) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut years, mut reached) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut params: Vec<Vec<Option<f64>>> =
-        (0..PARAM_COLUMNS).map(|_| Vec::with_capacity(n)).collect();
-    let mut costs: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(n)).collect();
-    for sc in &sim.scenarios {
-        for r in &sc.regions {
-            for (run, (y, row)) in r.years_to_target.iter().zip(&r.params).enumerate() {
-                scenario.push(sc.name.as_str());
-                codes.push(r.code.as_str());
-                names.push(r.name.as_str());
-                runs.push(run as i32);
-                years.push(y.map(|y| y as i32));
-                reached.push(y.map(|y| base + y as i32));
-                for (c, v) in params.iter_mut().zip(row) {
-                    c.push(*v);
-                }
-                for (j, c) in costs.iter_mut().enumerate() {
-                    c.push(r.costs[run * k + j]);
-                }
-            }
-        }
-    }
-    let mut columns = vec![
-        Series::new("scenario".into(), scenario).into_column(),
-        Series::new("region_code".into(), codes).into_column(),
-        Series::new("region".into(), names).into_column(),
-        Series::new("run".into(), runs).into_column(),
-        Series::new("years_to_target".into(), years).into_column(),
-        Series::new("year_reached".into(), reached).into_column(),
-    ];
-    for (name, values) in param_column_names().iter().zip(params) {
-        columns.push(Series::new(name.as_str().into(), values).into_column());
-    }
-    for (y, values) in checkpoints.iter().zip(costs) {
-        columns.push(Series::new(format!("cost_msek_by_{y}").into(), values).into_column());
-    }
-    write(
-        path,
-        columns,
-        &|c| c.starts_with("param_") || matches!(c, "years_to_target" | "year_reached"),
-        meta,
-    )
-}
-
 /// One row per (scenario, region, year, metric).
 pub fn write_bands(
     path: &Path,
@@ -238,8 +248,8 @@ pub fn write_bands(
         .flat_map(|s| s.regions.iter().map(move |r| (s, r)))
     {
         for t in 0..years {
-            for (m_idx, m) in Metric::ALL.iter().enumerate() {
-                let b = r.bands[m_idx * years + t];
+            for &m in &Metric::ALL {
+                let b = r.band(m, t);
                 scenario.push(sc.name.as_str());
                 codes.push(r.code.as_str());
                 names.push(r.name.as_str());
@@ -304,6 +314,22 @@ pub const QUANTILE_COLUMNS: [&str; 5] = [
     "p75_years",
     "p95_years",
 ];
+
+/// Reads only `columns` of a Parquet file.
+pub fn read_columns(path: &Path, columns: &[String]) -> Result<DataFrame, Error> {
+    let file = File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        what: "open",
+        source: e,
+    })?;
+    ParquetReader::new(file)
+        .with_columns(Some(columns.to_vec()))
+        .finish()
+        .map_err(|e| Error::Parquet {
+            path: path.to_path_buf(),
+            source: e,
+        })
+}
 
 /// Reads a whole Parquet file.
 pub fn read_frame(path: &Path) -> Result<DataFrame, Error> {

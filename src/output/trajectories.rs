@@ -1,17 +1,13 @@
 //! `trajectories/`: every run's yearly stocks, for users who want their own statistics.
 //!
-//! A Hive-partitioned dataset, `trajectories/region_code=XX/part-S.parquet`, one file per
-//! region and scenario (S = 0 for the baseline, then the config's order) written as
-//! soon as the region is simulated, so memory holds one region at a
-//! time. `region_code` lives in the folder name only, as Hive partitioning expects:
-//! pyarrow refuses a dataset whose files repeat the partition column.
+//! A Hive dataset like `runs/` (see `parts`), written a chunk of runs at a time while
+//! the simulation runs, so memory never holds more than one chunk of one region.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use polars::prelude::*;
 
+use super::parts::PartWriters;
 use crate::error::Error;
 use crate::simulate::{Metric, RegionRuns};
 
@@ -25,43 +21,28 @@ const METRICS: [Metric; 4] = [
     Metric::Coverage,
 ];
 
-/// Writes one partition per region into `dir/trajectories/`.
+/// Writes each chunk of each region's runs into `DIR/trajectories/`.
 pub struct TrajectoryWriter {
-    dir: PathBuf,
+    parts: PartWriters,
     base_year: i32,
-    meta: Vec<(String, String)>,
-    rows: AtomicU64,
 }
 
 impl TrajectoryWriter {
     pub fn new(results_dir: &Path, base_year: i32, meta: Vec<(String, String)>) -> Self {
         TrajectoryWriter {
-            dir: results_dir.join(TRAJECTORIES_DIR),
+            parts: PartWriters::new(results_dir.join(TRAJECTORIES_DIR), |_| false, meta),
             base_year,
-            meta,
-            rows: AtomicU64::new(0),
         }
     }
 
-    /// Rows written so far, over all partitions.
-    pub fn rows(&self) -> u64 {
-        self.rows.load(Ordering::Relaxed)
-    }
-
-    pub fn write_region(&self, view: &RegionRuns<'_>) -> Result<(), Error> {
-        let part = self.dir.join(format!("region_code={}", view.code));
-        fs::create_dir_all(&part).map_err(|e| Error::Io {
-            path: part.clone(),
-            what: "create",
-            source: e,
-        })?;
+    pub fn write(&mut self, view: &RegionRuns<'_>) -> Result<(), Error> {
         let n = view.runs * view.years;
         let mut run = Vec::with_capacity(n);
         let mut year = Vec::with_capacity(n);
         let mut values: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
         for r in 0..view.runs {
             for t in 0..view.years {
-                run.push(r as i32);
+                run.push((view.first_run as usize + r) as i32);
                 year.push(self.base_year + t as i32);
                 for (col, m) in values.iter_mut().zip(METRICS) {
                     col.push(view.value(m, r, t));
@@ -69,20 +50,23 @@ impl TrajectoryWriter {
             }
         }
         let mut columns = vec![
-            Series::new("scenario".into(), vec![view.scenario; n]).into_column(),
-            Series::new("run".into(), run).into_column(),
-            Series::new("year".into(), year).into_column(),
+            Column::new("scenario".into(), vec![view.scenario; n]),
+            Column::new("run".into(), run),
+            Column::new("year".into(), year),
         ];
         for (m, v) in METRICS.iter().zip(values) {
-            columns.push(Series::new(m.name().into(), v).into_column());
+            columns.push(Column::new(m.name().into(), v));
         }
-        let rows = super::parquet::write(
-            &part.join(format!("part-{}.parquet", view.scenario_index)),
-            columns,
-            &|_| false,
-            &self.meta,
-        )?;
-        self.rows.fetch_add(rows, Ordering::Relaxed);
-        Ok(())
+        let df = DataFrame::new(n, columns).map_err(|e| Error::Parquet {
+            path: TRAJECTORIES_DIR.into(),
+            source: e,
+        })?;
+        self.parts
+            .append(view.scenario_index, view.unit_index, view.code, df)
+    }
+
+    /// Closes every part; returns the rows written.
+    pub fn finish(self) -> Result<u64, Error> {
+        self.parts.finish()
     }
 }

@@ -257,3 +257,34 @@ def test_trajectories_read_lazily_with_string_codes(run):
     want = runs.filter(pl.col("region_code") == "06").select("run", "year_reached")
     merged = want.join(first, on="run", how="left")
     assert merged.filter(pl.col("first").ne_missing(pl.col("year_reached"))).height == 0
+
+
+def test_hive_runs_layout_reads_lazily_and_equals_the_file(run, tmp_path):
+    """`--runs-layout hive` (what large runs get) holds the same rows as runs.parquet,
+    and polars and pyarrow read it lazily with region_code from the folder names."""
+    config, out = run
+    hive = tmp_path / "hive"
+    subprocess.run(
+        [str(BIN), "run", str(config), "--runs", "60", "--out", str(hive),
+         "--quiet", "--no-charts", "--runs-layout", "hive"],
+        check=True, cwd=ROOT,
+    )
+    assert not (hive / "runs.parquet").exists()
+    root = hive / "runs"
+    lazy = pl.scan_parquet(root, hive_schema={"region_code": pl.String})
+    one = lazy.filter(pl.col("region_code") == "06").collect()
+    assert one.height == 60 and one["run"].to_list() == list(range(60))
+    frame = lazy.collect()
+    file = pl.read_parquet(out / "runs.parquet")
+    key = ["scenario", "region_code", "run"]
+    assert frame.select(file.columns).sort(key).equals(file.sort(key))
+    dataset = ds.dataset(
+        root,
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([("region_code", pa.string())]), flavor="hive"),
+    )
+    doc_cols = assign(SCHEMA["runs.parquet"], [n for n in file.columns])
+    assert len(doc_cols) == len(file.columns)
+    assert dataset.to_table(filter=ds.field("region_code") == "SE").num_rows == (
+        60 if "baseline" in config.name else 0
+    )

@@ -1,0 +1,110 @@
+//! The runs table: one row per (scenario, region, run) with the run's years to target,
+//! its sampled parameters and its cumulative costs. Written a chunk at a time as a
+//! Hive dataset (`runs/region_code=XX/part-S.parquet`), and folded into
+//! `runs.parquet` at the end unless the run is large (see [`RunsLayout`]).
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::parts::PartWriters;
+use crate::error::Error;
+use crate::simulate::{param_column_names, RegionRuns};
+
+pub const RUNS_DIR: &str = "runs";
+
+/// Where the runs table goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RunsLayout {
+    /// `runs.parquet` up to [`AUTO_FILE_MAX_ROWS`] rows, `runs/` beyond.
+    #[default]
+    Auto,
+    /// Always one file, `runs.parquet`.
+    File,
+    /// Always the Hive dataset `runs/region_code=XX/part-S.parquet`.
+    Hive,
+}
+
+/// Up to this many rows (runs x regions x scenarios) `auto` writes one file: about
+/// 45 000 runs of the baseline. Beyond it a reader gains from reading one region's
+/// folder instead of filtering a file of millions of rows.
+pub const AUTO_FILE_MAX_ROWS: u64 = 1_000_000;
+
+impl RunsLayout {
+    /// Whether the runs table of `rows` rows is one file.
+    pub fn is_file(self, rows: u64) -> bool {
+        match self {
+            RunsLayout::Auto => rows <= AUTO_FILE_MAX_ROWS,
+            RunsLayout::File => true,
+            RunsLayout::Hive => false,
+        }
+    }
+}
+
+pub fn nullable(c: &str) -> bool {
+    c.starts_with("param_") || matches!(c, "years_to_target" | "year_reached")
+}
+
+/// Writes each chunk of each region's runs into `DIR/runs/`.
+pub struct RunsWriter {
+    parts: PartWriters,
+    base_year: i32,
+    checkpoints: Vec<i32>,
+}
+
+impl RunsWriter {
+    pub fn new(
+        dir: &Path,
+        base_year: i32,
+        checkpoints: &[i32],
+        meta: Vec<(String, String)>,
+    ) -> Self {
+        RunsWriter {
+            parts: PartWriters::new(dir.join(RUNS_DIR), nullable, meta),
+            base_year,
+            checkpoints: checkpoints.to_vec(),
+        }
+    }
+
+    pub fn write(&mut self, view: &RegionRuns<'_>) -> Result<(), Error> {
+        let n = view.runs;
+        let k = self.checkpoints.len();
+        let years: Vec<Option<i32>> = view
+            .years_to_target
+            .iter()
+            .map(|y| y.map(|y| y as i32))
+            .collect();
+        let reached: Vec<Option<i32>> = years
+            .iter()
+            .map(|y| y.map(|y| self.base_year + y))
+            .collect();
+        let runs: Vec<i32> = (0..n)
+            .map(|i| (view.first_run as usize + i) as i32)
+            .collect();
+        let mut columns = vec![
+            Column::new("scenario".into(), vec![view.scenario; n]),
+            Column::new("region".into(), vec![view.name; n]),
+            Column::new("run".into(), runs),
+            Column::new("years_to_target".into(), years),
+            Column::new("year_reached".into(), reached),
+        ];
+        for (j, name) in param_column_names().iter().enumerate() {
+            let values: Vec<Option<f64>> = view.params.iter().map(|row| row[j]).collect();
+            columns.push(Column::new(name.as_str().into(), values));
+        }
+        for (j, y) in self.checkpoints.iter().enumerate() {
+            let values: Vec<f64> = (0..n).map(|r| view.costs[r * k + j]).collect();
+            columns.push(Column::new(format!("cost_msek_by_{y}").into(), values));
+        }
+        let df = DataFrame::new(n, columns).map_err(|e| Error::Parquet {
+            path: RUNS_DIR.into(),
+            source: e,
+        })?;
+        self.parts
+            .append(view.scenario_index, view.unit_index, view.code, df)
+    }
+
+    pub fn finish(self) -> Result<u64, Error> {
+        self.parts.finish()
+    }
+}

@@ -1,0 +1,477 @@
+//! Past one machine: `run --shard K/N` runs the K-th of N contiguous slices of the runs
+//! and writes a partial result; `merge` combines the N partial results into the folder
+//! an unsharded run would have written.
+//!
+//! A shard folder holds `shard.json` (which slice, of which config, data, seed and
+//! runs), `bands.sketch` (the band sketches of its runs) and the Hive parts of `runs/`
+//! (and `trajectories/`). Every per-run value depends only on (seed, run, region), the
+//! sketches merge exactly and the per-run tables are concatenated in run order, so the
+//! merged summary, bands and runs equal the unsharded run's bit for bit.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::data::{RegionTable, BUILTIN_NAME};
+use crate::error::Error;
+use crate::output::parts::{concat_parts, part_path};
+use crate::output::{self, Staging, Streamed, RUNS_DIR, TRAJECTORIES_DIR};
+use crate::plan::{Overrides, RunPlan};
+use crate::simulate::{RunRange, SimOutput};
+use crate::sketch::Sketch;
+
+pub const SHARD_FILE: &str = "shard.json";
+pub const SKETCH_FILE: &str = "bands.sketch";
+const SKETCH_MAGIC: &[u8; 16] = b"fastlakare-sk-01";
+const FORMAT: u32 = 1;
+
+/// `K/N`: the K-th (1-based) of N shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("'{s}' is not K/N with 1 <= K <= N (e.g. 2/8)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u32 = k.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(ShardSpec { index, count })
+    }
+}
+
+impl ShardSpec {
+    pub fn range(self, runs: u32) -> RunRange {
+        RunRange::shard(runs, self.index, self.count)
+    }
+}
+
+/// `shard.json`: enough to check shards belong together and to rebuild the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub format: u32,
+    pub version: String,
+    pub shard: u32,
+    pub shards: u32,
+    pub range: RunRange,
+    pub runs: u32,
+    pub seed: u64,
+    /// Hash of the config text, the data text, runs and seed.
+    pub fingerprint: String,
+    pub config_source: String,
+    pub config_text: String,
+    pub data_source: String,
+    /// The config's `data` path as resolved when the shard ran (it goes into metadata).
+    pub data_path: Option<PathBuf>,
+    /// The data table's text; None for the table built into fastlakare.
+    pub data_text: Option<String>,
+    pub scenarios: Vec<String>,
+    pub units: Vec<String>,
+    pub years: usize,
+    pub trajectories: bool,
+}
+
+fn fnv(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in p.iter().chain(&[0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn data_text(plan: &RunPlan) -> Result<Option<String>, Error> {
+    if plan.table.source == BUILTIN_NAME {
+        return Ok(None);
+    }
+    fs::read_to_string(&plan.table.source)
+        .map(Some)
+        .map_err(|e| Error::Io {
+            path: PathBuf::from(&plan.table.source),
+            what: "read the data again for shard.json",
+            source: e,
+        })
+}
+
+impl ShardInfo {
+    fn of(
+        plan: &RunPlan,
+        spec: ShardSpec,
+        sim: &SimOutput,
+        trajectories: bool,
+    ) -> Result<Self, Error> {
+        let cfg = &plan.config;
+        let data_text = data_text(plan)?;
+        Ok(ShardInfo {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").into(),
+            shard: spec.index,
+            shards: spec.count,
+            range: sim.range,
+            runs: cfg.runs,
+            seed: cfg.seed,
+            fingerprint: fnv(&[
+                cfg.text.as_bytes(),
+                data_text.as_deref().unwrap_or(BUILTIN_NAME).as_bytes(),
+                &cfg.runs.to_le_bytes(),
+                &cfg.seed.to_le_bytes(),
+            ]),
+            config_source: cfg.source.clone(),
+            config_text: cfg.text.clone(),
+            data_source: plan.table.source.clone(),
+            data_path: cfg.data.clone(),
+            data_text,
+            scenarios: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
+            units: sim.scenarios[0]
+                .regions
+                .iter()
+                .map(|r| r.code.clone())
+                .collect(),
+            years: sim.years,
+            trajectories,
+        })
+    }
+
+    /// The plan the shard ran, rebuilt from the texts it carries.
+    fn plan(&self, out: &Path, threads: Option<usize>) -> Result<RunPlan, Error> {
+        let mut config = Config::parse(&self.config_text, &self.config_source)?;
+        config.data.clone_from(&self.data_path);
+        let table = match &self.data_text {
+            None => RegionTable::builtin(),
+            Some(text) => RegionTable::parse(text, &self.data_source)?,
+        };
+        RunPlan::new(
+            config,
+            table,
+            &Overrides {
+                runs: Some(self.runs),
+                seed: Some(self.seed),
+                out: Some(out.to_path_buf()),
+                threads,
+            },
+        )
+    }
+}
+
+/// Writes a shard's partial result (see the module doc) and moves it into place.
+pub fn write_shard(
+    plan: &RunPlan,
+    spec: ShardSpec,
+    sim: &SimOutput,
+    staging: Staging,
+    force: bool,
+    trajectories: bool,
+) -> Result<(), Error> {
+    let info = ShardInfo::of(plan, spec, sim, trajectories)?;
+    let dir = staging.path();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(SKETCH_MAGIC);
+    for sc in &sim.scenarios {
+        for r in &sc.regions {
+            for s in &r.bands {
+                s.encode(&mut bytes);
+            }
+        }
+    }
+    let path = dir.join(SKETCH_FILE);
+    fs::write(&path, bytes).map_err(|e| Error::Io {
+        path,
+        what: "write",
+        source: e,
+    })?;
+    let path = dir.join(SHARD_FILE);
+    let text = serde_json::to_string_pretty(&info).expect("shard info serialises");
+    fs::write(&path, text + "\n").map_err(|e| Error::Io {
+        path,
+        what: "write",
+        source: e,
+    })?;
+    crate::interrupt::check()?;
+    staging.commit(force)
+}
+
+fn shard_err(path: &Path, problem: impl Into<String>) -> Error {
+    Error::Shard {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+fn read_info(dir: &Path) -> Result<ShardInfo, Error> {
+    let path = dir.join(SHARD_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| {
+        shard_err(
+            dir,
+            format!("not a shard folder (cannot read {SHARD_FILE}: {e}); make one with `run --shard K/N`"),
+        )
+    })?;
+    let info: ShardInfo =
+        serde_json::from_str(&text).map_err(|e| shard_err(&path, format!("damaged: {e}")))?;
+    if info.format != FORMAT {
+        return Err(shard_err(
+            &path,
+            format!(
+                "shard format {} is not {FORMAT} (made by fastlakare {})",
+                info.format, info.version
+            ),
+        ));
+    }
+    Ok(info)
+}
+
+/// Checks that `shards` are all N shards of one run, each once; returns them in order.
+fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, ShardInfo)>, Error> {
+    let (first_dir, first) = shards
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::Usage("merge needs at least one shard folder".into()))?;
+    for (dir, s) in &shards[1..] {
+        let differ = |what: &str, a: String, b: String| {
+            shard_err(
+                dir,
+                format!(
+                    "made with {what} {b}, but {} with {what} {a}: these shards are not of one run",
+                    first_dir.display()
+                ),
+            )
+        };
+        if s.seed != first.seed {
+            return Err(differ("seed", first.seed.to_string(), s.seed.to_string()));
+        }
+        if s.runs != first.runs {
+            return Err(differ("runs", first.runs.to_string(), s.runs.to_string()));
+        }
+        if s.shards != first.shards {
+            return Err(differ(
+                "shard count",
+                first.shards.to_string(),
+                s.shards.to_string(),
+            ));
+        }
+        if s.version != first.version {
+            return Err(differ(
+                "fastlakare",
+                first.version.clone(),
+                s.version.clone(),
+            ));
+        }
+        if s.fingerprint != first.fingerprint {
+            return Err(shard_err(
+                dir,
+                format!(
+                    "made from another config or data than {} (config {} vs {}): these shards are not of one run",
+                    first_dir.display(),
+                    s.config_source,
+                    first.config_source
+                ),
+            ));
+        }
+        if s.trajectories != first.trajectories {
+            return Err(shard_err(
+                dir,
+                format!(
+                    "--trajectories was {} here but {} in {}",
+                    if s.trajectories { "on" } else { "off" },
+                    if first.trajectories { "on" } else { "off" },
+                    first_dir.display()
+                ),
+            ));
+        }
+    }
+    shards.sort_by_key(|(_, s)| s.shard);
+    for pair in shards.windows(2) {
+        if pair[0].1.shard == pair[1].1.shard {
+            return Err(shard_err(
+                &pair[1].0,
+                format!(
+                    "shard {}/{} is given twice (also {})",
+                    pair[1].1.shard,
+                    pair[1].1.shards,
+                    pair[0].0.display()
+                ),
+            ));
+        }
+    }
+    let n = first.shards;
+    let have: Vec<u32> = shards.iter().map(|(_, s)| s.shard).collect();
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !have.contains(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(shard_err(
+            &first_dir,
+            format!(
+                "shard {} missing: merge needs all {n} shards",
+                missing.join(", ")
+            ),
+        ));
+    }
+    for (dir, s) in &shards {
+        if s.range != RunRange::shard(s.runs, s.shard, s.shards) {
+            return Err(shard_err(
+                dir,
+                "its run range does not match its shard number",
+            ));
+        }
+    }
+    Ok(shards)
+}
+
+fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutput, Error> {
+    let path = dir.join(SKETCH_FILE);
+    let bytes = fs::read(&path).map_err(|e| Error::Io {
+        path: path.clone(),
+        what: "read",
+        source: e,
+    })?;
+    let damaged = || shard_err(&path, "damaged or cut short");
+    let mut rest = bytes
+        .strip_prefix(SKETCH_MAGIC.as_slice())
+        .ok_or_else(damaged)?;
+    let mut sim = SimOutput::empty(plan, info.range);
+    for sc in &mut sim.scenarios {
+        for r in &mut sc.regions {
+            for s in &mut r.bands {
+                *s = Sketch::decode(&mut rest).ok_or_else(damaged)?;
+                if s.len() != info.range.len() as u64 {
+                    return Err(damaged());
+                }
+            }
+        }
+    }
+    if !rest.is_empty() {
+        return Err(damaged());
+    }
+    Ok(sim)
+}
+
+/// What `merge` did.
+pub struct Merged {
+    pub plan: RunPlan,
+    pub shards: usize,
+    pub manifest: output::Manifest,
+}
+
+/// Merges shard folders into `out` (whole or not at all).
+pub fn merge(
+    out: &Path,
+    dirs: &[PathBuf],
+    opts: output::WriteOptions,
+    threads: Option<usize>,
+) -> Result<Merged, Error> {
+    let started = std::time::Instant::now();
+    let infos = dirs
+        .iter()
+        .map(|d| read_info(d).map(|i| (d.clone(), i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shards = check_set(infos)?;
+    let info0 = shards[0].1.clone();
+    let plan = info0.plan(out, threads)?;
+    let staging = Staging::create(out, opts.force)?;
+
+    // Bands: the shards' sketches, merged in shard order.
+    let mut sim: Option<SimOutput> = None;
+    for (dir, info) in &shards {
+        crate::interrupt::check()?;
+        let part = read_sketches(dir, info, &plan)?;
+        match &mut sim {
+            None => sim = Some(part),
+            Some(s) => s.append(part).map_err(|p| shard_err(dir, p))?,
+        }
+    }
+    let mut sim = sim.expect("at least one shard");
+    for sc in &mut sim.scenarios {
+        for r in &mut sc.regions {
+            r.years_to_target.clear();
+            r.extra_costs.clear();
+        }
+    }
+
+    // Runs (and trajectories): the shards' parts concatenated in shard order; years to
+    // target and extra costs read back from them, region by region.
+    let meta = output::parquet_metadata(&plan);
+    let mut streamed = Streamed {
+        runs_rows: 0,
+        trajectory_rows: info0.trajectories.then_some(0),
+    };
+    let checkpoints = &plan.config.checkpoint_years;
+    let cost_cols: Vec<String> = checkpoints
+        .iter()
+        .map(|y| format!("cost_msek_by_{y}"))
+        .collect();
+    for (u, code) in info0.units.iter().enumerate() {
+        let mut base_costs: Vec<f64> = Vec::new();
+        for s in 0..info0.scenarios.len() {
+            crate::interrupt::check()?;
+            let inputs: Vec<PathBuf> = shards
+                .iter()
+                .map(|(d, _)| part_path(&d.join(RUNS_DIR), s, code))
+                .collect();
+            let target = part_path(&staging.path().join(RUNS_DIR), s, code);
+            streamed.runs_rows += concat_parts(&inputs, &target, output::runs_nullable, &meta)?;
+            let mut cols = vec!["years_to_target".to_string()];
+            cols.extend(cost_cols.iter().cloned());
+            let df = output::read_columns(&target, &cols)?;
+            let bad = |e| Error::Parquet {
+                path: target.clone(),
+                source: e,
+            };
+            let ytt = df
+                .column("years_to_target")
+                .and_then(|c| c.i32().cloned())
+                .map_err(bad)?;
+            let costs: Vec<Float64Chunked> = cost_cols
+                .iter()
+                .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
+                .collect::<Result<_, _>>()
+                .map_err(bad)?;
+            let outcome = &mut sim.scenarios[s].regions[u];
+            outcome.years_to_target = ytt.iter().map(|y| y.map(|y| y as u32)).collect();
+            let k = checkpoints.len();
+            let mut flat = Vec::with_capacity(df.height() * k);
+            for i in 0..df.height() {
+                for c in &costs {
+                    flat.push(c.get(i).unwrap_or(f64::NAN));
+                }
+            }
+            if s == 0 {
+                base_costs = flat;
+            } else {
+                outcome.extra_costs = flat.iter().zip(&base_costs).map(|(a, b)| a - b).collect();
+            }
+            if let Some(rows) = &mut streamed.trajectory_rows {
+                let inputs: Vec<PathBuf> = shards
+                    .iter()
+                    .map(|(d, _)| part_path(&d.join(TRAJECTORIES_DIR), s, code))
+                    .collect();
+                let target = part_path(&staging.path().join(TRAJECTORIES_DIR), s, code);
+                *rows += concat_parts(&inputs, &target, |_| false, &meta)?;
+            }
+        }
+    }
+    debug_assert!(sim.scenarios[0]
+        .regions
+        .iter()
+        .all(|r| r.years_to_target.len() == sim.range.len()));
+    let facts = output::RunFacts {
+        threads: plan.threads.unwrap_or_else(rayon::current_num_threads),
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    let manifest = output::write_results(&plan, &sim, facts, opts, staging, streamed)?;
+    Ok(Merged {
+        plan,
+        shards: shards.len(),
+        manifest,
+    })
+}
