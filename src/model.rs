@@ -17,12 +17,11 @@
 //! `T0 / E[D]` keeps the trainee stock exactly at `T0` (tested below).
 
 use rand::RngCore;
-use rand_distr::{Binomial, Distribution as _};
 
 use crate::config::{Guideline, IntakeChange, Training};
 use crate::data::Region;
 use crate::params::Param;
-use crate::sample::{Draw, Rng};
+use crate::sample::{Draw, NoiseRng};
 
 /// The longest ST duration the pipeline holds; config checks `max_years` against it.
 pub const MAX_DURATION_YEARS: usize = 60;
@@ -200,7 +199,7 @@ const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 /// of 2026 then shifts no other event's draws, so scenarios differ by their policy and
 /// not by the dice.
 pub enum Noise {
-    Binomial { key: u64, rng: Rng },
+    Binomial { key: u64, rng: NoiseRng },
     Expected,
 }
 
@@ -221,38 +220,25 @@ impl Noise {
     pub fn binomial(key: u64) -> Noise {
         Noise::Binomial {
             key,
-            rng: crate::sample::substream(key, 0),
+            rng: crate::sample::noise_substream(key, 0),
         }
     }
 
     /// Switches to the sub-stream of (year `t`, `event`).
     fn reseed(&mut self, t: usize, event: Event) {
         if let Noise::Binomial { key, rng } = self {
-            *rng = crate::sample::substream(*key, (t as u64) << 3 | event as u64);
+            *rng = crate::sample::noise_substream(*key, (t as u64) << 3 | event as u64);
         }
     }
 
     /// A binomial count, or its expectation.
     fn count(&mut self, n: f64, p: f64) -> f64 {
-        if n <= 0.0 || p <= 0.0 {
-            return 0.0;
-        }
-        if p >= 1.0 {
-            return n;
-        }
         match self {
-            Noise::Expected => n * p,
-            // Small counts: a sum of Bernoulli trials is exact and cheaper than
-            // setting up a binomial sampler.
-            Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
-                let threshold = (p * UNIT_SCALE) as u64;
-                (0..n as u64)
-                    .filter(|_| rng.next_u64() >> 11 < threshold)
-                    .count() as f64
+            Noise::Expected if n <= 0.0 || p <= 0.0 => 0.0,
+            Noise::Expected => n * p.min(1.0),
+            Noise::Binomial { rng, .. } => {
+                crate::binomial::binomial(rng, n.max(0.0) as u64, p.clamp(0.0, 1.0)) as f64
             }
-            Noise::Binomial { rng, .. } => Binomial::new(n as u64, p)
-                .expect("p checked to lie in (0, 1)")
-                .sample(rng) as f64,
         }
     }
 
@@ -261,10 +247,20 @@ impl Noise {
     fn split_cdf(&mut self, n: f64, probs: &[f64], cdf: &[f64], mut put: impl FnMut(usize, f64)) {
         match self {
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
+                // Person by person, counted per category before they are put: the
+                // category is the number of cdf entries <= u (the cdf ascends and ends
+                // at 1), found without a branch per entry.
+                let mut counts = [0u32; MAX_DURATION_YEARS];
+                let last = cdf.len() - 1;
                 for _ in 0..n as u64 {
                     let u = (rng.next_u64() >> 11) as f64 / UNIT_SCALE;
-                    let k = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
-                    put(k, 1.0);
+                    let k = cdf.iter().filter(|&&c| c <= u).count().min(last);
+                    counts[k] += 1;
+                }
+                for (k, &c) in counts[..cdf.len()].iter().enumerate() {
+                    if c > 0 {
+                        put(k, f64::from(c));
+                    }
                 }
             }
             _ => self.split(n, probs, put),

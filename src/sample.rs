@@ -17,6 +17,12 @@ use crate::params::{Param, Scope, PARAM_COUNT};
 
 pub type Rng = Xoshiro256PlusPlus;
 
+/// The generator of the model's demographic noise. It is reseeded five times per
+/// region-run-year (one sub-stream per event), so seeding must cost nothing:
+/// SplitMix64's state is its 64-bit seed. It passes BigCrush, and each sub-stream is
+/// used for at most a few hundred numbers.
+pub type NoiseRng = rand_xoshiro::SplitMix64;
+
 /// What a stream is used for; part of its key so the streams never overlap.
 #[derive(Debug, Clone, Copy)]
 #[repr(u64)]
@@ -69,6 +75,12 @@ pub fn stream_key(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> u64
 /// numbers).
 pub fn substream(key: u64, index: u64) -> Rng {
     Rng::seed_from_u64(subkey(key, index))
+}
+
+/// The noise generator of sub-stream `index` of `key` (see [`substream`]).
+#[inline]
+pub fn noise_substream(key: u64, index: u64) -> NoiseRng {
+    NoiseRng::seed_from_u64(subkey(key, index))
 }
 
 /// Key number `index` derived from `key` (e.g. one replicate's noise of a design row).

@@ -1,6 +1,7 @@
 //! Property tests of the model's yearly step (proptest): for any valid inputs, stocks
 //! stay non-negative and finite; in expected mode more intake never reaches the target
-//! later and more attrition never earlier.
+//! later and more attrition never earlier; a simulation's outcome does not depend on
+//! the number of threads or on how its runs are split into shards.
 
 use fastlakare::config::{Guideline, Training};
 use fastlakare::model::{
@@ -113,5 +114,61 @@ proptest! {
         worse.exit_per_year = (worse.exit_per_year + extra).min(1.0);
         let (_, later) = run(&worse, Noise::Expected);
         prop_assert!(when(later) >= when(base), "exit +{extra}: {later:?} before {base:?}");
+    }
+}
+
+/// The plan of the shipped baseline config, with few runs and a short horizon.
+fn small_plan(runs: u32, seed: u64, threads: usize) -> fastlakare::plan::RunPlan {
+    use fastlakare::plan::{Overrides, RunPlan};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/baseline.toml");
+    let mut cfg = fastlakare::config::Config::load(&path).unwrap();
+    cfg.horizon_years = 15;
+    cfg.checkpoint_years = vec![2030, 2035];
+    let table = fastlakare::data::RegionTable::builtin();
+    let o = Overrides {
+        runs: Some(runs),
+        seed: Some(seed),
+        out: None,
+        threads: Some(threads),
+    };
+    RunPlan::new(cfg, table, &o).unwrap()
+}
+
+fn outcome_key(sim: &fastlakare::simulate::SimOutput) -> Vec<String> {
+    // Everything kept: years to target, extra costs, every sketch (its Debug form holds
+    // every count, the fixed-point sum, min and max).
+    sim.scenarios
+        .iter()
+        .flat_map(|s| &s.regions)
+        .map(|r| format!("{:?}|{:?}|{:?}", r.years_to_target, r.extra_costs, r.bands))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Same seed, same outcome with 1 or 2 threads, and when the runs are simulated as
+    /// any number of shards and appended.
+    #[test]
+    fn outcome_does_not_depend_on_threads_or_shards(
+        seed in any::<u64>(),
+        runs in 1u32..40,
+        shards in 1u32..6,
+    ) {
+        use fastlakare::simulate::{simulate, RunRange};
+        let whole = simulate(&small_plan(runs, seed, 1), RunRange::all(runs), &|_| {}, None).unwrap();
+        let two = small_plan(runs, seed, 2);
+        let threaded = simulate(&two, RunRange::all(runs), &|_| {}, None).unwrap();
+        prop_assert_eq!(outcome_key(&whole), outcome_key(&threaded));
+        let shards = shards.min(runs);
+        let mut merged: Option<fastlakare::simulate::SimOutput> = None;
+        for k in 1..=shards {
+            let part = simulate(&two, RunRange::shard(runs, k, shards), &|_| {}, None).unwrap();
+            match &mut merged {
+                None => merged = Some(part),
+                Some(m) => m.append(part).unwrap(),
+            }
+        }
+        prop_assert_eq!(outcome_key(&whole), outcome_key(&merged.unwrap()));
     }
 }

@@ -11,4 +11,5 @@ mod report;
 mod reproducibility;
 mod scenarios;
 mod sensitivity;
+mod shards;
 mod trajectories;
