@@ -16,9 +16,11 @@
 
 use rand::RngCore;
 
-/// Up to this mean a draw is by inversion: its ~mean steps of arithmetic cost less
-/// than BTRS's logarithms, which it needs on about half its draws at such means.
-pub const INVERSION_MAX_MEAN: f64 = 24.0;
+/// Up to this mean a draw is by inversion (about `n p` multiply-adds after one `exp`);
+/// above it BTRS's fixed cost (a square root, a few divisions, logarithms when its
+/// squeeze fails) is less. Of 10, 16 and 24, 10 was slowest in `cargo bench` and 16 and
+/// 24 within the machine's noise of each other.
+pub const INVERSION_MAX_MEAN: f64 = 16.0;
 /// Below this many trials a draw is a sum of Bernoulli trials.
 pub const BERNOULLI_MAX: u64 = 24;
 /// 2^53: uniforms are the top 53 bits of a 64-bit draw.
@@ -27,6 +29,43 @@ const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 #[inline]
 fn uniform(rng: &mut impl RngCore) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / UNIT_SCALE)
+}
+
+/// A success probability with what every draw at it would otherwise recompute (the
+/// symmetry, the Bernoulli threshold, `ln(1 - p)` for inversion). The model's exit,
+/// uptake and intake-split probabilities are fixed for a region-run while n changes
+/// every year, so it builds one `Prob` per run and saves a logarithm per draw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prob {
+    /// `p` in [0, 1] as given.
+    p: f64,
+    /// `min(p, 1 - p)`, the probability the samplers work with.
+    low: f64,
+    /// Bernoulli trials succeed when the top 53 bits of a draw are below this.
+    threshold: u64,
+    /// `low / (1 - low)`.
+    r: f64,
+    /// `ln(1 - low)`.
+    ln_q: f64,
+}
+
+impl Prob {
+    /// `p` is clamped to [0, 1].
+    pub fn new(p: f64) -> Prob {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        let low = p.min(1.0 - p);
+        Prob {
+            p,
+            low,
+            threshold: (p * UNIT_SCALE) as u64,
+            r: low / (1.0 - low),
+            ln_q: (-low).ln_1p(),
+        }
+    }
+
+    pub fn value(&self) -> f64 {
+        self.p
+    }
 }
 
 /// A draw from Binomial(n, p), `p` in [0, 1].
@@ -42,27 +81,51 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
         let threshold = (p * UNIT_SCALE) as u64;
         return (0..n).filter(|_| rng.next_u64() >> 11 < threshold).count() as u64;
     }
-    if p > 0.5 {
-        return n - binomial_low(rng, n, 1.0 - p);
-    }
-    binomial_low(rng, n, p)
+    binomial_at(rng, n, &Prob::new(p))
 }
 
-/// `p <= 1/2`.
-fn binomial_low(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
-    if (n as f64) * p < INVERSION_MAX_MEAN {
+/// A draw from Binomial(n, p) at a prepared `p`.
+#[inline]
+pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
+    if n == 0 || p.p <= 0.0 {
+        return 0;
+    }
+    if p.p >= 1.0 {
+        return n;
+    }
+    if n < BERNOULLI_MAX {
+        let threshold = p.threshold;
+        return (0..n).filter(|_| rng.next_u64() >> 11 < threshold).count() as u64;
+    }
+    let x = if (n as f64) * p.low < INVERSION_MAX_MEAN {
         inversion(rng, n, p)
     } else {
-        btrs(rng, n, p)
+        btrs(rng, n, p.low)
+    };
+    if p.p > 0.5 {
+        n - x
+    } else {
+        x
     }
 }
 
-/// BINV: walk the probabilities up from 0 until the uniform is used up.
-fn inversion(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
-    let q = 1.0 - p;
-    let r = p / q;
+/// `1 / k` for the steps of an inversion, so its loop multiplies instead of dividing
+/// (a division's latency was most of the loop's time).
+const RECIPROCALS: [f64; 64] = {
+    let mut t = [0.0; 64];
+    let mut k = 1;
+    while k < 64 {
+        t[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    t
+};
+
+/// BINV at `p.low`: walk the probabilities up from 0 until the uniform is used up.
+fn inversion(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
+    let r = p.r;
     let a = (n + 1) as f64 * r;
-    let f0 = ((n as f64) * (-p).ln_1p()).exp();
+    let f0 = ((n as f64) * p.ln_q).exp();
     loop {
         let mut u = uniform(rng);
         let mut f = f0;
@@ -76,7 +139,11 @@ fn inversion(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
             if k > n {
                 break; // rounding left some u over: draw again
             }
-            f *= a / k as f64 - r;
+            let inv_k = match RECIPROCALS.get(k as usize) {
+                Some(&inv) => inv,
+                None => 1.0 / k as f64,
+            };
+            f *= a * inv_k - r;
         }
     }
 }
@@ -116,9 +183,9 @@ fn btrs(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     let r = p / q;
     let alpha = (2.83 + 5.1 / b) * spq;
     let m = (((nf + 1.0) * p) as u64) as f64;
-    let lpq_m = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
-        + stirling_tail(m)
-        + stirling_tail(nf - m);
+    // The log-density at the mode, needed only when the squeeze fails (about one draw
+    // in seven at the model's means), so computed then: it costs a logarithm.
+    let mut lpq_m = f64::NAN;
     loop {
         let u = uniform(rng) - 0.5;
         let v = uniform(rng);
@@ -136,6 +203,11 @@ fn btrs(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
             return k as u64;
         }
         let v = (v * alpha / (a / (us * us) + b)).ln();
+        if lpq_m.is_nan() {
+            lpq_m = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
+                + stirling_tail(m)
+                + stirling_tail(nf - m);
+        }
         let bound = lpq_m
             + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
             + (k + 0.5) * (r * (nf - k + 1.0) / (k + 1.0)).ln()
@@ -186,6 +258,24 @@ mod tests {
     /// Every regime (Bernoulli, inversion, BTRS, and each mirrored) against the exact
     /// distribution. The threshold is the chi-square 99.99th percentile (Wilson-Hilferty),
     /// so a correct sampler fails a case about once in 10 000.
+    #[test]
+    fn a_prepared_probability_draws_what_a_bare_one_does() {
+        for &(n, p) in &[(10, 0.3), (30, 0.05), (300, 0.06), (80, 0.7), (5000, 0.5)] {
+            let prob = Prob::new(p);
+            let mut a = rand_xoshiro::SplitMix64::seed_from_u64(n);
+            let mut b = rand_xoshiro::SplitMix64::seed_from_u64(n);
+            for _ in 0..1000 {
+                assert_eq!(
+                    binomial(&mut a, n, p),
+                    binomial_at(&mut b, n, &prob),
+                    "n {n}, p {p}"
+                );
+            }
+        }
+        assert_eq!(Prob::new(f64::NAN).value(), 0.0);
+        assert_eq!(Prob::new(1.5).value(), 1.0);
+    }
+
     #[test]
     fn every_regime_matches_the_exact_distribution() {
         let cases: [(u64, f64); 12] = [

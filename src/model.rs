@@ -18,6 +18,7 @@
 
 use rand::RngCore;
 
+use crate::binomial::Prob;
 use crate::config::{Guideline, IntakeChange, Training};
 use crate::data::Region;
 use crate::params::Param;
@@ -198,9 +199,24 @@ const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 /// key (`reseed`), not from one long stream: a scenario that changes, say, the intake
 /// of 2026 then shifts no other event's draws, so scenarios differ by their policy and
 /// not by the dice.
-pub enum Noise {
-    Binomial { key: u64, rng: NoiseRng },
+///
+/// Generic over the generator only so a benchmark can count the draws the model makes
+/// (and replay them alone: the random-number floor); the model always uses `NoiseRng`.
+pub enum Noise<R = NoiseRng> {
+    Binomial { key: u64, rng: R },
     Expected,
+}
+
+/// A generator with independent sub-streams per (key, index), as `NoiseRng` has.
+pub trait NoiseSource: RngCore {
+    fn substream(key: u64, index: u64) -> Self;
+}
+
+impl NoiseSource for NoiseRng {
+    #[inline]
+    fn substream(key: u64, index: u64) -> Self {
+        crate::sample::noise_substream(key, index)
+    }
 }
 
 /// The random events of a year, each with its own sub-stream.
@@ -218,84 +234,152 @@ pub enum Event {
 impl Noise {
     /// Binomial noise from the stream with `key` (`sample::stream_key`).
     pub fn binomial(key: u64) -> Noise {
+        Noise::binomial_from(key)
+    }
+}
+
+impl<R: NoiseSource> Noise<R> {
+    /// Binomial noise from the stream with `key`, drawn by `R`.
+    pub fn binomial_from(key: u64) -> Noise<R> {
         Noise::Binomial {
             key,
-            rng: crate::sample::noise_substream(key, 0),
+            rng: R::substream(key, 0),
         }
     }
 
     /// Switches to the sub-stream of (year `t`, `event`).
     fn reseed(&mut self, t: usize, event: Event) {
         if let Noise::Binomial { key, rng } = self {
-            *rng = crate::sample::noise_substream(*key, (t as u64) << 3 | event as u64);
+            *rng = R::substream(*key, (t as u64) << 3 | event as u64);
         }
     }
 
-    /// A binomial count, or its expectation.
-    fn count(&mut self, n: f64, p: f64) -> f64 {
+    /// A binomial count at a prepared probability, or its expectation.
+    fn count(&mut self, n: f64, p: &Prob) -> f64 {
         match self {
-            Noise::Expected if n <= 0.0 || p <= 0.0 => 0.0,
-            Noise::Expected => n * p.min(1.0),
+            Noise::Expected if n <= 0.0 => 0.0,
+            Noise::Expected => n * p.value(),
             Noise::Binomial { rng, .. } => {
-                crate::binomial::binomial(rng, n.max(0.0) as u64, p.clamp(0.0, 1.0)) as f64
+                crate::binomial::binomial_at(rng, n.max(0.0) as u64, p) as f64
             }
         }
     }
 
-    /// Splits `n` over categories with cumulative probabilities `cdf`: person by
-    /// person for small `n` (one uniform each), by conditional binomials otherwise.
-    fn split_cdf(&mut self, n: f64, probs: &[f64], cdf: &[f64], mut put: impl FnMut(usize, f64)) {
+    /// Splits `n` over the categories of `split`: person by person for small `n`
+    /// (one uniform each), by conditional binomials otherwise.
+    fn split_small(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         match self {
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
-                // Person by person, counted per category before they are put: the
-                // category is the number of cdf entries <= u (the cdf ascends and ends
-                // at 1), found without a branch per entry.
+                // Person by person, counted per category before they are put.
                 let mut counts = [0u32; MAX_DURATION_YEARS];
-                let last = cdf.len() - 1;
                 for _ in 0..n as u64 {
-                    let u = (rng.next_u64() >> 11) as f64 / UNIT_SCALE;
-                    let k = cdf.iter().filter(|&&c| c <= u).count().min(last);
-                    counts[k] += 1;
+                    counts[split.category(rng.next_u64() >> 11)] += 1;
                 }
-                for (k, &c) in counts[..cdf.len()].iter().enumerate() {
+                for (k, &c) in counts[..split.probs.len()].iter().enumerate() {
                     if c > 0 {
                         put(k, f64::from(c));
                     }
                 }
             }
-            _ => self.split(n, probs, put),
+            _ => self.split(n, split, put),
         }
     }
 
-    /// Splits `n` over categories with probabilities `probs` (summing to 1): a
-    /// multinomial draw by successive conditional binomials, or the expectation.
-    fn split(&mut self, n: f64, probs: &[f64], mut put: impl FnMut(usize, f64)) {
+    /// Splits `n` over the categories of `split`: a multinomial draw by successive
+    /// conditional binomials, or the expectation.
+    fn split(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         if let Noise::Expected = self {
-            for (i, p) in probs.iter().enumerate() {
+            for (i, p) in split.probs.iter().enumerate() {
                 put(i, n * p);
             }
             return;
         }
         let mut left_n = n;
-        let mut left_p = 1.0;
-        let last = probs.iter().rposition(|&p| p > 0.0).unwrap_or(0);
-        for (i, &p) in probs.iter().enumerate() {
+        for (i, p) in split.conditional[..split.probs.len()].iter().enumerate() {
             if left_n <= 0.0 {
                 break;
             }
-            let x = if i == last {
+            let x = if i == split.last {
                 left_n
             } else {
-                self.count(left_n, (p / left_p).min(1.0))
+                self.count(left_n, p)
             };
             put(i, x);
             left_n -= x;
-            left_p -= p;
         }
     }
 
     fn counts(&self) -> bool {
         matches!(self, Noise::Binomial { .. })
+    }
+}
+
+/// Categories with probabilities `probs` (summing to 1), prepared for multinomial
+/// draws by successive binomials (category i's probability given not i' < i) and for
+/// person-by-person draws (a guide table over the cumulative probabilities).
+struct Split<'a> {
+    probs: &'a [f64],
+    conditional: [Prob; MAX_DURATION_YEARS],
+    /// The last category with a positive probability: it takes whoever is left.
+    last: usize,
+    /// `ceil(cdf[k] * 2^53)` (the last: never reached): a person with 53-bit uniform
+    /// `u` is past category k exactly when `u >= thresholds[k]`, i.e. when
+    /// `cdf[k] <= u / 2^53`, compared in integers.
+    thresholds: [u64; MAX_DURATION_YEARS],
+    /// The category of the smallest `u` of each of 64 equal slices of [0, 2^53), where
+    /// the search for a `u` in that slice starts (Chen and Asau's guide table): about
+    /// one comparison per person instead of one per category.
+    guide: [u8; GUIDE_SLICES],
+}
+
+const GUIDE_SLICES: usize = 64;
+/// A 53-bit uniform's slice of the guide table is its top 6 bits.
+const GUIDE_SHIFT: u32 = 53 - GUIDE_SLICES.trailing_zeros();
+
+impl<'a> Split<'a> {
+    /// `draws`: whether random draws will be made (else only `probs` is needed).
+    fn new(probs: &'a [f64], draws: bool) -> Split<'a> {
+        assert!(
+            !probs.is_empty() && probs.len() <= MAX_DURATION_YEARS,
+            "config checks max_years"
+        );
+        let last_index = probs.len() - 1;
+        let mut split = Split {
+            probs,
+            conditional: [Prob::new(0.0); MAX_DURATION_YEARS],
+            last: probs.iter().rposition(|&p| p > 0.0).unwrap_or(0),
+            thresholds: [u64::MAX; MAX_DURATION_YEARS],
+            guide: [0; GUIDE_SLICES],
+        };
+        if !draws {
+            return split;
+        }
+        let mut left_p = 1.0;
+        let mut cdf = 0.0;
+        for (k, &p) in probs.iter().enumerate() {
+            split.conditional[k] = Prob::new((p / left_p).min(1.0));
+            left_p -= p;
+            cdf += p;
+            // The last category takes everyone left, whatever rounding did to the sum.
+            if k < last_index {
+                split.thresholds[k] = (cdf.min(1.0) * UNIT_SCALE).ceil() as u64;
+            }
+        }
+        for (g, slot) in split.guide.iter_mut().enumerate() {
+            let u = (g as u64) << GUIDE_SHIFT;
+            *slot = split.thresholds.iter().take_while(|&&t| t <= u).count() as u8;
+        }
+        split
+    }
+
+    /// The category of a person with 53-bit uniform `u`.
+    #[inline]
+    fn category(&self, u: u64) -> usize {
+        let mut k = usize::from(self.guide[(u >> GUIDE_SHIFT) as usize]);
+        while self.thresholds[k] <= u {
+            k += 1;
+        }
+        k
     }
 }
 
@@ -370,11 +454,11 @@ impl RegionInputs {
 
 /// Runs one region for `horizon` years, writing the stocks of years 0..=horizon into
 /// `out`, and returns the first year with coverage >= 1 (None if never).
-pub fn run_region(
+pub fn run_region<R: NoiseSource>(
     inp: &RegionInputs,
     guideline: &Guideline,
     horizon: u32,
-    mut noise: Noise,
+    mut noise: Noise<R>,
     out: &mut Trajectory<'_>,
 ) -> Option<u32> {
     debug_assert_eq!(out.years, horizon as usize + 1);
@@ -391,7 +475,8 @@ pub fn run_region(
     let mut population = inp.population;
     let mut trainees = trainees0;
     noise.reseed(0, Event::InitialTrainees);
-    noise.split(trainees0, &inp.duration.forward_recurrence(), |i, x| {
+    let remaining = inp.duration.forward_recurrence();
+    noise.split(trainees0, &Split::new(&remaining, counts), |i, x| {
         pipeline[i] += x
     });
 
@@ -414,19 +499,22 @@ pub fn run_region(
     };
     record(0, s_init, s_joined, trainees, population);
 
-    let to_primary_care = (1.0 - inp.dropout_share) * inp.primary_care_uptake;
+    // The year's probabilities are the run's: prepared once, not per draw.
+    let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
+    let exit = Prob::new(inp.exit_per_year);
+    let intake_split = Split::new(&inp.duration.probs, counts);
     for t in 1..=horizon as usize {
         // 1. Completion.
         let completers = std::mem::take(&mut pipeline[head]);
         head = (head + 1) % max_d;
         trainees -= completers;
         noise.reseed(t, Event::Uptake);
-        s_joined += noise.count(completers, to_primary_care);
+        s_joined += noise.count(completers, &to_primary_care);
         // 2. Exits.
         noise.reseed(t, Event::ExitsInitial);
-        s_init -= noise.count(s_init, inp.exit_per_year);
+        s_init -= noise.count(s_init, &exit);
         noise.reseed(t, Event::ExitsJoined);
-        s_joined -= noise.count(s_joined, inp.exit_per_year);
+        s_joined -= noise.count(s_joined, &exit);
         // 3. Population.
         population *= 1.0 + inp.pop_growth_per_year;
         // 4. Intake of year t, split over durations D (slot D - 1 from the head).
@@ -442,9 +530,8 @@ pub fn run_region(
         } else {
             target
         };
-        let d = &inp.duration;
         noise.reseed(t, Event::Intake);
-        noise.split_cdf(intake, &d.probs, &d.cdf, |i, x| {
+        noise.split_small(intake, &intake_split, |i, x| {
             pipeline[(head + offset + i) % max_d] += x
         });
         trainees += intake;

@@ -428,6 +428,9 @@ fn national_row(cfg: &crate::config::Config, u: &[f64; PARAM_COUNT]) -> ParamRow
     row
 }
 
+/// Years per task when the band sketches take a chunk's runs: a cache line of f64.
+const YEARS_PER_BAND_TASK: usize = 8;
+
 /// What is kept of a chunk of one unit's runs: years to target, the extra cost over
 /// the baseline, the band sketches; and what the sink sees.
 fn finish_chunk(
@@ -453,14 +456,21 @@ fn finish_chunk(
     view.costs = &costs;
     let metrics = Metric::ALL.len();
     let v = &view;
+    // A task per block of years, each reading its runs' stocks once: the stocks of a
+    // run lie `years` apart, so a task per year would fetch every cache line of the
+    // chunk (megabytes) once per year and metric. Each cell still sees its runs in
+    // order, so the sketches are as before.
     outcome
         .bands
-        .par_chunks_mut(metrics)
+        .par_chunks_mut(metrics * YEARS_PER_BAND_TASK)
         .enumerate()
-        .for_each(|(t, cells)| {
-            for (cell, &m) in cells.iter_mut().zip(&Metric::ALL) {
-                for run in 0..v.runs {
-                    cell.add(v.value(m, run, t));
+        .for_each(|(block, cells)| {
+            let t0 = block * YEARS_PER_BAND_TASK;
+            for run in 0..v.runs {
+                for (dt, row) in cells.chunks_mut(metrics).enumerate() {
+                    for (cell, &m) in row.iter_mut().zip(&Metric::ALL) {
+                        cell.add(v.value(m, run, t0 + dt));
+                    }
                 }
             }
         });

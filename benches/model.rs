@@ -1,0 +1,216 @@
+//! The model's core in region-run-years per second, and the random-number floor.
+//!
+//!     cargo bench --bench model            then  python3 scripts/bench-summary.py
+//!
+//! `core/*` times `model::run_region` over the baseline config's 21 regions x
+//! `RUNS` runs x 100 years with parameters drawn beforehand (as `simulate` draws them),
+//! in binomial and expected mode, on one thread and on all cores. `floor/*` replays the
+//! very draws the binomial core makes (same sub-streams, same number of 64-bit numbers
+//! from each, recorded by a counting generator) and does nothing else: the time the
+//! random numbers alone take. `core / floor` is the model's overhead over its dice.
+//! `simulate/*` is the whole in-memory simulation (parameter draws, model, the band
+//! sketches) without Parquet or charts.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::RngCore;
+use rayon::prelude::*;
+
+use fastlakare::config::{Guideline, Mode};
+use fastlakare::model::{run_region, Noise, NoiseSource, RegionInputs, Trajectory, STOCKS};
+use fastlakare::plan::{Overrides, RunPlan};
+use fastlakare::sample::{self, NoiseRng, Purpose};
+use fastlakare::simulate::{simulate, RunRange};
+
+/// Runs per region per iteration: 21 x 256 region-runs, 537 600 region-run-years.
+const RUNS: u32 = 256;
+
+struct Case {
+    inputs: RegionInputs,
+    guideline: Guideline,
+    noise_key: u64,
+}
+
+fn plan(threads: Option<usize>) -> RunPlan {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/baseline.toml");
+    let o = Overrides {
+        threads,
+        ..Overrides::default()
+    };
+    RunPlan::load(&path, &o).expect("configs/baseline.toml loads")
+}
+
+/// The region-runs of the baseline's first `RUNS` runs, parameters drawn as `simulate`
+/// draws them.
+fn cases(plan: &RunPlan) -> Vec<Case> {
+    let cfg = &plan.config;
+    let rs = &plan.scenarios[0].regions;
+    let mut out = Vec::new();
+    for run in 0..RUNS {
+        let u_national = sample::national_uniforms(cfg.seed, run);
+        for (region, rs) in plan.regions.iter().zip(rs) {
+            let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
+            let draw = sample::draw(cfg, region, &u_national, &u_region, &rs.parameters);
+            out.push(Case {
+                inputs: RegionInputs::new(region, &draw, cfg.training),
+                guideline: rs.guideline,
+                noise_key: sample::stream_key(
+                    cfg.seed,
+                    run,
+                    sample::region_key(&region.code),
+                    Purpose::Noise,
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Runs every case; returns the number of runs that reached the target (kept so
+/// nothing is optimised away).
+fn run_cases<R: NoiseSource>(cases: &[Case], horizon: u32, mode: Mode, buf: &mut [f64]) -> u32 {
+    let years = horizon as usize + 1;
+    let mut reached = 0;
+    for c in cases {
+        let noise = match mode {
+            Mode::Binomial => Noise::<R>::binomial_from(c.noise_key),
+            _ => Noise::Expected,
+        };
+        let mut traj = Trajectory {
+            years,
+            values: &mut buf[..STOCKS * years],
+        };
+        reached +=
+            u32::from(run_region(&c.inputs, &c.guideline, horizon, noise, &mut traj).is_some());
+    }
+    reached
+}
+
+fn run_parallel(pool: &rayon::ThreadPool, cases: &[Case], horizon: u32, mode: Mode) -> u32 {
+    let stride = STOCKS * (horizon as usize + 1);
+    pool.install(|| {
+        cases
+            .par_chunks(64)
+            .map_init(
+                || vec![0.0; stride],
+                |buf, chunk| run_cases::<NoiseRng>(chunk, horizon, mode, buf),
+            )
+            .sum()
+    })
+}
+
+thread_local! {
+    /// (key, index, 64-bit numbers drawn) of each sub-stream the counting generator opened.
+    static DRAWS: RefCell<Vec<(u64, u64, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `NoiseRng` that records which sub-streams the model opens and how much it draws.
+struct Counting(NoiseRng);
+
+impl NoiseSource for Counting {
+    fn substream(key: u64, index: u64) -> Self {
+        DRAWS.with(|d| d.borrow_mut().push((key, index, 0)));
+        Counting(sample::noise_substream(key, index))
+    }
+}
+
+impl RngCore for Counting {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        DRAWS.with(|d| d.borrow_mut().last_mut().expect("opened").2 += 1);
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, _: &mut [u8]) {
+        unimplemented!("the model draws whole numbers only")
+    }
+}
+
+/// The same sub-streams and draws as the model, and nothing else.
+fn replay(draws: &[(u64, u64, u32)]) -> u64 {
+    let mut acc = 0u64;
+    for &(key, index, n) in draws {
+        let mut rng = sample::noise_substream(key, index);
+        for _ in 0..n {
+            acc ^= rng.next_u64();
+        }
+    }
+    acc
+}
+
+fn replay_parallel(pool: &rayon::ThreadPool, draws: &[(u64, u64, u32)]) -> u64 {
+    pool.install(|| {
+        draws
+            .par_chunks(4096)
+            .map(replay)
+            .reduce(|| 0, |a, b| a ^ b)
+    })
+}
+
+fn benches(c: &mut Criterion) {
+    let plan = plan(None);
+    let horizon = plan.config.horizon_years;
+    let cases = cases(&plan);
+    let region_run_years = cases.len() as u64 * u64::from(horizon);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut buf = vec![0.0; STOCKS * (horizon as usize + 1)];
+
+    DRAWS.with(|d| d.borrow_mut().clear());
+    let counted = run_cases::<Counting>(&cases, horizon, Mode::Binomial, &mut buf);
+    let draws = DRAWS.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    assert_eq!(
+        counted,
+        run_cases::<NoiseRng>(&cases, horizon, Mode::Binomial, &mut buf),
+        "the counting generator must not change the model"
+    );
+    let numbers: u64 = draws.iter().map(|d| u64::from(d.2)).sum();
+    eprintln!(
+        "{} region-runs x {horizon} years: {} sub-streams, {numbers} 64-bit draws ({:.2} per region-run-year)",
+        cases.len(),
+        draws.len(),
+        numbers as f64 / region_run_years as f64
+    );
+
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(region_run_years));
+    g.sample_size(20);
+    for threads in [1, cores] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        for (name, mode) in [("binomial", Mode::Binomial), ("expected", Mode::Expected)] {
+            g.bench_function(BenchmarkId::new(format!("core-{name}"), threads), |b| {
+                b.iter(|| black_box(run_parallel(&pool, &cases, horizon, mode)))
+            });
+        }
+        g.bench_function(BenchmarkId::new("floor-binomial", threads), |b| {
+            b.iter(|| black_box(replay_parallel(&pool, &draws)))
+        });
+    }
+    g.finish();
+
+    // The whole in-memory simulation: 2 048 runs x 21 regions (+ Sverige) x 100 years.
+    let mut g = c.benchmark_group("simulate");
+    g.sample_size(10);
+    let sim_runs = 2048u32;
+    g.throughput(Throughput::Elements(
+        u64::from(sim_runs) * plan.regions.len() as u64 * u64::from(horizon),
+    ));
+    for threads in [1, cores] {
+        let plan = self::plan(Some(threads));
+        g.bench_function(BenchmarkId::new("binomial", threads), |b| {
+            b.iter(|| {
+                let out = simulate(&plan, RunRange::all(sim_runs), &|_| {}, None).expect("runs");
+                black_box(out.scenarios.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(model, benches);
+criterion_main!(model);
