@@ -260,6 +260,31 @@ pub struct RegionRuns<'a> {
 impl RegionRuns<'_> {
     /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
     /// In `dlf` mode coverage is DLF's own measure, specialists / need.
+    /// Every metric of `run` in year index `t`, in `Metric::ALL`'s order: what
+    /// `value` gives one by one, with the stocks read once.
+    #[inline]
+    pub fn values_at(&self, run: usize, t: usize) -> [f64; Metric::ALL.len()] {
+        let stride = STOCKS * self.years;
+        let x = &self.stocks[run * stride..(run + 1) * stride];
+        let at = |s| stock_at(x, self.years, s, t);
+        let specialists = at(Stock::Specialists);
+        let fte = at(Stock::SpecialistsFte);
+        let trainees = at(Stock::Trainees);
+        let population = at(Stock::Population);
+        let reached = self.years_to_target[run].is_some_and(|y| y as usize <= t);
+        Metric::ALL.map(|m| match m {
+            Metric::Coverage => match self.dlf_need {
+                Some(need) => specialists / need,
+                None => coverage(self.guideline, fte, trainees, population),
+            },
+            Metric::Specialists => specialists,
+            Metric::SpecialistsFte => fte,
+            Metric::Trainees => trainees,
+            Metric::InhabitantsPerFte => population / fte,
+            Metric::Reached => f64::from(u8::from(reached)),
+        })
+    }
+
     pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
         let stride = STOCKS * self.years;
         let x = &self.stocks[run * stride..(run + 1) * stride];
@@ -468,8 +493,8 @@ fn finish_chunk(
             let t0 = block * YEARS_PER_BAND_TASK;
             for run in 0..v.runs {
                 for (dt, row) in cells.chunks_mut(metrics).enumerate() {
-                    for (cell, &m) in row.iter_mut().zip(&Metric::ALL) {
-                        cell.add(v.value(m, run, t0 + dt));
+                    for (cell, x) in row.iter_mut().zip(v.values_at(run, t0 + dt)) {
+                        cell.add(x);
                     }
                 }
             }
@@ -563,4 +588,48 @@ fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {
         stock_at(x, years, Stock::Trainees, t),
         stock_at(x, years, Stock::Population, t),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_at_gives_what_value_gives_bit_for_bit() {
+        let years = 5;
+        // Two runs of made-up stocks, stock-major: specialists, FTE, trainees, population.
+        let stocks: Vec<f64> = (0..2 * STOCKS * years)
+            .map(|i| 1.0 + (i as f64 * 0.37).sin().abs() * 900.0)
+            .collect();
+        let guideline = Guideline::default();
+        for dlf_need in [None, Some(123.4)] {
+            let view = RegionRuns {
+                scenario: "baseline",
+                scenario_index: 0,
+                unit_index: 0,
+                code: "01",
+                name: "Stockholm",
+                first_run: 0,
+                runs: 2,
+                years,
+                stocks: &stocks,
+                guideline: &guideline,
+                dlf_need,
+                years_to_target: &[Some(2), None],
+                params: &[],
+                costs: &[],
+            };
+            for run in 0..2 {
+                for t in 0..years {
+                    let all = view.values_at(run, t);
+                    for (m, x) in Metric::ALL.iter().zip(all) {
+                        assert_eq!(x.to_bits(), view.value(*m, run, t).to_bits(), "{m:?}");
+                    }
+                }
+            }
+            assert_eq!(view.values_at(0, 1)[5], 0.0);
+            assert_eq!(view.values_at(0, 2)[5], 1.0);
+            assert_eq!(view.values_at(1, 4)[5], 0.0);
+        }
+    }
 }
