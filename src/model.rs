@@ -67,8 +67,6 @@ pub struct DurationDist {
     pub min_years: u32,
     /// `probs[i]` is `P(D = min_years + i)`.
     pub probs: Vec<f64>,
-    /// Running sums of `probs`, the last forced to 1.
-    pub cdf: Vec<f64>,
     pub mean_years: f64,
 }
 
@@ -98,18 +96,9 @@ impl DurationDist {
             .enumerate()
             .map(|(i, p)| (lo + i as f64) * p)
             .sum();
-        let mut cdf: Vec<f64> = probs
-            .iter()
-            .scan(0.0, |acc, p| {
-                *acc += p;
-                Some(*acc)
-            })
-            .collect();
-        *cdf.last_mut().expect("at least one duration") = 1.0;
         DurationDist {
             min_years: training.min_years,
             probs,
-            cdf,
             mean_years,
         }
     }

@@ -367,11 +367,12 @@ fn simulate_in_pool(
                     .enumerate()
                     .map(|(i, x)| {
                         let run = first + i as u32;
-                        let out = run_one(plan, region, rs, run, &national_u[i], x, years);
-                        progress(1);
-                        out
+                        run_one(plan, region, rs, run, &national_u[i], x, years)
                     })
                     .collect();
+                // Once per region and chunk, not per run: the bar's counter is shared
+                // by the threads, and the run loop takes no lock and no shared write.
+                progress(n as u64);
                 if with_national {
                     national[..n * stride]
                         .par_chunks_mut(stride)
