@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 
 use polars::prelude::*;
 
@@ -23,34 +25,18 @@ pub fn part_path(root: &Path, scenario_index: usize, code: &str) -> PathBuf {
 }
 
 /// Open part files of one dataset, keyed by (scenario index, unit index).
-pub struct PartWriters {
+struct Parts {
     root: PathBuf,
     nullable: fn(&str) -> bool,
     meta: Vec<(String, String)>,
     open: BTreeMap<(usize, usize), ParquetStream>,
 }
 
-impl PartWriters {
-    pub fn new(root: PathBuf, nullable: fn(&str) -> bool, meta: Vec<(String, String)>) -> Self {
-        PartWriters {
-            root,
-            nullable,
-            meta,
-            open: BTreeMap::new(),
-        }
-    }
-
-    /// Appends `df` to the part of (scenario, unit), creating it on first use.
-    pub fn append(
-        &mut self,
-        scenario_index: usize,
-        unit_index: usize,
-        code: &str,
-        df: DataFrame,
-    ) -> Result<(), Error> {
-        let key = (scenario_index, unit_index);
+impl Parts {
+    fn append(&mut self, part: Part) -> Result<(), Error> {
+        let Part { key, code, df } = part;
         if !self.open.contains_key(&key) {
-            let path = part_path(&self.root, scenario_index, code);
+            let path = part_path(&self.root, key.0, &code);
             let dir = path.parent().expect("part has a folder");
             fs::create_dir_all(dir).map_err(|e| Error::Io {
                 path: dir.to_path_buf(),
@@ -63,13 +49,116 @@ impl PartWriters {
         self.open.get_mut(&key).expect("just opened").write(df)
     }
 
-    /// Closes every part; returns the rows written over all of them.
-    pub fn finish(self) -> Result<u64, Error> {
+    fn finish(self) -> Result<u64, Error> {
         let mut rows = 0;
         for (_, s) in self.open {
             rows += s.finish()?;
         }
         Ok(rows)
+    }
+}
+
+/// Rows for the part of (scenario index, unit index).
+struct Part {
+    key: (usize, usize),
+    code: String,
+    df: DataFrame,
+}
+
+/// Chunks handed over but not yet written: the simulation runs ahead of the writer
+/// by at most this many.
+const PENDING_PARTS: usize = 4;
+
+/// The part files of one dataset, written on a thread of their own: encoding and
+/// compressing Parquet then overlaps the next chunk's simulation instead of holding
+/// up every thread between chunks. One writer, fed in order, so the files are the
+/// same bytes as if written in place.
+pub struct PartWriters {
+    to_writer: Option<SyncSender<Part>>,
+    writer: Option<JoinHandle<Result<u64, Error>>>,
+}
+
+impl PartWriters {
+    pub fn new(root: PathBuf, nullable: fn(&str) -> bool, meta: Vec<(String, String)>) -> Self {
+        let (to_writer, parts) = sync_channel::<Part>(PENDING_PARTS);
+        let writer = std::thread::Builder::new()
+            .name("fastlakare-parquet".into())
+            .spawn(move || {
+                let mut open = Parts {
+                    root,
+                    nullable,
+                    meta,
+                    open: BTreeMap::new(),
+                };
+                // On an error this returns, dropping the receiver: the next `append`
+                // then fails and fetches the error.
+                for part in parts {
+                    open.append(part)?;
+                }
+                open.finish()
+            })
+            .expect("the system can start a thread");
+        PartWriters {
+            to_writer: Some(to_writer),
+            writer: Some(writer),
+        }
+    }
+
+    /// Appends `df` to the part of (scenario, unit), creating it on first use.
+    pub fn append(
+        &mut self,
+        scenario_index: usize,
+        unit_index: usize,
+        code: &str,
+        df: DataFrame,
+    ) -> Result<(), Error> {
+        let part = Part {
+            key: (scenario_index, unit_index),
+            code: code.to_owned(),
+            df,
+        };
+        let sent = match &self.to_writer {
+            Some(tx) => tx.send(part).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: its error is the one to report.
+        match self.join() {
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::Io {
+                path: PathBuf::from(code),
+                what: "write",
+                source: std::io::Error::other("the Parquet writer had already stopped"),
+            }),
+        }
+    }
+
+    /// Closes every part; returns the rows written over all of them.
+    pub fn finish(mut self) -> Result<u64, Error> {
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<u64, Error> {
+        self.to_writer = None;
+        match self.writer.take() {
+            Some(w) => w
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for PartWriters {
+    /// Waits for the writer, so no file is written after the caller moves on (e.g.
+    /// after an interrupted run's staging folder is removed).
+    fn drop(&mut self) {
+        self.to_writer = None;
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
     }
 }
 
@@ -139,5 +228,70 @@ pub fn concat_parts(
     match stream {
         Some(s) => s.finish(),
         None => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(first: i32) -> DataFrame {
+        DataFrame::new(2, vec![Column::new("run".into(), vec![first, first + 1])]).expect("a frame")
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("fastlakare-parts-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("scratch folder");
+        dir
+    }
+
+    #[test]
+    fn the_writer_thread_writes_every_row_in_order() {
+        let dir = scratch("ok");
+        let mut w = PartWriters::new(dir.join("runs"), |_| false, Vec::new());
+        for chunk in 0..10 {
+            w.append(0, 0, "01", frame(chunk * 2)).expect("append");
+            w.append(0, 1, "03", frame(100 + chunk * 2))
+                .expect("append");
+        }
+        assert_eq!(w.finish().expect("finish"), 40);
+        let back = read_frame(&part_path(&dir.join("runs"), 0, "01")).expect("read");
+        let runs: Vec<i32> = back
+            .column("run")
+            .expect("run")
+            .i32()
+            .expect("i32")
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(runs, (0..20).collect::<Vec<_>>());
+        fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn a_failing_writer_reports_its_error_and_names_the_path() {
+        let dir = scratch("err");
+        let blocker = dir.join("runs");
+        fs::write(&blocker, "a file where the dataset folder should go").expect("file");
+        let mut w = PartWriters::new(blocker.clone(), |_| false, Vec::new());
+        // The first append may be accepted before the writer fails; a later one, or
+        // finish, must report the failure.
+        let mut error = None;
+        for chunk in 0..20 {
+            if let Err(e) = w.append(0, 0, "01", frame(chunk)) {
+                error = Some(e);
+                break;
+            }
+        }
+        let error = match error {
+            Some(e) => e,
+            None => w.finish().expect_err("the folder cannot be created"),
+        };
+        assert!(
+            error.to_string().contains("runs"),
+            "the error names the path: {error}"
+        );
+        fs::remove_dir_all(&dir).expect("clean up");
     }
 }
