@@ -249,7 +249,8 @@ impl<R: NoiseSource> Noise<R> {
             Noise::Expected if n <= 0.0 => 0.0,
             Noise::Expected => n * p.value(),
             Noise::Binomial { rng, .. } => {
-                crate::binomial::binomial_at(rng, n.max(0.0) as u64, p) as f64
+                // Through i64: one instruction each way (counts are far below 2^63).
+                crate::binomial::binomial_at(rng, n.max(0.0) as i64 as u64, p) as i64 as f64
             }
         }
     }
@@ -315,14 +316,15 @@ struct Split<'a> {
     /// `u` is past category k exactly when `u >= thresholds[k]`, i.e. when
     /// `cdf[k] <= u / 2^53`, compared in integers.
     thresholds: [u64; MAX_DURATION_YEARS],
-    /// The category of the smallest `u` of each of 64 equal slices of [0, 2^53), where
-    /// the search for a `u` in that slice starts (Chen and Asau's guide table): about
-    /// one comparison per person instead of one per category.
+    /// The category of the smallest `u` of each of 256 equal slices of [0, 2^53), where
+    /// the search for a `u` in that slice starts (Chen and Asau's guide table): one
+    /// comparison per person instead of one per category, and, with the categories'
+    /// few boundaries in few slices, a second one (a mispredicted branch) rarely.
     guide: [u8; GUIDE_SLICES],
 }
 
-const GUIDE_SLICES: usize = 64;
-/// A 53-bit uniform's slice of the guide table is its top 6 bits.
+const GUIDE_SLICES: usize = 256;
+/// A 53-bit uniform's slice of the guide table is its top 8 bits.
 const GUIDE_SHIFT: u32 = 53 - GUIDE_SLICES.trailing_zeros();
 
 impl<'a> Split<'a> {
@@ -354,9 +356,14 @@ impl<'a> Split<'a> {
                 split.thresholds[k] = (cdf.min(1.0) * UNIT_SCALE).ceil() as u64;
             }
         }
+        // Thresholds do not decrease, and the last is never reached: one walk fills it.
+        let mut k = 0;
         for (g, slot) in split.guide.iter_mut().enumerate() {
             let u = (g as u64) << GUIDE_SHIFT;
-            *slot = split.thresholds.iter().take_while(|&&t| t <= u).count() as u8;
+            while split.thresholds[k] <= u {
+                k += 1;
+            }
+            *slot = k as u8;
         }
         split
     }
@@ -495,7 +502,7 @@ pub fn run_region<R: NoiseSource>(
     for t in 1..=horizon as usize {
         // 1. Completion.
         let completers = std::mem::take(&mut pipeline[head]);
-        head = (head + 1) % max_d;
+        head = wrap(head + 1, max_d);
         trainees -= completers;
         noise.reseed(t, Event::Uptake);
         s_joined += noise.count(completers, &to_primary_care);
@@ -513,7 +520,7 @@ pub fn run_region<R: NoiseSource>(
             // Posts are whole people: admit the rounded running total, so the
             // long-run intake is exact without adding noise of its own.
             intake_target += target;
-            let n = (intake_target - intake_admitted).round().max(0.0);
+            let n = round_non_negative(intake_target - intake_admitted);
             intake_admitted += n;
             n
         } else {
@@ -521,12 +528,44 @@ pub fn run_region<R: NoiseSource>(
         };
         noise.reseed(t, Event::Intake);
         noise.split_small(intake, &intake_split, |i, x| {
-            pipeline[(head + offset + i) % max_d] += x
+            pipeline[wrap(head + offset + i, max_d)] += x
         });
         trainees += intake;
         record(t, s_init, s_joined, trainees, population);
     }
     reached
+}
+
+/// `x.round().max(0.0)` (halves away from zero) without a call: x86-64's baseline has
+/// no rounding instruction, and `round` showed in the profile at one call a year.
+#[inline]
+fn round_non_negative(x: f64) -> f64 {
+    // 2^52: from here on every f64 is whole.
+    const WHOLE: f64 = 4_503_599_627_370_496.0;
+    if x.is_nan() || x <= 0.0 {
+        0.0 // NaN too, as `NaN.max(0.0)` is 0
+    } else if x >= WHOLE {
+        x
+    } else {
+        let t = x as i64 as f64; // trunc; `x - t` is exact below 2^52
+        if x - t >= 0.5 {
+            t + 1.0
+        } else {
+            t
+        }
+    }
+}
+
+/// `i % len` for `i < 2 len`: the pipeline's ring index without an integer division
+/// (whose latency showed in the profile, several per year).
+#[inline]
+fn wrap(i: usize, len: usize) -> usize {
+    debug_assert!(i < 2 * len);
+    if i >= len {
+        i - len
+    } else {
+        i
+    }
 }
 
 /// The guideline's coverage: `(per_specialist * FTE + per_trainee * T) / P`.
@@ -641,6 +680,41 @@ mod tests {
             },
         );
         (buf, y)
+    }
+
+    #[test]
+    fn round_non_negative_is_round_then_max_zero() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -2.7,
+            0.49999999999999994,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_497.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        cases.extend((0..20_000).map(|i| (i as f64 - 1000.0) * 0.0137));
+        for x in cases {
+            let want = x.round().max(0.0);
+            assert_eq!(round_non_negative(x), want, "{x}");
+            assert!(!round_non_negative(x).is_sign_negative(), "{x}");
+        }
+    }
+
+    #[test]
+    fn wrap_is_the_remainder_below_twice_the_length() {
+        for len in 1..20 {
+            for i in 0..2 * len {
+                assert_eq!(wrap(i, len), i % len);
+            }
+        }
     }
 
     #[test]
