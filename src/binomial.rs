@@ -1,16 +1,19 @@
 //! Exact binomial draws, fast for the model's many small ones.
 //!
-//! The model draws about five binomials per region-run-year with n from 1 to a few
+//! The model draws a few binomials per region-run-year with n from 1 to a few
 //! thousand and a new (n, p) almost every time, so a sampler's set-up cost matters as
-//! much as its per-draw cost. Three regimes (after the symmetry `p > 1/2 -> n - X` for
+//! much as its per-draw cost. Four regimes (after the symmetry `p > 1/2 -> n - X` for
 //! `1 - p`):
 //! - `n < BERNOULLI_MAX`: n Bernoulli trials, one integer compare each;
-//! - mean `n p < INVERSION_MAX_MEAN`: inversion by sequential search from 0 (Kachitvichyanukul and
-//!   Schmeiser's BINV), about `n p + 1` steps of arithmetic after one `exp`;
+//! - mean `n p < INVERSION_MAX_MEAN`: inversion by sequential search from 0
+//!   (Kachitvichyanukul and Schmeiser's BINV), about `n p + 1` steps of arithmetic
+//!   after one `exp`;
+//! - mean below `MODE_SEARCH_MAX_MEAN` and `n < TABLE_SIZE`: inversion from the mode,
+//!   about `1 + 1.6 sd` steps after one `exp` and three table reads;
 //! - otherwise: Hörmann's BTRS (transformed rejection with squeeze, 1993), a handful of
 //!   arithmetic operations and on average about 1.2 pairs of uniforms, with no table.
 //!
-//! All three are exact samplers of Binomial(n, p) up to floating-point rounding, the
+//! All four are exact samplers of Binomial(n, p) up to floating-point rounding, the
 //! same standard as `rand_distr`'s BTPE; the tests below check them against the exact
 //! probabilities.
 

@@ -177,8 +177,10 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
     weights(m).0
 }
 
-/// Below this many trials, draws go person by person rather than through a sampler.
-const SMALL_COUNT: f64 = 40.0;
+/// Below this many people, a split over durations goes person by person (one draw and
+/// about one comparison each) rather than by one conditional binomial per duration,
+/// each with its set-up; `cargo bench` found 150 to 250 fastest (docs/model.md).
+const SMALL_COUNT: f64 = 250.0;
 /// 2^53: uniforms are the top 53 bits of a 64-bit draw.
 const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 
