@@ -401,8 +401,8 @@ fn run_plan(
     let mut sink = |view: &crate::simulate::RegionRuns<'_>| writers.write(view);
     let sim = simulate(plan, range, &|n| bar.inc(n), Some(&mut sink))?;
     bar.finish_and_clear();
-    let streamed = writers.finish()?;
     if let Some(spec) = shard {
+        writers.finish()?;
         crate::shard::write_shard(plan, spec, &sim, staging, opts.force, opts.trajectories)?;
         if !quiet {
             println!(
@@ -422,7 +422,7 @@ fn run_plan(
         threads,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let manifest = output::write_results(plan, &sim, facts, opts, staging, streamed)?;
+    let manifest = output::write_results(plan, &sim, facts, opts, staging, || writers.finish())?;
     if !quiet {
         print!("{}", render_summary(plan, &sim));
         println!(

@@ -468,7 +468,7 @@ pub fn merge(
         threads: plan.threads.unwrap_or_else(rayon::current_num_threads),
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    let manifest = output::write_results(&plan, &sim, facts, opts, staging, streamed)?;
+    let manifest = output::write_results(&plan, &sim, facts, opts, staging, || Ok(streamed))?;
     Ok(Merged {
         plan,
         shards: shards.len(),

@@ -62,12 +62,21 @@ pub struct Streamed {
 }
 
 impl RunWriters {
+    /// Writers on threads of their own, unless the plan has one thread.
     pub fn new(dir: &Path, plan: &RunPlan, trajectories: bool) -> Self {
         let meta = parquet::metadata(plan);
         let cfg = &plan.config;
+        let threaded = plan.threads.unwrap_or_else(rayon::current_num_threads) > 1;
         RunWriters {
-            runs: RunsWriter::new(dir, cfg.base_year, &cfg.checkpoint_years, meta.clone()),
-            trajectories: trajectories.then(|| TrajectoryWriter::new(dir, cfg.base_year, meta)),
+            runs: RunsWriter::new(
+                dir,
+                cfg.base_year,
+                &cfg.checkpoint_years,
+                meta.clone(),
+                threaded,
+            ),
+            trajectories: trajectories
+                .then(|| TrajectoryWriter::new(dir, cfg.base_year, meta, threaded)),
         }
     }
 
@@ -199,14 +208,16 @@ impl Drop for Staging {
 }
 
 /// Writes every output file into `staging` and moves the folder into place.
-/// `streamed` is what the [`RunWriters`] wrote into it during the simulation.
+/// `streamed` finishes what was written into it during the simulation (e.g.
+/// [`RunWriters::finish`]) and says what that was; it is called on the thread that
+/// folds the runs, so the writers' last chunk overlaps the tables and charts.
 pub fn write_results(
     plan: &RunPlan,
     sim: &SimOutput,
     facts: RunFacts,
     opts: WriteOptions,
     staging: Staging,
-    streamed: Streamed,
+    streamed: impl FnOnce() -> Result<Streamed, Error> + Send,
 ) -> Result<Manifest, Error> {
     let manifest = write_all(plan, sim, facts, staging.path(), opts, streamed)?;
     crate::interrupt::check()?;
@@ -320,13 +331,16 @@ fn write_all(
     facts: RunFacts,
     dir: &Path,
     opts: WriteOptions,
-    streamed: Streamed,
+    streamed: impl FnOnce() -> Result<Streamed, Error> + Send,
 ) -> Result<Manifest, Error> {
     let cfg = &plan.config;
-    let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
     let meta = parquet::metadata(plan);
 
-    let runs_name = if opts.runs_layout.is_file(streamed.runs_rows) {
+    let fold_runs = || -> Result<(&'static str, Streamed), Error> {
+        let streamed = streamed()?;
+        if !opts.runs_layout.is_file(streamed.runs_rows) {
+            return Ok(("runs/", streamed));
+        }
         let codes: Vec<&str> = sim.scenarios[0]
             .regions
             .iter()
@@ -340,25 +354,45 @@ fn write_all(
             runs::nullable,
             &meta,
         )?;
-        RUNS_FILE
-    } else {
-        "runs/"
+        Ok((RUNS_FILE, streamed))
     };
-    crate::interrupt::check()?;
-    let bands_rows = parquet::write_bands(&dir.join(BANDS_FILE), plan, sim, &meta)?;
-    let summary_rows = parquet::write_summary(
-        &dir.join(SUMMARY_FILE),
-        &summary,
-        &cfg.checkpoint_years,
-        &meta,
-    )?;
-    csv::write_summary(&dir.join(SUMMARY_CSV), &summary, &cfg.checkpoint_years)?;
-    if opts.charts {
+    let tables_and_charts = || -> Result<(u64, u64), Error> {
+        let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
         crate::interrupt::check()?;
-        // Drawn from the files just written, exactly as `fastlakare plot` would.
-        let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
-        crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
-    }
+        let bands_rows = parquet::write_bands(&dir.join(BANDS_FILE), plan, sim, &meta)?;
+        let summary_rows = parquet::write_summary(
+            &dir.join(SUMMARY_FILE),
+            &summary,
+            &cfg.checkpoint_years,
+            &meta,
+        )?;
+        csv::write_summary(&dir.join(SUMMARY_CSV), &summary, &cfg.checkpoint_years)?;
+        if opts.charts {
+            crate::interrupt::check()?;
+            // Drawn from the files just written, exactly as `fastlakare plot` would.
+            let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
+            crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
+        }
+        Ok((bands_rows, summary_rows))
+    };
+    // Finishing the streamed parts and folding the runs into one file (which reads
+    // and writes every run again) overlap the tables and charts, which read neither,
+    // when there is a thread to spare.
+    let (runs_name, tables) = if facts.threads > 1 {
+        std::thread::scope(|scope| {
+            let folding = scope.spawn(fold_runs);
+            let tables = tables_and_charts();
+            let runs_name = folding
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (runs_name, tables)
+        })
+    } else {
+        (fold_runs(), tables_and_charts())
+    };
+    let (runs_name, streamed) = runs_name?;
+    let (bands_rows, summary_rows) = tables?;
+    crate::interrupt::check()?;
 
     let mut rows = vec![
         (runs_name, streamed.runs_rows),

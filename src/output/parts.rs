@@ -72,35 +72,59 @@ const PENDING_PARTS: usize = 4;
 /// The part files of one dataset, written on a thread of their own: encoding and
 /// compressing Parquet then overlaps the next chunk's simulation instead of holding
 /// up every thread between chunks. One writer, fed in order, so the files are the
-/// same bytes as if written in place.
+/// same bytes as if written in place. On one thread (`--threads 1`) they are written
+/// in place: one thread means one busy thread, as a cluster job asking for one CPU
+/// expects.
 pub struct PartWriters {
-    to_writer: Option<SyncSender<Part>>,
-    writer: Option<JoinHandle<Result<u64, Error>>>,
+    inner: Writer,
+}
+
+enum Writer {
+    Thread {
+        to_writer: Option<SyncSender<Part>>,
+        writer: Option<JoinHandle<Result<u64, Error>>>,
+    },
+    /// `None` once finished.
+    InPlace(Option<Parts>),
 }
 
 impl PartWriters {
-    pub fn new(root: PathBuf, nullable: fn(&str) -> bool, meta: Vec<(String, String)>) -> Self {
-        let (to_writer, parts) = sync_channel::<Part>(PENDING_PARTS);
+    /// `threaded`: write on a thread of its own (else in the caller's).
+    pub fn new(
+        root: PathBuf,
+        nullable: fn(&str) -> bool,
+        meta: Vec<(String, String)>,
+        threaded: bool,
+    ) -> Self {
+        let parts = Parts {
+            root,
+            nullable,
+            meta,
+            open: BTreeMap::new(),
+        };
+        if !threaded {
+            return PartWriters {
+                inner: Writer::InPlace(Some(parts)),
+            };
+        }
+        let (to_writer, received) = sync_channel::<Part>(PENDING_PARTS);
         let writer = std::thread::Builder::new()
             .name("fastlakare-parquet".into())
             .spawn(move || {
-                let mut open = Parts {
-                    root,
-                    nullable,
-                    meta,
-                    open: BTreeMap::new(),
-                };
+                let mut open = parts;
                 // On an error this returns, dropping the receiver: the next `append`
                 // then fails and fetches the error.
-                for part in parts {
+                for part in received {
                     open.append(part)?;
                 }
                 open.finish()
             })
             .expect("the system can start a thread");
         PartWriters {
-            to_writer: Some(to_writer),
-            writer: Some(writer),
+            inner: Writer::Thread {
+                to_writer: Some(to_writer),
+                writer: Some(writer),
+            },
         }
     }
 
@@ -117,9 +141,14 @@ impl PartWriters {
             code: code.to_owned(),
             df,
         };
-        let sent = match &self.to_writer {
-            Some(tx) => tx.send(part).is_ok(),
-            None => false,
+        let sent = match &mut self.inner {
+            Writer::InPlace(Some(parts)) => return parts.append(part),
+            Writer::InPlace(None) => false,
+            Writer::Thread {
+                to_writer: Some(tx),
+                ..
+            } => tx.send(part).is_ok(),
+            Writer::Thread { .. } => false,
         };
         if sent {
             return Ok(());
@@ -137,16 +166,24 @@ impl PartWriters {
 
     /// Closes every part; returns the rows written over all of them.
     pub fn finish(mut self) -> Result<u64, Error> {
+        if let Writer::InPlace(parts) = &mut self.inner {
+            return parts.take().map_or(Ok(0), Parts::finish);
+        }
         self.join()
     }
 
     fn join(&mut self) -> Result<u64, Error> {
-        self.to_writer = None;
-        match self.writer.take() {
-            Some(w) => w
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => Ok(0),
+        match &mut self.inner {
+            Writer::Thread { to_writer, writer } => {
+                *to_writer = None;
+                match writer.take() {
+                    Some(w) => w
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    None => Ok(0),
+                }
+            }
+            Writer::InPlace(_) => Ok(0),
         }
     }
 }
@@ -155,9 +192,11 @@ impl Drop for PartWriters {
     /// Waits for the writer, so no file is written after the caller moves on (e.g.
     /// after an interrupted run's staging folder is removed).
     fn drop(&mut self) {
-        self.to_writer = None;
-        if let Some(w) = self.writer.take() {
-            let _ = w.join();
+        if let Writer::Thread { to_writer, writer } = &mut self.inner {
+            *to_writer = None;
+            if let Some(w) = writer.take() {
+                let _ = w.join();
+            }
         }
     }
 }
@@ -248,24 +287,31 @@ mod tests {
     }
 
     #[test]
-    fn the_writer_thread_writes_every_row_in_order() {
+    fn both_writers_write_every_row_in_order_and_the_same_bytes() {
         let dir = scratch("ok");
-        let mut w = PartWriters::new(dir.join("runs"), |_| false, Vec::new());
-        for chunk in 0..10 {
-            w.append(0, 0, "01", frame(chunk * 2)).expect("append");
-            w.append(0, 1, "03", frame(100 + chunk * 2))
-                .expect("append");
+        for (threaded, name) in [(true, "threaded"), (false, "in-place")] {
+            let root = dir.join(name);
+            let mut w = PartWriters::new(root.clone(), |_| false, Vec::new(), threaded);
+            for chunk in 0..10 {
+                w.append(0, 0, "01", frame(chunk * 2)).expect("append");
+                w.append(0, 1, "03", frame(100 + chunk * 2))
+                    .expect("append");
+            }
+            assert_eq!(w.finish().expect("finish"), 40, "{name}");
+            let back = read_frame(&part_path(&root, 0, "01")).expect("read");
+            let runs: Vec<i32> = back
+                .column("run")
+                .expect("run")
+                .i32()
+                .expect("i32")
+                .into_no_null_iter()
+                .collect();
+            assert_eq!(runs, (0..20).collect::<Vec<_>>(), "{name}");
         }
-        assert_eq!(w.finish().expect("finish"), 40);
-        let back = read_frame(&part_path(&dir.join("runs"), 0, "01")).expect("read");
-        let runs: Vec<i32> = back
-            .column("run")
-            .expect("run")
-            .i32()
-            .expect("i32")
-            .into_no_null_iter()
-            .collect();
-        assert_eq!(runs, (0..20).collect::<Vec<_>>());
+        for code in ["01", "03"] {
+            let bytes = |name: &str| fs::read(part_path(&dir.join(name), 0, code)).expect("read");
+            assert_eq!(bytes("threaded"), bytes("in-place"), "part {code}");
+        }
         fs::remove_dir_all(&dir).expect("clean up");
     }
 
@@ -274,24 +320,26 @@ mod tests {
         let dir = scratch("err");
         let blocker = dir.join("runs");
         fs::write(&blocker, "a file where the dataset folder should go").expect("file");
-        let mut w = PartWriters::new(blocker.clone(), |_| false, Vec::new());
-        // The first append may be accepted before the writer fails; a later one, or
-        // finish, must report the failure.
-        let mut error = None;
-        for chunk in 0..20 {
-            if let Err(e) = w.append(0, 0, "01", frame(chunk)) {
-                error = Some(e);
-                break;
+        for threaded in [true, false] {
+            let mut w = PartWriters::new(blocker.clone(), |_| false, Vec::new(), threaded);
+            // The first append may be accepted before the writer fails; a later one, or
+            // finish, must report the failure.
+            let mut error = None;
+            for chunk in 0..20 {
+                if let Err(e) = w.append(0, 0, "01", frame(chunk)) {
+                    error = Some(e);
+                    break;
+                }
             }
+            let error = match error {
+                Some(e) => e,
+                None => w.finish().expect_err("the folder cannot be created"),
+            };
+            assert!(
+                error.to_string().contains("runs"),
+                "the error names the path (threaded: {threaded}): {error}"
+            );
         }
-        let error = match error {
-            Some(e) => e,
-            None => w.finish().expect_err("the folder cannot be created"),
-        };
-        assert!(
-            error.to_string().contains("runs"),
-            "the error names the path: {error}"
-        );
         fs::remove_dir_all(&dir).expect("clean up");
     }
 }

@@ -58,9 +58,10 @@ impl RunsWriter {
         base_year: i32,
         checkpoints: &[i32],
         meta: Vec<(String, String)>,
+        threaded: bool,
     ) -> Self {
         RunsWriter {
-            parts: PartWriters::new(dir.join(RUNS_DIR), nullable, meta),
+            parts: PartWriters::new(dir.join(RUNS_DIR), nullable, meta, threaded),
             base_year,
             checkpoints: checkpoints.to_vec(),
         }

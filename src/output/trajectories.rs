@@ -28,9 +28,19 @@ pub struct TrajectoryWriter {
 }
 
 impl TrajectoryWriter {
-    pub fn new(results_dir: &Path, base_year: i32, meta: Vec<(String, String)>) -> Self {
+    pub fn new(
+        results_dir: &Path,
+        base_year: i32,
+        meta: Vec<(String, String)>,
+        threaded: bool,
+    ) -> Self {
         TrajectoryWriter {
-            parts: PartWriters::new(results_dir.join(TRAJECTORIES_DIR), |_| false, meta),
+            parts: PartWriters::new(
+                results_dir.join(TRAJECTORIES_DIR),
+                |_| false,
+                meta,
+                threaded,
+            ),
             base_year,
         }
     }
