@@ -54,7 +54,7 @@ fn uniform(rng: &mut impl RngCore) -> f64 {
 }
 
 /// A success probability with what every draw at it would otherwise recompute (the
-/// symmetry, the Bernoulli threshold, `ln(1 - p)` for inversion). The model's exit,
+/// symmetry, the Bernoulli threshold, logarithms and odds for the inversions). The model's exit,
 /// uptake and intake-split probabilities are fixed for a region-run while n changes
 /// every year, so it builds one `Prob` per run and saves a logarithm per draw.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,19 +96,9 @@ impl Prob {
     }
 }
 
-/// A draw from Binomial(n, p), `p` in [0, 1].
+/// A draw from Binomial(n, p), `p` in [0, 1] (clamped; NaN counts as 0).
 #[inline]
 pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    if n < BERNOULLI_MAX {
-        let threshold = (p * UNIT_SCALE) as u64;
-        return (0..n).filter(|_| rng.next_u64() >> 11 < threshold).count() as u64;
-    }
     binomial_at(rng, n, &Prob::new(p))
 }
 
@@ -140,12 +130,13 @@ pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     }
 }
 
-/// `1 / k` for the steps of an inversion, so its loop multiplies instead of dividing
-/// (a division's latency was most of the loop's time).
-const RECIPROCALS: [f64; 64] = {
-    let mut t = [0.0; 64];
+/// `1 / k` (0 at k = 0) for k below [`TABLE_SIZE`], computed at compile time: the
+/// steps of both inversions multiply by it instead of dividing (a division's latency
+/// was most of their loops' time).
+static RECIPROCALS: [f64; TABLE_SIZE as usize] = {
+    let mut t = [0.0; TABLE_SIZE as usize];
     let mut k = 1;
-    while k < 64 {
+    while k < t.len() {
         t[k] = 1.0 / k as f64;
         k += 1;
     }
@@ -179,21 +170,14 @@ fn inversion(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     }
 }
 
-/// `ln k!` and `1 / k` (0 at k = 0) for k below [`TABLE_SIZE`]: 256 KiB, built once.
-struct Tables {
-    ln_fact: Box<[f64]>,
-    recip: Box<[f64]>,
-}
-
-fn tables() -> &'static Tables {
-    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
-    TABLES.get_or_init(|| Tables {
-        ln_fact: (0..TABLE_SIZE)
+/// `ln k!` for k below [`TABLE_SIZE`]: 128 KiB, built once (`ln_factorial` is not
+/// `const`).
+fn ln_factorials() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Box<[f64]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..TABLE_SIZE)
             .map(statrs::function::factorial::ln_factorial)
-            .collect(),
-        recip: (0..TABLE_SIZE)
-            .map(|k| if k == 0 { 0.0 } else { 1.0 / k as f64 })
-            .collect(),
+            .collect()
     })
 }
 
@@ -205,11 +189,11 @@ fn tables() -> &'static Tables {
 /// `f(k + 1) / f(k) = (n - k) r / (k + 1)`, `r = p / (1 - p)`, all multiplications.
 /// Needs `0 < p.low`, `n < TABLE_SIZE`.
 fn mode_search(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
-    let t = tables();
+    let ln_fact = ln_factorials();
     // Signed, so every conversion to f64 is one instruction (n < TABLE_SIZE).
     let n = n as i64;
     let m = (((n + 1) as f64 * p.low) as i64).min(n);
-    let ln_f = t.ln_fact[n as usize] - t.ln_fact[m as usize] - t.ln_fact[(n - m) as usize]
+    let ln_f = ln_fact[n as usize] - ln_fact[m as usize] - ln_fact[(n - m) as usize]
         + m as f64 * p.ln_p
         + (n - m) as f64 * p.ln_q;
     let f_m = ln_f.exp();
@@ -222,7 +206,7 @@ fn mode_search(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
         let (mut lo, mut f_lo, mut hi, mut f_hi) = (m, f_m, m, f_m);
         while lo > 0 || hi < n {
             if lo > 0 {
-                f_lo *= lo as f64 * t.recip[(n - lo + 1) as usize] * p.inv_r;
+                f_lo *= lo as f64 * RECIPROCALS[(n - lo + 1) as usize] * p.inv_r;
                 lo -= 1;
                 if u < f_lo {
                     return lo as u64;
@@ -230,7 +214,7 @@ fn mode_search(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
                 u -= f_lo;
             }
             if hi < n {
-                f_hi *= (n - hi) as f64 * t.recip[(hi + 1) as usize] * p.r;
+                f_hi *= (n - hi) as f64 * RECIPROCALS[(hi + 1) as usize] * p.r;
                 hi += 1;
                 if u < f_hi {
                     return hi as u64;
@@ -349,9 +333,6 @@ mod tests {
         (chi, cells - 1)
     }
 
-    /// Every regime (Bernoulli, inversion, BTRS, and each mirrored) against the exact
-    /// distribution. The threshold is the chi-square 99.99th percentile (Wilson-Hilferty),
-    /// so a correct sampler fails a case about once in 10 000.
     #[test]
     fn a_prepared_probability_draws_what_a_bare_one_does() {
         for &(n, p) in &[(10, 0.3), (30, 0.05), (300, 0.06), (80, 0.7), (5000, 0.5)] {
@@ -370,6 +351,10 @@ mod tests {
         assert_eq!(Prob::new(1.5).value(), 1.0);
     }
 
+    /// Every regime (Bernoulli, inversion from 0 and from the mode, BTRS, and each
+    /// mirrored) against the exact distribution. The threshold is the chi-square 99.99th
+    /// percentile (Wilson-Hilferty), so a correct sampler fails a case about once in
+    /// 10 000.
     #[test]
     fn every_regime_matches_the_exact_distribution() {
         // Bernoulli: the first two; inversion: means below 16; inversion from the mode:

@@ -396,7 +396,7 @@ fn run_plan(
     let total = range.len() as u64 * plan.regions.len() as u64 * plan.scenarios.len() as u64;
     let bar = progress_bar(quiet, total, &plan.config.name, "region-runs");
     let started = Instant::now();
-    let threads = plan.threads.unwrap_or_else(rayon::current_num_threads);
+    let threads = plan.thread_count();
     let mut writers = output::RunWriters::new(staging.path(), plan, opts.trajectories);
     let mut sink = |view: &crate::simulate::RegionRuns<'_>| writers.write(view);
     let sim = simulate(plan, range, &|n| bar.inc(n), Some(&mut sink))?;

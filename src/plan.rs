@@ -36,6 +36,11 @@ pub struct RunPlan {
 }
 
 impl RunPlan {
+    /// The threads the run will use: `threads`, or one per core.
+    pub fn thread_count(&self) -> usize {
+        self.threads.unwrap_or_else(rayon::current_num_threads)
+    }
+
     pub fn load(config_path: &std::path::Path, o: &Overrides) -> Result<RunPlan, Error> {
         let config = Config::load(config_path)?;
         let table = RegionTable::load_or_builtin(config.data.as_deref())?;

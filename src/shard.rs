@@ -465,7 +465,7 @@ pub fn merge(
         .iter()
         .all(|r| r.years_to_target.len() == sim.range.len()));
     let facts = output::RunFacts {
-        threads: plan.threads.unwrap_or_else(rayon::current_num_threads),
+        threads: plan.thread_count(),
         wall_seconds: started.elapsed().as_secs_f64(),
     };
     let manifest = output::write_results(&plan, &sim, facts, opts, staging, || Ok(streamed))?;

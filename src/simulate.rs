@@ -257,51 +257,56 @@ pub struct RegionRuns<'a> {
     pub costs: &'a [f64],
 }
 
+/// A run's four stocks and whether it had reached the target, in one year.
+struct RunYear {
+    specialists: f64,
+    fte: f64,
+    trainees: f64,
+    population: f64,
+    reached: bool,
+}
+
 impl RegionRuns<'_> {
-    /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
-    /// In `dlf` mode coverage is DLF's own measure, specialists / need.
-    /// Every metric of `run` in year index `t`, in `Metric::ALL`'s order: what
-    /// `value` gives one by one, with the stocks read once.
-    #[inline]
-    pub fn values_at(&self, run: usize, t: usize) -> [f64; Metric::ALL.len()] {
+    fn run_year(&self, run: usize, t: usize) -> RunYear {
         let stride = STOCKS * self.years;
         let x = &self.stocks[run * stride..(run + 1) * stride];
         let at = |s| stock_at(x, self.years, s, t);
-        let specialists = at(Stock::Specialists);
-        let fte = at(Stock::SpecialistsFte);
-        let trainees = at(Stock::Trainees);
-        let population = at(Stock::Population);
-        let reached = self.years_to_target[run].is_some_and(|y| y as usize <= t);
-        Metric::ALL.map(|m| match m {
-            Metric::Coverage => match self.dlf_need {
-                Some(need) => specialists / need,
-                None => coverage(self.guideline, fte, trainees, population),
-            },
-            Metric::Specialists => specialists,
-            Metric::SpecialistsFte => fte,
-            Metric::Trainees => trainees,
-            Metric::InhabitantsPerFte => population / fte,
-            Metric::Reached => f64::from(u8::from(reached)),
-        })
+        RunYear {
+            specialists: at(Stock::Specialists),
+            fte: at(Stock::SpecialistsFte),
+            trainees: at(Stock::Trainees),
+            population: at(Stock::Population),
+            reached: self.years_to_target[run].is_some_and(|y| y as usize <= t),
+        }
     }
 
-    pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
-        let stride = STOCKS * self.years;
-        let x = &self.stocks[run * stride..(run + 1) * stride];
-        let at = |s| stock_at(x, self.years, s, t);
+    /// In `dlf` mode coverage is DLF's own measure, specialists / need.
+    #[inline]
+    fn metric(&self, metric: Metric, y: &RunYear) -> f64 {
         match metric {
             Metric::Coverage => match self.dlf_need {
-                Some(need) => at(Stock::Specialists) / need,
-                None => stock_coverage(x, self.years, t, self.guideline),
+                Some(need) => y.specialists / need,
+                None => coverage(self.guideline, y.fte, y.trainees, y.population),
             },
-            Metric::Specialists => at(Stock::Specialists),
-            Metric::SpecialistsFte => at(Stock::SpecialistsFte),
-            Metric::Trainees => at(Stock::Trainees),
-            Metric::InhabitantsPerFte => at(Stock::Population) / at(Stock::SpecialistsFte),
-            Metric::Reached => f64::from(u8::from(
-                self.years_to_target[run].is_some_and(|y| y as usize <= t),
-            )),
+            Metric::Specialists => y.specialists,
+            Metric::SpecialistsFte => y.fte,
+            Metric::Trainees => y.trainees,
+            Metric::InhabitantsPerFte => y.population / y.fte,
+            Metric::Reached => f64::from(u8::from(y.reached)),
         }
+    }
+
+    /// Every metric of `run` in year index `t`, in `Metric::ALL`'s order, from one
+    /// read of its stocks (the band sketches take them all).
+    #[inline]
+    pub fn values_at(&self, run: usize, t: usize) -> [f64; Metric::ALL.len()] {
+        let y = self.run_year(run, t);
+        Metric::ALL.map(|m| self.metric(m, &y))
+    }
+
+    /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
+    pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
+        self.metric(metric, &self.run_year(run, t))
     }
 }
 

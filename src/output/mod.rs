@@ -66,7 +66,7 @@ impl RunWriters {
     pub fn new(dir: &Path, plan: &RunPlan, trajectories: bool) -> Self {
         let meta = parquet::metadata(plan);
         let cfg = &plan.config;
-        let threaded = plan.threads.unwrap_or_else(rayon::current_num_threads) > 1;
+        let threaded = plan.thread_count() > 1;
         RunWriters {
             runs: RunsWriter::new(
                 dir,
@@ -378,19 +378,19 @@ fn write_all(
     // Finishing the streamed parts and folding the runs into one file (which reads
     // and writes every run again) overlap the tables and charts, which read neither,
     // when there is a thread to spare.
-    let (runs_name, tables) = if facts.threads > 1 {
+    let (folded, tables) = if facts.threads > 1 {
         std::thread::scope(|scope| {
             let folding = scope.spawn(fold_runs);
             let tables = tables_and_charts();
-            let runs_name = folding
+            let folded = folding
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (runs_name, tables)
+            (folded, tables)
         })
     } else {
         (fold_runs(), tables_and_charts())
     };
-    let (runs_name, streamed) = runs_name?;
+    let (runs_name, streamed) = folded?;
     let (bands_rows, summary_rows) = tables?;
     crate::interrupt::check()?;
 
