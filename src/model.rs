@@ -181,6 +181,13 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
 /// about one comparison each) rather than by one conditional binomial per duration,
 /// each with its set-up; `cargo bench` found 150 to 250 fastest (docs/model.md).
 const SMALL_COUNT: f64 = 250.0;
+/// The same for splits of at most [`PACKED_CATEGORIES`] categories, placed eight people
+/// to a 64-bit number (`Split::place_packed`): a person costs two table reads and two
+/// additions, so person by person pays longer.
+const PACKED_COUNT: f64 = 2000.0;
+/// Splits with at most this many categories (a byte lane each in one 64-bit tally)
+/// are placed eight people to a number.
+const PACKED_CATEGORIES: usize = 8;
 /// 2^53: uniforms are the top 53 bits of a 64-bit draw.
 const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 
@@ -261,6 +268,15 @@ impl<R: NoiseSource> Noise<R> {
     /// (one uniform each), by conditional binomials otherwise.
     fn split_small(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         match self {
+            Noise::Binomial { rng, .. } if split.packed && n < PACKED_COUNT => {
+                let mut counts = [0u32; PACKED_CATEGORIES];
+                split.place_packed(rng, n as u64, &mut counts);
+                for (k, &c) in counts[..split.probs.len()].iter().enumerate() {
+                    if c > 0 {
+                        put(k, f64::from(c));
+                    }
+                }
+            }
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
                 // Person by person, counted per category before they are put.
                 let mut counts = [0u32; MAX_DURATION_YEARS];
@@ -286,16 +302,18 @@ impl<R: NoiseSource> Noise<R> {
             }
             return;
         }
-        let mut left_n = n;
-        for (i, p) in split.conditional[..split.probs.len()].iter().enumerate() {
+        let (mut left_n, mut left_p) = (n, 1.0);
+        for (i, &p) in split.probs.iter().enumerate() {
             if left_n <= 0.0 {
                 break;
             }
             let x = if i == split.last {
                 left_n
             } else {
-                self.count(left_n, p)
+                // Prepared here, not with the split: most splits go person by person.
+                self.count(left_n, &Prob::new((p / left_p).min(1.0)))
             };
+            left_p -= p;
             put(i, x);
             left_n -= x;
         }
@@ -306,12 +324,11 @@ impl<R: NoiseSource> Noise<R> {
     }
 }
 
-/// Categories with probabilities `probs` (summing to 1), prepared for multinomial
-/// draws by successive binomials (category i's probability given not i' < i) and for
-/// person-by-person draws (a guide table over the cumulative probabilities).
+/// Categories with probabilities `probs` (summing to 1), for multinomial draws by
+/// successive binomials (category i's probability given not i' < i) and, if prepared
+/// for it, person by person (a guide table over the cumulative probabilities).
 struct Split<'a> {
     probs: &'a [f64],
-    conditional: [Prob; MAX_DURATION_YEARS],
     /// The last category with a positive probability: it takes whoever is left.
     last: usize,
     /// `ceil(cdf[k] * 2^53)` (the last: never reached): a person with 53-bit uniform
@@ -323,6 +340,19 @@ struct Split<'a> {
     /// comparison per person instead of one per category, and, with the categories'
     /// few boundaries in few slices, a second one (a mispredicted branch) rarely.
     guide: [u8; GUIDE_SLICES],
+    /// Whether the tables below are filled (binomial draws, at most
+    /// [`PACKED_CATEGORIES`] categories).
+    packed: bool,
+    /// Per slice of the guide table (a person's top byte): what the person adds to the
+    /// tally, a one in the byte lane of their category where the whole slice lies in
+    /// one category, else nothing...
+    lanes: [u64; GUIDE_SLICES],
+    /// ...and then a one in the lane of the slice in `open`, whose people are placed
+    /// by 45 more bits each once the bytes are counted.
+    open_lanes: [u64; GUIDE_SLICES],
+    /// The slices with a category boundary inside (at most one fewer than categories).
+    open: [u8; PACKED_CATEGORIES],
+    open_len: usize,
 }
 
 const GUIDE_SLICES: usize = 256;
@@ -330,8 +360,9 @@ const GUIDE_SLICES: usize = 256;
 const GUIDE_SHIFT: u32 = 53 - GUIDE_SLICES.trailing_zeros();
 
 impl<'a> Split<'a> {
-    /// `draws`: whether random draws will be made (else only `probs` is needed).
-    fn new(probs: &'a [f64], draws: bool) -> Split<'a> {
+    /// `per_person`: whether people will be placed one by one (`Noise::split_small`),
+    /// which needs the tables; successive binomials and expectations need only `probs`.
+    fn new(probs: &'a [f64], per_person: bool) -> Split<'a> {
         assert!(
             !probs.is_empty() && probs.len() <= MAX_DURATION_YEARS,
             "config checks max_years"
@@ -339,19 +370,20 @@ impl<'a> Split<'a> {
         let last_index = probs.len() - 1;
         let mut split = Split {
             probs,
-            conditional: [Prob::new(0.0); MAX_DURATION_YEARS],
             last: probs.iter().rposition(|&p| p > 0.0).unwrap_or(0),
             thresholds: [u64::MAX; MAX_DURATION_YEARS],
             guide: [0; GUIDE_SLICES],
+            packed: false,
+            lanes: [0; GUIDE_SLICES],
+            open_lanes: [0; GUIDE_SLICES],
+            open: [0; PACKED_CATEGORIES],
+            open_len: 0,
         };
-        if !draws {
+        if !per_person {
             return split;
         }
-        let mut left_p = 1.0;
         let mut cdf = 0.0;
         for (k, &p) in probs.iter().enumerate() {
-            split.conditional[k] = Prob::new((p / left_p).min(1.0));
-            left_p -= p;
             cdf += p;
             // The last category takes everyone left, whatever rounding did to the sum.
             if k < last_index {
@@ -367,7 +399,64 @@ impl<'a> Split<'a> {
             }
             *slot = k as u8;
         }
+        if probs.len() <= PACKED_CATEGORIES {
+            split.packed = true;
+            for g in 0..GUIDE_SLICES {
+                let first = (g as u64) << GUIDE_SHIFT;
+                let k = split.category(first);
+                if k == split.category(first + (1 << GUIDE_SHIFT) - 1) {
+                    split.lanes[g] = 1 << (8 * k);
+                } else {
+                    split.open_lanes[g] = 1 << (8 * split.open_len);
+                    split.open[split.open_len] = g as u8;
+                    split.open_len += 1;
+                }
+            }
+        }
         split
+    }
+
+    /// Adds `n` people to `counts` by category, each by a 53-bit uniform as in
+    /// [`Split::category`], but eight to a 64-bit number: a person's uniform is
+    /// `b * 2^45 + f`, its top byte `b` one byte of a shared number and `f` drawn only
+    /// where `b`'s slice holds a category boundary. The bytes are tallied in byte lanes
+    /// of two 64-bit sums (one table read and addition each, no branch), emptied every
+    /// 248 people before a lane can overflow.
+    fn place_packed(&self, rng: &mut impl RngCore, n: u64, counts: &mut [u32; PACKED_CATEGORIES]) {
+        debug_assert!(self.packed);
+        let mut open_counts = [0u32; PACKED_CATEGORIES];
+        let mut left = n;
+        while left > 0 {
+            // A multiple of 8 below 256: lanes do not overflow, numbers are used whole.
+            let batch = left.min(248);
+            left -= batch;
+            let (mut tally, mut open) = (0u64, 0u64);
+            let mut add = |x: u64, people: u64| {
+                for j in 0..people {
+                    let b = (x >> (8 * j)) as u8 as usize;
+                    tally += self.lanes[b];
+                    open += self.open_lanes[b];
+                }
+            };
+            for _ in 0..batch / 8 {
+                add(rng.next_u64(), 8);
+            }
+            if batch % 8 > 0 {
+                add(rng.next_u64(), batch % 8);
+            }
+            for (k, c) in counts.iter_mut().enumerate() {
+                *c += ((tally >> (8 * k)) & 0xff) as u32;
+            }
+            for (j, c) in open_counts[..self.open_len].iter_mut().enumerate() {
+                *c += ((open >> (8 * j)) & 0xff) as u32;
+            }
+        }
+        for (&g, &c) in self.open[..self.open_len].iter().zip(&open_counts) {
+            for _ in 0..c {
+                let u = u64::from(g) << GUIDE_SHIFT | rng.next_u64() >> (64 - GUIDE_SHIFT);
+                counts[self.category(u)] += 1;
+            }
+        }
     }
 
     /// The category of a person with 53-bit uniform `u`.
@@ -474,7 +563,7 @@ pub fn run_region<R: NoiseSource>(
     let mut trainees = trainees0;
     noise.reseed(0, Event::InitialTrainees);
     let remaining = inp.duration.forward_recurrence();
-    noise.split(trainees0, &Split::new(&remaining, counts), |i, x| {
+    noise.split(trainees0, &Split::new(&remaining, false), |i, x| {
         pipeline[i] += x
     });
 
@@ -905,6 +994,97 @@ mod tests {
                 "year {t}: no extra trainee has finished yet"
             );
         }
+    }
+
+    /// Chi-square of category totals against `probs` (cells with expected count >= 5).
+    fn chi_square_of(counts: &[u64], probs: &[f64]) -> (f64, usize) {
+        let total: u64 = counts.iter().sum();
+        let (mut chi, mut cells) = (0.0, 0);
+        for (&c, &p) in counts.iter().zip(probs) {
+            let e = p * total as f64;
+            if e >= 5.0 {
+                chi += (c as f64 - e).powi(2) / e;
+                cells += 1;
+            } else {
+                assert!(c < 40, "a category of expected count {e} got {c}");
+            }
+        }
+        (chi, cells - 1)
+    }
+
+    /// The chi-square 99.99th percentile on `df` degrees of freedom (Wilson-Hilferty).
+    fn chi_limit(df: usize) -> f64 {
+        let d = df as f64;
+        d * (1.0 - 2.0 / (9.0 * d) + 3.719 * (2.0 / (9.0 * d)).sqrt()).powi(3)
+    }
+
+    /// Eight people to a number places people with the categories' probabilities, a
+    /// category narrower than a guide slice included (reached only through the 45
+    /// extra bits of its slice's people), in batches past a byte lane's capacity.
+    #[test]
+    fn packed_placement_draws_the_categories_probabilities() {
+        use rand::SeedableRng;
+        let baseline = DurationDist::new(8.0, 1.5, TRAINING).probs;
+        let cases: [&[f64]; 4] = [
+            &baseline,
+            &[0.3, 0.001, 0.0, 0.699],
+            &[1.0],
+            &[0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125],
+        ];
+        for (i, probs) in cases.into_iter().enumerate() {
+            let split = Split::new(probs, true);
+            assert!(split.packed);
+            assert!(
+                split.open_len < probs.len().max(2),
+                "{i}: {} open",
+                split.open_len
+            );
+            let mut rng = NoiseRng::seed_from_u64(70 + i as u64);
+            let mut totals = vec![0u64; probs.len()];
+            for &n in [0u64, 1, 7, 8, 9, 248, 249, 499].iter().cycle().take(8_000) {
+                let mut counts = [0u32; PACKED_CATEGORIES];
+                split.place_packed(&mut rng, n, &mut counts);
+                assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), n, "{i}");
+                for (t, &c) in totals.iter_mut().zip(&counts) {
+                    *t += u64::from(c);
+                }
+                assert!(counts[probs.len()..].iter().all(|&c| c == 0));
+            }
+            if probs.len() > 1 {
+                let (chi, df) = chi_square_of(&totals, probs);
+                assert!(
+                    chi < chi_limit(df),
+                    "case {i}: chi-square {chi:.1} on {df} df"
+                );
+            }
+            if i == 1 {
+                assert_eq!(totals[2], 0, "a category of probability 0 stays empty");
+                assert!(totals[1] > 0);
+            }
+        }
+    }
+
+    /// Splits of more categories than a tally has lanes go person by person, one
+    /// number each; both ways draw the same distribution.
+    #[test]
+    fn wide_splits_are_placed_one_number_a_person() {
+        let wide = DurationDist::new(
+            9.0,
+            3.0,
+            Training {
+                min_years: 3,
+                max_years: 16,
+            },
+        );
+        let split = Split::new(&wide.probs, true);
+        assert!(!split.packed);
+        let mut noise = Noise::binomial(stream_key(3, 0, 1, Purpose::Noise));
+        let mut totals = vec![0u64; wide.probs.len()];
+        for _ in 0..4000 {
+            noise.split_small(120.0, &split, |k, x| totals[k] += x as u64);
+        }
+        let (chi, df) = chi_square_of(&totals, &wide.probs);
+        assert!(chi < chi_limit(df), "chi-square {chi:.1} on {df} df");
     }
 
     #[test]

@@ -487,10 +487,23 @@ fn finish_chunk(
     view.costs = &costs;
     let metrics = Metric::ALL.len();
     let v = &view;
+    // `reached` is a 0/1 flag: its sketch is two counts a year, from the runs' years to
+    // target, not a value per run and year.
+    let mut reached_by = vec![0u32; v.years];
+    for &y in v.years_to_target.iter().flatten() {
+        if let Some(c) = reached_by.get_mut(y as usize) {
+            *c += 1;
+        }
+    }
+    for t in 1..v.years {
+        reached_by[t] += reached_by[t - 1];
+    }
+    let reached = Metric::Reached as usize;
+    debug_assert_eq!(reached, metrics - 1, "reached is the last metric");
     // A task per block of years, each reading its runs' stocks once: the stocks of a
     // run lie `years` apart, so a task per year would fetch every cache line of the
-    // chunk (megabytes) once per year and metric. Each cell still sees its runs in
-    // order, so the sketches are as before.
+    // chunk (megabytes) once per year and metric. The sketches are the same whatever
+    // order their values come in.
     outcome
         .bands
         .par_chunks_mut(metrics * YEARS_PER_BAND_TASK)
@@ -499,10 +512,16 @@ fn finish_chunk(
             let t0 = block * YEARS_PER_BAND_TASK;
             for run in 0..v.runs {
                 for (dt, row) in cells.chunks_mut(metrics).enumerate() {
-                    for (cell, x) in row.iter_mut().zip(v.values_at(run, t0 + dt)) {
+                    let values = v.values_at(run, t0 + dt);
+                    for (cell, x) in row[..reached].iter_mut().zip(values) {
                         cell.add(x);
                     }
                 }
+            }
+            for (dt, row) in cells.chunks_mut(metrics).enumerate() {
+                let at_target = reached_by[t0 + dt];
+                row[reached].add_repeated(1.0, at_target);
+                row[reached].add_repeated(0.0, v.runs as u32 - at_target);
             }
         });
     if let Some(sink) = sink {
@@ -524,19 +543,29 @@ fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
             )
         })
         .collect();
+    let at: Vec<usize> = cfg
+        .checkpoint_years
+        .iter()
+        .map(|&y| (y - cfg.base_year) as usize)
+        .collect();
+    let years = view.years;
+    let stride = STOCKS * years;
     let mut out = vec![0.0; view.runs * k];
     out.par_chunks_mut(k.max(1))
         .enumerate()
         .for_each(|(run, row)| {
+            // The run's two costed stocks, read straight from its rows (no allocation).
+            let x = &view.stocks[run * stride..(run + 1) * stride];
+            let trainees = &x[Stock::Trainees as usize * years..][..years];
+            let fte = &x[Stock::SpecialistsFte as usize * years..][..years];
             let mut total = 0.0;
-            let mut by_t = vec![0.0; view.years];
-            for (t, (a, b)) in (1..view.years).zip(&rates) {
-                total += a * view.value(Metric::Trainees, run, t)
-                    + b * view.value(Metric::SpecialistsFte, run, t);
-                by_t[t] = total;
-            }
-            for (slot, &y) in row.iter_mut().zip(&cfg.checkpoint_years) {
-                *slot = by_t[(y - cfg.base_year) as usize];
+            for (t, (a, b)) in (1..years).zip(&rates) {
+                total += a * trainees[t] + b * fte[t];
+                for (slot, &ty) in row.iter_mut().zip(&at) {
+                    if ty == t {
+                        *slot = total;
+                    }
+                }
             }
         });
     out

@@ -102,6 +102,28 @@ impl Sketch {
         }
     }
 
+    /// Adds `x` `count` times: the same sketch as `count` calls of [`Sketch::add`], for
+    /// a metric whose values are few (a 0/1 flag) and counted before they are added.
+    pub fn add_repeated(&mut self, x: f64, count: u32) {
+        if count == 0 {
+            return;
+        }
+        debug_assert!(x >= 0.0, "sketch values are non-negative, got {x}");
+        let x = x.max(0.0);
+        self.n += u64::from(count);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        if x < f64::MIN_POSITIVE {
+            self.zeros += u64::from(count);
+        } else if x.is_finite() {
+            self.add_to_bucket(bucket(x), count);
+            // `add` truncates each product the same way, below FAST_LIMIT through i64.
+            self.sum += ((x * SCALE) as i128) * i128::from(count);
+        } else {
+            self.infinite += u64::from(count);
+        }
+    }
+
     #[inline]
     fn add_to_bucket(&mut self, b: i32, count: u32) {
         if self.counts.is_empty() {
@@ -314,6 +336,21 @@ mod tests {
                 merged.merge(p);
             }
             assert_eq!(merged, whole, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn adding_repeatedly_is_adding_one_by_one() {
+        for x in [0.0, 1.0, 0.37, 3e9, 1e300, f64::INFINITY] {
+            for count in [0u32, 1, 2, 4096] {
+                let mut one_by_one = sketch_of(&[2.5, 0.0]);
+                let mut at_once = one_by_one.clone();
+                for _ in 0..count {
+                    one_by_one.add(x);
+                }
+                at_once.add_repeated(x, count);
+                assert_eq!(at_once, one_by_one, "{x} x {count}");
+            }
         }
     }
 
