@@ -132,16 +132,29 @@ impl DurationDist {
 /// Weights `exp(-(k - m)^2 / 2 sd^2)` normalised, with `m` found by safeguarded Newton
 /// (dE/dm = Var/sd^2 for this exponential family) so that the mean hits `target`.
 fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
-    let weights = |m: f64| -> (Vec<f64>, f64, f64) {
-        let e: Vec<f64> = (0..n)
-            .map(|i| -((lo + i as f64 - m).powi(2)) / (2.0 * sd * sd))
-            .collect();
-        let top = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let w: Vec<f64> = e.iter().map(|x| (x - top).exp()).collect();
-        let total: f64 = w.iter().sum();
-        let p: Vec<f64> = w.iter().map(|x| x / total).collect();
-        let mean: f64 = p.iter().enumerate().map(|(i, q)| (lo + i as f64) * q).sum();
-        let var: f64 = p
+    // On the stack: this runs for every region-run, a few Newton steps each.
+    let weights = |m: f64| -> ([f64; MAX_DURATION_YEARS], f64, f64) {
+        let mut e = [0.0; MAX_DURATION_YEARS];
+        for (i, x) in e[..n].iter_mut().enumerate() {
+            *x = -((lo + i as f64 - m).powi(2)) / (2.0 * sd * sd);
+        }
+        let top = e[..n].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut w = [0.0; MAX_DURATION_YEARS];
+        for (w, x) in w[..n].iter_mut().zip(&e[..n]) {
+            *w = (x - top).exp();
+        }
+        let total: f64 = w[..n].iter().sum();
+        let mut p = [0.0; MAX_DURATION_YEARS];
+        for (p, x) in p[..n].iter_mut().zip(&w[..n]) {
+            *p = x / total;
+        }
+        let p_used = &p[..n];
+        let mean: f64 = p_used
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (lo + i as f64) * q)
+            .sum();
+        let var: f64 = p_used
             .iter()
             .enumerate()
             .map(|(i, q)| (lo + i as f64 - mean).powi(2) * q)
@@ -155,7 +168,7 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
         let (p, mean, var) = weights(m);
         let f = mean - target;
         if f.abs() < 1e-13 {
-            return p;
+            return p[..n].to_vec();
         }
         if f > 0.0 {
             b = m;
@@ -174,7 +187,7 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
             0.5 * (a + b)
         };
     }
-    weights(m).0
+    weights(m).0[..n].to_vec()
 }
 
 /// Below this many people, a split over durations goes person by person (one draw and
@@ -271,10 +284,9 @@ impl<R: NoiseSource> Noise<R> {
             Noise::Binomial { rng, .. } if split.packed && n < PACKED_COUNT => {
                 let mut counts = [0u32; PACKED_CATEGORIES];
                 split.place_packed(rng, n as u64, &mut counts);
+                // Every category, empty or not: a branch on each would be mispredicted.
                 for (k, &c) in counts[..split.probs.len()].iter().enumerate() {
-                    if c > 0 {
-                        put(k, f64::from(c));
-                    }
+                    put(k, f64::from(c));
                 }
             }
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
@@ -390,27 +402,29 @@ impl<'a> Split<'a> {
                 split.thresholds[k] = (cdf.min(1.0) * UNIT_SCALE).ceil() as u64;
             }
         }
-        // Thresholds do not decrease, and the last is never reached: one walk fills it.
-        let mut k = 0;
-        for (g, slot) in split.guide.iter_mut().enumerate() {
-            let u = (g as u64) << GUIDE_SHIFT;
-            while split.thresholds[k] <= u {
-                k += 1;
+        // Thresholds do not decrease, and the last is never reached: one walk each for
+        // the categories of every slice's first and last uniform fills both tables.
+        split.packed = probs.len() <= PACKED_CATEGORIES;
+        let (mut k_first, mut k_last) = (0, 0);
+        for g in 0..GUIDE_SLICES {
+            let first = (g as u64) << GUIDE_SHIFT;
+            let last = first + (1 << GUIDE_SHIFT) - 1;
+            while split.thresholds[k_first] <= first {
+                k_first += 1;
             }
-            *slot = k as u8;
-        }
-        if probs.len() <= PACKED_CATEGORIES {
-            split.packed = true;
-            for g in 0..GUIDE_SLICES {
-                let first = (g as u64) << GUIDE_SHIFT;
-                let k = split.category(first);
-                if k == split.category(first + (1 << GUIDE_SHIFT) - 1) {
-                    split.lanes[g] = 1 << (8 * k);
-                } else {
-                    split.open_lanes[g] = 1 << (8 * split.open_len);
-                    split.open[split.open_len] = g as u8;
-                    split.open_len += 1;
-                }
+            while split.thresholds[k_last] <= last {
+                k_last += 1;
+            }
+            split.guide[g] = k_first as u8;
+            if !split.packed {
+                continue;
+            }
+            if k_first == k_last {
+                split.lanes[g] = 1 << (8 * k_first);
+            } else {
+                split.open_lanes[g] = 1 << (8 * split.open_len);
+                split.open[split.open_len] = g as u8;
+                split.open_len += 1;
             }
         }
         split
