@@ -151,6 +151,29 @@ impl Draw {
     }
 }
 
+/// A run's national uniforms, and each national parameter's value under its default
+/// distribution: mapped once for all of the run's regions, not once per region (a
+/// beta quantile is about a microsecond).
+#[derive(Debug, Clone, Copy)]
+pub struct NationalDraw {
+    pub u: [f64; PARAM_COUNT],
+    /// `Some` for national-scope parameters, `None` for the others.
+    pub values: [Option<f64>; PARAM_COUNT],
+}
+
+impl NationalDraw {
+    pub fn new(cfg: &Config, run: u32) -> NationalDraw {
+        let u = national_uniforms(cfg.seed, run);
+        let mut values = [None; PARAM_COUNT];
+        for (&p, spec) in &cfg.parameters {
+            if spec.scope == Scope::National {
+                values[p.index()] = Some(spec.dist.quantile(u[p.index()]));
+            }
+        }
+        NationalDraw { u, values }
+    }
+}
+
 /// Maps a run's uniforms through the region's distributions. National-scope
 /// parameters use the national uniform, so every region of a run shares the draw's
 /// rank even where a region overrides the distribution.
@@ -158,6 +181,35 @@ pub fn draw(
     cfg: &Config,
     region: &Region,
     u_national: &[f64; PARAM_COUNT],
+    u_region: &[f64; PARAM_COUNT],
+    changes: &BTreeMap<Param, ParamChange>,
+) -> Draw {
+    draw_with(cfg, region, u_national, None, u_region, changes)
+}
+
+/// [`draw`] with the run's national values already mapped: the same draw.
+pub fn draw_in_run(
+    cfg: &Config,
+    region: &Region,
+    national: &NationalDraw,
+    u_region: &[f64; PARAM_COUNT],
+    changes: &BTreeMap<Param, ParamChange>,
+) -> Draw {
+    draw_with(
+        cfg,
+        region,
+        &national.u,
+        Some(&national.values),
+        u_region,
+        changes,
+    )
+}
+
+fn draw_with(
+    cfg: &Config,
+    region: &Region,
+    u_national: &[f64; PARAM_COUNT],
+    national_values: Option<&[Option<f64>; PARAM_COUNT]>,
     u_region: &[f64; PARAM_COUNT],
     changes: &BTreeMap<Param, ParamChange>,
 ) -> Draw {
@@ -172,7 +224,15 @@ pub fn draw(
             continue;
         }
         let u = match spec.scope {
-            Scope::National => u_national[param.index()],
+            Scope::National => {
+                // The default distribution's value, where the region keeps it.
+                let mapped = national_values.and_then(|v| v[param.index()]);
+                if let (Some(x), false) = (mapped, has_override(cfg, region, param)) {
+                    values[param.index()] = Some(x);
+                    continue;
+                }
+                u_national[param.index()]
+            }
             Scope::Region => u_region[param.index()],
         };
         let dist = cfg.dist_for(&region.code, param).expect("spec exists");
@@ -254,6 +314,47 @@ mod tests {
             let mut tabled = noise_substream(12345, index);
             let mut computed = NoiseRng::seed_from_u64(subkey(12345, index));
             assert_eq!(tabled.next_u64(), computed.next_u64(), "index {index}");
+        }
+    }
+
+    /// Mapping the national values once per run gives every region the draw it gets
+    /// alone, a region that overrides a national parameter included (the same uniform
+    /// through its own distribution).
+    #[test]
+    fn national_values_mapped_once_are_each_regions_own() {
+        let cfg = Config::parse(
+            r#"
+            name = "t"
+            seed = 7
+            runs = 10
+            [parameters]
+            career_years = { dist = "uniform", min = 22.0, max = 28.0, scope = "national" }
+            fte_new = { dist = "beta", mean = 0.8, sd = 0.06, scope = "national" }
+            [overrides.06]
+            career_years = { dist = "uniform", min = 30.0, max = 31.0 }
+            [overrides.25]
+            public_headcount = { dist = "triangular", min = 82.0, mode = 92.0, max = 106.0 }
+            "#,
+            "test",
+        )
+        .expect("parses");
+        let table = crate::data::RegionTable::builtin();
+        let none = BTreeMap::new();
+        for run in 0..20 {
+            let national = NationalDraw::new(&cfg, run);
+            for region in &table.regions {
+                let u_region = region_uniforms(cfg.seed, run, &region.code);
+                let alone = draw(&cfg, region, &national.u, &u_region, &none);
+                let in_run = draw_in_run(&cfg, region, &national, &u_region, &none);
+                assert_eq!(alone, in_run, "run {run}, region {}", region.code);
+                let career = in_run.get(Param::CareerYears);
+                let own = if region.code == "06" {
+                    30.0..=31.0
+                } else {
+                    22.0..=28.0
+                };
+                assert!(own.contains(&career), "{}: {career}", region.code);
+            }
         }
     }
 

@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::params::{Param, PARAM_COUNT};
 use crate::plan::RunPlan;
-use crate::sample::{self, Purpose};
+use crate::sample::{self, NationalDraw, Purpose};
 use crate::scenario::RegionScenario;
 use crate::sketch::Sketch;
 use crate::summary::{BandStats, LEVELS};
@@ -356,9 +356,9 @@ fn simulate_in_pool(
         crate::interrupt::check()?;
         let last = (first + CHUNK_RUNS).min(range.end);
         let n = (last - first) as usize;
-        let national_u: Vec<[f64; PARAM_COUNT]> = (first..last)
+        let national_draws: Vec<NationalDraw> = (first..last)
             .into_par_iter()
-            .map(|run| sample::national_uniforms(cfg.seed, run))
+            .map(|run| NationalDraw::new(cfg, run))
             .collect();
         for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
             let outcomes = &mut out.scenarios[s_idx].regions;
@@ -372,7 +372,7 @@ fn simulate_in_pool(
                     .enumerate()
                     .map(|(i, x)| {
                         let run = first + i as u32;
-                        run_one(plan, region, rs, run, &national_u[i], x, years)
+                        run_one(plan, region, rs, run, &national_draws[i], x, years)
                     })
                     .collect();
                 // Once per region and chunk, not per run: the bar's counter is shared
@@ -422,8 +422,7 @@ fn simulate_in_pool(
                             .map(|t| t as u32)
                     })
                     .collect();
-                let params: Vec<ParamRow> =
-                    national_u.iter().map(|u| national_row(cfg, u)).collect();
+                let params: Vec<ParamRow> = national_draws.iter().map(national_row).collect();
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -449,13 +448,9 @@ fn simulate_in_pool(
 }
 
 /// The national parameters of a run, as the `param_*` columns of Sverige's rows.
-fn national_row(cfg: &crate::config::Config, u: &[f64; PARAM_COUNT]) -> ParamRow {
+fn national_row(national: &NationalDraw) -> ParamRow {
     let mut row: ParamRow = [None; PARAM_COLUMNS];
-    for (&p, spec) in &cfg.parameters {
-        if spec.scope == crate::params::Scope::National {
-            row[p.index()] = Some(spec.dist.quantile(u[p.index()]));
-        }
-    }
+    row[..PARAM_COUNT].copy_from_slice(&national.values);
     row
 }
 
@@ -593,7 +588,7 @@ fn run_one(
     region: &Region,
     rs: &RegionScenario,
     run: u32,
-    u_national: &[f64; PARAM_COUNT],
+    national: &NationalDraw,
     chunk: &mut [f64],
     years: usize,
 ) -> (Option<u32>, ParamRow) {
@@ -610,7 +605,7 @@ fn run_one(
         );
     }
     let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
-    let draw = sample::draw(cfg, region, u_national, &u_region, &rs.parameters);
+    let draw = sample::draw_in_run(cfg, region, national, &u_region, &rs.parameters);
     let mut inputs = RegionInputs::new(region, &draw, cfg.training);
     inputs.intake = rs.intake.clone();
     let noise = match cfg.mode {
