@@ -2,6 +2,7 @@
 //! and R (docs/output-schema.md); change them only with the schema doc.
 
 use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 
 use std::sync::Arc;
@@ -83,7 +84,9 @@ pub(super) fn write(
 /// from the first batch; `nullable` alone decides which columns may hold nulls.
 pub(crate) struct ParquetStream {
     path: std::path::PathBuf,
-    writer: FileWriter<File>,
+    /// Buffered: the writer emits many small pieces (page headers, thrift), one
+    /// system call each on a bare `File` (156 781 for a one-run baseline).
+    writer: FileWriter<BufWriter<File>>,
     schema: Arc<ArrowSchema>,
     options: WriteOptions,
     meta: Vec<(String, String)>,
@@ -115,6 +118,7 @@ impl ParquetStream {
             version: Version::V2,
             data_page_size: None,
         };
+        let file = BufWriter::with_capacity(1 << 20, file);
         let writer =
             FileWriter::try_new(file, schema.clone(), options).map_err(|e| Error::Parquet {
                 path: path.to_path_buf(),
@@ -193,6 +197,15 @@ impl ParquetStream {
         self.writer
             .end(Some(kv))
             .map_err(|e| Error::Parquet { path, source: e })?;
+        // Flushed here, not on drop, so a failed write is reported, not lost.
+        self.writer
+            .into_inner()
+            .into_inner()
+            .map_err(|e| Error::Io {
+                path: self.path.clone(),
+                what: "write",
+                source: e.into_error(),
+            })?;
         Ok(self.rows)
     }
 }
