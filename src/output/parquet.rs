@@ -506,3 +506,31 @@ pub fn write_solve(
         meta,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The buffer is flushed where its error can be reported: a file on a full disk
+    /// (`/dev/full` takes the open but fails every write) is an error, not a silent
+    /// truncation when the buffer is dropped.
+    #[test]
+    fn a_failed_flush_is_reported() {
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return; // not Linux
+        }
+        let columns = vec![Column::new("run".into(), vec![1i32, 2, 3])];
+        let err = write(full, columns, &|_| false, &[]).expect_err("a full disk");
+        assert!(
+            matches!(err, Error::Io { what: "write", .. } | Error::Parquet { .. }),
+            "{err:?}"
+        );
+        let columns = vec![Column::new("run".into(), vec![1i32, 2, 3])];
+        let ok =
+            std::env::temp_dir().join(format!("fastlakare-flush-{}.parquet", std::process::id()));
+        assert_eq!(write(&ok, columns, &|_| false, &[]).expect("written"), 3);
+        assert!(std::fs::metadata(&ok).expect("exists").len() > 0);
+        let _ = std::fs::remove_file(&ok);
+    }
+}
