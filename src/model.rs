@@ -192,7 +192,8 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
 
 /// Below this many people, a split over durations goes person by person (one draw and
 /// about one comparison each) rather than by one conditional binomial per duration,
-/// each with its set-up; `cargo bench` found 150 to 250 fastest (docs/model.md).
+/// each with its set-up; `cargo bench` found 150 to 250 fastest (docs/performance.md).
+/// It applies to splits too wide to be packed (more than [`PACKED_CATEGORIES`]).
 const SMALL_COUNT: f64 = 250.0;
 /// The same for splits of at most [`PACKED_CATEGORIES`] categories, placed eight people
 /// to a 64-bit number (`Split::place_packed`): a person costs two table reads and two
@@ -278,7 +279,8 @@ impl<R: NoiseSource> Noise<R> {
     }
 
     /// Splits `n` over the categories of `split`: person by person for small `n`
-    /// (one uniform each), by conditional binomials otherwise.
+    /// (eight to a 64-bit number where the split is packed, else one uniform each), by
+    /// conditional binomials otherwise.
     fn split_small(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         match self {
             Noise::Binomial { rng, .. } if split.packed && n < PACKED_COUNT => {
@@ -1079,7 +1081,7 @@ mod tests {
     }
 
     /// Splits of more categories than a tally has lanes go person by person, one
-    /// number each; both ways draw the same distribution.
+    /// number each, and draw the categories' probabilities too.
     #[test]
     fn wide_splits_are_placed_one_number_a_person() {
         let wide = DurationDist::new(

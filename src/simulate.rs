@@ -543,7 +543,6 @@ fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &
             }
         }
     }
-    // `reached` is a 0/1 flag: two counts a year, from the runs' years to target.
     for (dt, row) in cells.chunks_mut(metrics).enumerate() {
         let at_target = reached_by[t0 + dt];
         row[reached].add_repeated(1.0, at_target);
@@ -654,8 +653,9 @@ mod tests {
     /// builds the very sketches that adding each run's `value` one by one builds.
     #[test]
     fn fed_bands_are_the_sketches_of_every_value() {
-        let (years, runs) = (21, 300); // several blocks of years, two batches of runs
-                                       // Made-up stocks, stock-major per run: specialists, FTE, trainees, population.
+        // Several blocks of years, two batches of runs; made-up stocks, stock-major per
+        // run: specialists, FTE, trainees, population.
+        let (years, runs) = (21, 300);
         let stocks: Vec<f64> = (0..runs * STOCKS * years)
             .map(|i| 1.0 + (i as f64 * 0.37).sin().abs() * 900.0)
             .collect();
