@@ -359,27 +359,35 @@ fn simulate_in_pool(
             }
             for (u, (region, rs)) in plan.regions.iter().zip(&scenario.regions).enumerate() {
                 let buf = &mut buf[..n * stride];
-                let per_run: Vec<(Option<u32>, ParamRow)> = buf
-                    .par_chunks_mut(stride)
-                    .enumerate()
-                    .map(|(i, x)| {
-                        let run = first + i as u32;
-                        run_one(plan, region, rs, run, &national_draws[i], x, years)
-                    })
-                    .collect();
+                let run = |i: usize, x: &mut [f64]| {
+                    let run = first + i as u32;
+                    run_one(plan, region, rs, run, &national_draws[i], x, years)
+                };
+                let per_run: Vec<(Option<u32>, ParamRow)> = if with_national {
+                    // Each run is added to Sverige's sums as soon as it is done, while
+                    // its trajectory is in cache: a pass of its own over the chunk
+                    // afterwards read every region's stocks (megabytes) from memory
+                    // again. Same sums, added in the same order (region by region).
+                    buf.par_chunks_mut(stride)
+                        .zip(national[..n * stride].par_chunks_mut(stride))
+                        .enumerate()
+                        .map(|(i, (x, acc))| {
+                            let kept = run(i, x);
+                            for (a, v) in acc.iter_mut().zip(x.iter()) {
+                                *a += v;
+                            }
+                            kept
+                        })
+                        .collect()
+                } else {
+                    buf.par_chunks_mut(stride)
+                        .enumerate()
+                        .map(|(i, x)| run(i, x))
+                        .collect()
+                };
                 // Once per region and chunk, not per run: the bar's counter is shared
                 // by the threads, and the run loop takes no lock and no shared write.
                 progress(n as u64);
-                if with_national {
-                    national[..n * stride]
-                        .par_chunks_mut(stride)
-                        .zip(buf.par_chunks(stride))
-                        .for_each(|(acc, x)| {
-                            for (a, v) in acc.iter_mut().zip(x) {
-                                *a += v;
-                            }
-                        });
-                }
                 let dlf_need = (cfg.mode == Mode::Dlf)
                     .then(|| DlfInputs::of(region).expect("plan checked").need);
                 let (ytt, params): (Vec<_>, Vec<_>) = per_run.into_iter().unzip();

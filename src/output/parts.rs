@@ -34,7 +34,8 @@ struct Parts {
 
 impl Parts {
     fn append(&mut self, part: Part) -> Result<(), Error> {
-        let Part { key, code, df } = part;
+        let Part { key, code, frame } = part;
+        let df = frame()?;
         if !self.open.contains_key(&key) {
             let path = part_path(&self.root, key.0, &code);
             let dir = path.parent().expect("part has a folder");
@@ -58,11 +59,15 @@ impl Parts {
     }
 }
 
+/// Builds a part's rows where they are written: on the writer's thread when there is
+/// one, so the simulation's threads do not wait while a chunk's columns are built.
+pub type Frame = Box<dyn FnOnce() -> Result<DataFrame, Error> + Send>;
+
 /// Rows for the part of (scenario index, unit index).
 struct Part {
     key: (usize, usize),
     code: String,
-    df: DataFrame,
+    frame: Frame,
 }
 
 /// Chunks handed over but not yet written: the simulation runs ahead of the writer
@@ -136,10 +141,21 @@ impl PartWriters {
         code: &str,
         df: DataFrame,
     ) -> Result<(), Error> {
+        self.append_with(scenario_index, unit_index, code, Box::new(move || Ok(df)))
+    }
+
+    /// As [`PartWriters::append`], with the rows built by `frame` on the writer's side.
+    pub fn append_with(
+        &mut self,
+        scenario_index: usize,
+        unit_index: usize,
+        code: &str,
+        frame: Frame,
+    ) -> Result<(), Error> {
         let part = Part {
             key: (scenario_index, unit_index),
             code: code.to_owned(),
-            df,
+            frame,
         };
         let sent = match &mut self.inner {
             Writer::InPlace(Some(parts)) => return parts.append(part),

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::parts::PartWriters;
 use crate::error::Error;
-use crate::simulate::{param_column_names, RegionRuns};
+use crate::simulate::{param_column_names, ParamRow, RegionRuns};
 
 pub const RUNS_DIR: &str = "runs";
 
@@ -67,10 +67,50 @@ impl RunsWriter {
         }
     }
 
+    /// Copies what the chunk's rows need (a few hundred kilobytes) and has the writer
+    /// build the columns, so the simulation does not wait for it.
     pub fn write(&mut self, view: &RegionRuns<'_>) -> Result<(), Error> {
-        let n = view.runs;
+        let rows = ChunkRows {
+            scenario: view.scenario.to_owned(),
+            region: view.name.to_owned(),
+            first_run: view.first_run,
+            years_to_target: view.years_to_target.to_vec(),
+            params: view.params.to_vec(),
+            costs: view.costs.to_vec(),
+            base_year: self.base_year,
+            checkpoints: self.checkpoints.clone(),
+        };
+        self.parts.append_with(
+            view.scenario_index,
+            view.unit_index,
+            view.code,
+            Box::new(move || rows.frame()),
+        )
+    }
+
+    pub fn finish(self) -> Result<u64, Error> {
+        self.parts.finish()
+    }
+}
+
+/// One chunk of one unit's runs, owned, as [`RunsWriter::write`] hands it over.
+struct ChunkRows {
+    scenario: String,
+    region: String,
+    first_run: u32,
+    years_to_target: Vec<Option<u32>>,
+    params: Vec<ParamRow>,
+    /// Per run and checkpoint.
+    costs: Vec<f64>,
+    base_year: i32,
+    checkpoints: Vec<i32>,
+}
+
+impl ChunkRows {
+    fn frame(self) -> Result<DataFrame, Error> {
+        let n = self.years_to_target.len();
         let k = self.checkpoints.len();
-        let years: Vec<Option<i32>> = view
+        let years: Vec<Option<i32>> = self
             .years_to_target
             .iter()
             .map(|y| y.map(|y| y as i32))
@@ -80,32 +120,26 @@ impl RunsWriter {
             .map(|y| y.map(|y| self.base_year + y))
             .collect();
         let runs: Vec<i32> = (0..n)
-            .map(|i| (view.first_run as usize + i) as i32)
+            .map(|i| (self.first_run as usize + i) as i32)
             .collect();
         let mut columns = vec![
-            Column::new("scenario".into(), vec![view.scenario; n]),
-            Column::new("region".into(), vec![view.name; n]),
+            Column::new("scenario".into(), vec![self.scenario.as_str(); n]),
+            Column::new("region".into(), vec![self.region.as_str(); n]),
             Column::new("run".into(), runs),
             Column::new("years_to_target".into(), years),
             Column::new("year_reached".into(), reached),
         ];
         for (j, name) in param_column_names().iter().enumerate() {
-            let values: Vec<Option<f64>> = view.params.iter().map(|row| row[j]).collect();
+            let values: Vec<Option<f64>> = self.params.iter().map(|row| row[j]).collect();
             columns.push(Column::new(name.as_str().into(), values));
         }
         for (j, y) in self.checkpoints.iter().enumerate() {
-            let values: Vec<f64> = (0..n).map(|r| view.costs[r * k + j]).collect();
+            let values: Vec<f64> = (0..n).map(|r| self.costs[r * k + j]).collect();
             columns.push(Column::new(format!("cost_msek_by_{y}").into(), values));
         }
-        let df = DataFrame::new(n, columns).map_err(|e| Error::Parquet {
+        DataFrame::new(n, columns).map_err(|e| Error::Parquet {
             path: RUNS_DIR.into(),
             source: e,
-        })?;
-        self.parts
-            .append(view.scenario_index, view.unit_index, view.code, df)
-    }
-
-    pub fn finish(self) -> Result<u64, Error> {
-        self.parts.finish()
+        })
     }
 }
