@@ -404,8 +404,9 @@ impl<'a> Split<'a> {
                 split.thresholds[k] = (cdf.min(1.0) * UNIT_SCALE).ceil() as u64;
             }
         }
-        // Thresholds do not decrease, and the last is never reached: one walk each for
-        // the categories of every slice's first and last uniform fills both tables.
+        // Thresholds do not decrease, and the last is never reached: one walk for the
+        // category of every slice's first uniform fills the guide, and, for the packed
+        // tables, one more for its last uniform's.
         split.packed = probs.len() <= PACKED_CATEGORIES;
         let (mut k_first, mut k_last) = (0, 0);
         for g in 0..GUIDE_SLICES {
@@ -414,12 +415,12 @@ impl<'a> Split<'a> {
             while split.thresholds[k_first] <= first {
                 k_first += 1;
             }
-            while split.thresholds[k_last] <= last {
-                k_last += 1;
-            }
             split.guide[g] = k_first as u8;
             if !split.packed {
                 continue;
+            }
+            while split.thresholds[k_last] <= last {
+                k_last += 1;
             }
             if k_first == k_last {
                 split.lanes[g] = 1 << (8 * k_first);

@@ -504,9 +504,8 @@ mod tests {
     use super::*;
 
     /// The buffer is flushed where its error can be reported (the writer's `end`): a
-    /// file on a full disk
-    /// (`/dev/full` takes the open but fails every write) is an error, not a silent
-    /// truncation when the buffer is dropped.
+    /// file on a full disk (`/dev/full` takes the open but fails every write) is an
+    /// error, not a silent truncation when the buffer is dropped.
     #[test]
     fn a_failed_flush_is_reported() {
         let full = Path::new("/dev/full");

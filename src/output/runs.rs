@@ -4,6 +4,7 @@
 //! `runs.parquet` at the end unless the run is large (see [`RunsLayout`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -49,7 +50,8 @@ pub fn nullable(c: &str) -> bool {
 pub struct RunsWriter {
     parts: PartWriters,
     base_year: i32,
-    checkpoints: Vec<i32>,
+    /// Shared with every chunk handed to the writer.
+    checkpoints: Arc<[i32]>,
 }
 
 impl RunsWriter {
@@ -63,7 +65,7 @@ impl RunsWriter {
         RunsWriter {
             parts: PartWriters::new(dir.join(RUNS_DIR), nullable, meta, threaded),
             base_year,
-            checkpoints: checkpoints.to_vec(),
+            checkpoints: checkpoints.into(),
         }
     }
 
@@ -78,7 +80,7 @@ impl RunsWriter {
             params: view.params.to_vec(),
             costs: view.costs.to_vec(),
             base_year: self.base_year,
-            checkpoints: self.checkpoints.clone(),
+            checkpoints: Arc::clone(&self.checkpoints),
         };
         self.parts.append_with(
             view.scenario_index,
@@ -103,7 +105,7 @@ struct ChunkRows {
     /// Per run and checkpoint.
     costs: Vec<f64>,
     base_year: i32,
-    checkpoints: Vec<i32>,
+    checkpoints: Arc<[i32]>,
 }
 
 impl ChunkRows {
