@@ -471,7 +471,14 @@ impl<'a> Split<'a> {
         for (&g, &c) in self.open[..self.open_len].iter().zip(&open_counts) {
             for _ in 0..c {
                 let u = u64::from(g) << GUIDE_SHIFT | rng.next_u64() >> (64 - GUIDE_SHIFT);
-                counts[self.category(u)] += 1;
+                // The boundaries passed, counted without a branch (the category, as
+                // thresholds do not decrease): with a boundary inside the slice, the
+                // search's branch would be mispredicted about as often as not.
+                let k: usize = self.thresholds[..PACKED_CATEGORIES - 1]
+                    .iter()
+                    .map(|&t| usize::from(t <= u))
+                    .sum();
+                counts[k] += 1;
             }
         }
     }
@@ -1077,6 +1084,36 @@ mod tests {
             if i == 1 {
                 assert_eq!(totals[2], 0, "a category of probability 0 stays empty");
                 assert!(totals[1] > 0);
+            }
+        }
+    }
+
+    /// The packed placement's refinement counts the boundaries a uniform has passed
+    /// instead of searching from the guide: the same category for every uniform, at
+    /// and either side of each threshold, for splits with empty and narrow categories.
+    #[test]
+    fn boundaries_passed_is_the_category() {
+        use rand::{Rng, SeedableRng};
+        let baseline = DurationDist::new(8.0, 1.5, TRAINING).probs;
+        let cases: [&[f64]; 4] = [
+            &baseline,
+            &[0.3, 0.001, 0.0, 0.699],
+            &[1.0],
+            &[0.0, 0.0, 0.5, 0.5, 0.0],
+        ];
+        let mut gen = NoiseRng::seed_from_u64(12);
+        for probs in cases {
+            let split = Split::new(probs, true);
+            let mut us: Vec<u64> = (0..20_000).map(|_| gen.random::<u64>() >> 11).collect();
+            for &t in &split.thresholds[..probs.len() - 1] {
+                us.extend([t.saturating_sub(1), t, t + 1].map(|u| u.min((1 << 53) - 1)));
+            }
+            for u in us {
+                let passed: usize = split.thresholds[..PACKED_CATEGORIES - 1]
+                    .iter()
+                    .map(|&t| usize::from(t <= u))
+                    .sum();
+                assert_eq!(passed, split.category(u), "{probs:?} at {u}");
             }
         }
     }
