@@ -457,8 +457,12 @@ fn national_row(national: &NationalDraw) -> ParamRow {
 /// Runs whose band values are gathered before the sketches take them.
 const RUNS_PER_BAND_BATCH: usize = 256;
 
-/// Years per task when the band sketches take a chunk's runs: a cache line of f64.
-const YEARS_PER_BAND_TASK: usize = 8;
+/// Years per task when the band sketches take a chunk's runs: half a cache line of f64.
+/// The feeding's cost is the sketches' bucket counters (one load and store per value),
+/// and a task's 16 sketches stay in L1 where 8 years' 32 did not: the band feeding took
+/// 35-40 % less CPU in the profile than with a whole line (8 years), for two tasks
+/// reading each line of stocks; 2 years was between the two (docs/performance.md).
+const YEARS_PER_BAND_TASK: usize = 4;
 
 /// What is kept of a chunk of one unit's runs: years to target, the extra cost over
 /// the baseline, the band sketches; and what the sink sees.
@@ -513,7 +517,7 @@ fn finish_chunk(
 
 /// Adds the chunk's runs to the sketches of a block of years from `t0` (`cells`: the
 /// block's years' metrics). A batch of runs' values is gathered cell by cell, so each
-/// sketch takes a slice at a time (`Sketch::add_all`); 256 runs x 40 cells fit in L2.
+/// sketch takes a slice at a time (`Sketch::add_all`); 256 runs x 16 cells (32 KB) about fill L1.
 /// A function of its own, so a profile shows it apart from the model.
 #[inline(never)]
 fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &[u32]) {
