@@ -471,16 +471,21 @@ impl<'a> Split<'a> {
         for (&g, &c) in self.open[..self.open_len].iter().zip(&open_counts) {
             for _ in 0..c {
                 let u = u64::from(g) << GUIDE_SHIFT | rng.next_u64() >> (64 - GUIDE_SHIFT);
-                // The boundaries passed, counted without a branch (the category, as
-                // thresholds do not decrease): with a boundary inside the slice, the
-                // search's branch would be mispredicted about as often as not.
-                let k: usize = self.thresholds[..PACKED_CATEGORIES - 1]
-                    .iter()
-                    .map(|&t| usize::from(t <= u))
-                    .sum();
-                counts[k] += 1;
+                counts[self.boundaries_passed(u)] += 1;
             }
         }
+    }
+
+    /// The category of a person with 53-bit uniform `u` in a packed split, as
+    /// [`Split::category`], by counting the boundaries it has passed (thresholds do not
+    /// decrease) without a branch: in an open slice, the search's branch would be
+    /// mispredicted about as often as not.
+    #[inline]
+    fn boundaries_passed(&self, u: u64) -> usize {
+        self.thresholds[..PACKED_CATEGORIES - 1]
+            .iter()
+            .map(|&t| usize::from(t <= u))
+            .sum()
     }
 
     /// The category of a person with 53-bit uniform `u`.
@@ -1089,8 +1094,9 @@ mod tests {
     }
 
     /// The packed placement's refinement counts the boundaries a uniform has passed
-    /// instead of searching from the guide: the same category for every uniform, at
-    /// and either side of each threshold, for splits with empty and narrow categories.
+    /// (`Split::boundaries_passed`) instead of searching from the guide: the same
+    /// category for every uniform, at and either side of each threshold, for splits
+    /// with empty and narrow categories.
     #[test]
     fn boundaries_passed_is_the_category() {
         use rand::{Rng, SeedableRng};
@@ -1109,11 +1115,11 @@ mod tests {
                 us.extend([t.saturating_sub(1), t, t + 1].map(|u| u.min((1 << 53) - 1)));
             }
             for u in us {
-                let passed: usize = split.thresholds[..PACKED_CATEGORIES - 1]
-                    .iter()
-                    .map(|&t| usize::from(t <= u))
-                    .sum();
-                assert_eq!(passed, split.category(u), "{probs:?} at {u}");
+                assert_eq!(
+                    split.boundaries_passed(u),
+                    split.category(u),
+                    "{probs:?} at {u}"
+                );
             }
         }
     }

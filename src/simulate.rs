@@ -517,8 +517,8 @@ fn finish_chunk(
 
 /// Adds the chunk's runs to the sketches of a block of years from `t0` (`cells`: the
 /// block's years' metrics). A batch of runs' values is gathered cell by cell, so each
-/// sketch takes a slice at a time (`Sketch::add_all`); 256 runs x 16 cells (32 KB) about fill L1.
-/// A function of its own, so a profile shows it apart from the model.
+/// sketch takes a slice at a time (`Sketch::add_all`); 256 runs x 16 cells (32 KB)
+/// about fill L1. A function of its own, so a profile shows it apart from the model.
 #[inline(never)]
 fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &[u32]) {
     let metrics = Metric::ALL.len();
