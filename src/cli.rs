@@ -397,7 +397,12 @@ fn run_plan(
     let bar = progress_bar(quiet, total, &plan.config.name, "region-runs");
     let started = Instant::now();
     let threads = plan.thread_count();
-    let mut writers = output::RunWriters::new(staging.path(), plan, opts.trajectories);
+    // A shard's runs stay parts: `merge` concatenates them.
+    let units = plan.regions.len() + usize::from(plan.has_national());
+    let rows = range.len() as u64 * units as u64 * plan.scenarios.len() as u64;
+    let held_runs =
+        (shard.is_none() && opts.runs_layout.held_in_memory(rows)).then_some(range.len());
+    let mut writers = output::RunWriters::new(staging.path(), plan, opts.trajectories, held_runs);
     let mut sink = |view: &crate::simulate::RegionRuns<'_>| writers.write(view);
     let sim = simulate(plan, range, &|n| bar.inc(n), Some(&mut sink))?;
     bar.finish_and_clear();

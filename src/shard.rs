@@ -403,6 +403,7 @@ pub fn merge(
     let meta = output::parquet_metadata(&plan);
     let mut streamed = Streamed {
         runs_rows: 0,
+        runs_file: false,
         trajectory_rows: info0.trajectories.then_some(0),
     };
     let checkpoints = &plan.config.checkpoint_years;

@@ -14,6 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::output::{BANDS_FILE, SUMMARY_FILE};
@@ -309,7 +310,19 @@ fn chart_err(path: &Path, problem: String) -> Error {
     }
 }
 
-/// Draws every chart into `out_dir` and returns the files written.
+/// One chart of [`draw_all`].
+enum Job<'a> {
+    Fan(&'a RegionChart),
+    Scenarios(usize, &'a RegionChart),
+    Years,
+    Overview,
+    Probability,
+}
+
+/// Draws every chart into `out_dir` and returns the files written, in a fixed order.
+/// The charts are drawn in parallel on the current rayon pool (each is a few tens of
+/// milliseconds of rasterising and PNG encoding, and after a run nothing else is
+/// left to do); the caller's pool sets how many threads that is.
 pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
     register_font();
     std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
@@ -317,55 +330,73 @@ pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<
         what: "create the charts folder",
         source: e,
     })?;
+    let mut jobs: Vec<Job<'_>> = data.regions.iter().map(Job::Fan).collect();
+    if !data.scenarios.is_empty() {
+        jobs.extend(
+            data.regions
+                .iter()
+                .enumerate()
+                .map(|(k, r)| Job::Scenarios(k, r)),
+        );
+    }
+    jobs.extend([Job::Years, Job::Overview, Job::Probability]);
+    let files: Vec<Vec<PathBuf>> = jobs
+        .par_iter()
+        .map(|job| draw_one(job, data, out_dir, format))
+        .collect::<Result<_, _>>()?;
+    Ok(files.into_iter().flatten().collect())
+}
+
+fn draw_one(
+    job: &Job<'_>,
+    data: &ChartData,
+    out_dir: &Path,
+    format: Format,
+) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let metric = data.metric.column_value();
-    for r in &data.regions {
-        let stem = format!("fan_{metric}_{}", r.code);
-        emit!(
+    match *job {
+        Job::Fan(r) => emit!(
             out_dir,
-            stem,
+            format!("fan_{metric}_{}", r.code),
             (960, 600),
             format,
             written,
             |root| fan_chart(root, data, r)
-        );
+        ),
+        Job::Scenarios(k, r) => emit!(
+            out_dir,
+            format!("scenarios_{metric}_{}", r.code),
+            (960, 600),
+            format,
+            written,
+            |root| scenario_chart(root, data, k)
+        ),
+        Job::Years => emit!(
+            out_dir,
+            "years_to_target",
+            (960, 800),
+            format,
+            written,
+            |root| years_chart(root, data)
+        ),
+        Job::Overview => emit!(
+            out_dir,
+            format!("overview_{metric}"),
+            (1500, 1000),
+            format,
+            written,
+            |root| { overview_chart(root, data) }
+        ),
+        Job::Probability => emit!(
+            out_dir,
+            "prob_by_year",
+            (1100, 800),
+            format,
+            written,
+            |root| { probability_chart(root, data) }
+        ),
     }
-    if !data.scenarios.is_empty() {
-        for (k, r) in data.regions.iter().enumerate() {
-            emit!(
-                out_dir,
-                format!("scenarios_{metric}_{}", r.code),
-                (960, 600),
-                format,
-                written,
-                |root| scenario_chart(root, data, k)
-            );
-        }
-    }
-    emit!(
-        out_dir,
-        "years_to_target",
-        (960, 800),
-        format,
-        written,
-        |root| years_chart(root, data)
-    );
-    emit!(
-        out_dir,
-        format!("overview_{metric}"),
-        (1500, 1000),
-        format,
-        written,
-        |root| { overview_chart(root, data) }
-    );
-    emit!(
-        out_dir,
-        "prob_by_year",
-        (1100, 800),
-        format,
-        written,
-        |root| { probability_chart(root, data) }
-    );
     Ok(written)
 }
 

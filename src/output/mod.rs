@@ -58,12 +58,16 @@ pub struct RunWriters {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Streamed {
     pub runs_rows: u64,
+    /// Whether the runs went straight into `runs.parquet` (else into `runs/`).
+    pub runs_file: bool,
     pub trajectory_rows: Option<u64>,
 }
 
 impl RunWriters {
-    /// Writers on threads of their own, unless the plan has one thread.
-    pub fn new(dir: &Path, plan: &RunPlan, trajectories: bool) -> Self {
+    /// Writers on threads of their own, unless the plan has one thread. `held_runs`:
+    /// the runs per region, to write `runs.parquet` directly from memory (see
+    /// [`RunsLayout::held_in_memory`]); `None` for `runs/`.
+    pub fn new(dir: &Path, plan: &RunPlan, trajectories: bool, held_runs: Option<usize>) -> Self {
         let meta = parquet::metadata(plan);
         let cfg = &plan.config;
         let threaded = plan.thread_count() > 1;
@@ -74,6 +78,7 @@ impl RunWriters {
                 &cfg.checkpoint_years,
                 meta.clone(),
                 threaded,
+                held_runs,
             ),
             trajectories: trajectories
                 .then(|| TrajectoryWriter::new(dir, cfg.base_year, meta, threaded)),
@@ -90,6 +95,7 @@ impl RunWriters {
 
     pub fn finish(self) -> Result<Streamed, Error> {
         Ok(Streamed {
+            runs_file: self.runs.is_held(),
             runs_rows: self.runs.finish()?,
             trajectory_rows: self
                 .trajectories
@@ -338,6 +344,9 @@ fn write_all(
 
     let fold_runs = || -> Result<(&'static str, Streamed), Error> {
         let streamed = streamed()?;
+        if streamed.runs_file {
+            return Ok((RUNS_FILE, streamed));
+        }
         if !opts.runs_layout.is_file(streamed.runs_rows) {
             return Ok(("runs/", streamed));
         }
@@ -371,7 +380,16 @@ fn write_all(
             crate::interrupt::check()?;
             // Drawn from the files just written, exactly as `fastlakare plot` would.
             let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
-            crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
+            // On the run's own number of threads, as the simulation was.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(facts.threads)
+                .build()
+                .map_err(|e| {
+                    Error::Usage(format!("cannot start {} threads: {e}", facts.threads))
+                })?;
+            pool.install(|| {
+                crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)
+            })?;
         }
         Ok((bands_rows, summary_rows))
     };

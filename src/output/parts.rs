@@ -7,6 +7,7 @@
 //! neither is ever held in memory; a run small enough for one file has its `runs/`
 //! folded into `runs.parquet` at the end ([`fold_into_file`]).
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,38 +25,153 @@ pub fn part_path(root: &Path, scenario_index: usize, code: &str) -> PathBuf {
         .join(format!("part-{scenario_index}.parquet"))
 }
 
-/// Open part files of one dataset, keyed by (scenario index, unit index).
+/// Where the parts of one dataset go, and what is open there.
 struct Parts {
-    root: PathBuf,
     nullable: fn(&str) -> bool,
     meta: Vec<(String, String)>,
-    open: BTreeMap<(usize, usize), ParquetStream>,
+    target: Target,
+}
+
+enum Target {
+    /// One file per (scenario, unit): `part_path(root, ...)`, open while rows come.
+    Folder {
+        root: PathBuf,
+        open: BTreeMap<(usize, usize), ParquetStream>,
+    },
+    /// Every part in one file, as [`fold_into_file`] would write it from the folder.
+    File(Box<OneFile>),
+}
+
+/// The parts of a dataset small enough to hold, written into one file without a
+/// folder of parts in between: encoding every chunk into a part and reading it all back
+/// to fold it (the `runs/` of the baseline: 0.4 s of CPU on the writer thread, and
+/// the fold's decoding) bought nothing a file this size needs. A part's chunks are
+/// held until its last arrives, then written whole; parts complete in the order the
+/// file wants them (the last chunk brings scenario by scenario, unit by unit), so all
+/// but the last few are written while the simulation still runs.
+struct OneFile {
+    path: PathBuf,
+    /// Rows of a whole part (the runs of the run range).
+    rows_per_part: usize,
+    /// Parts not yet written: their code, chunks and rows so far.
+    held: BTreeMap<(usize, usize), HeldPart>,
+    /// The last part written: a chunk for it or one before it is out of order.
+    written: Option<(usize, usize)>,
+    stream: Option<ParquetStream>,
+}
+
+struct HeldPart {
+    code: String,
+    chunks: Vec<DataFrame>,
+    rows: usize,
 }
 
 impl Parts {
     fn append(&mut self, part: Part) -> Result<(), Error> {
         let Part { key, code, frame } = part;
         let df = frame()?;
-        if !self.open.contains_key(&key) {
-            let path = part_path(&self.root, key.0, &code);
-            let dir = path.parent().expect("part has a folder");
-            fs::create_dir_all(dir).map_err(|e| Error::Io {
-                path: dir.to_path_buf(),
-                what: "create",
-                source: e,
-            })?;
-            let stream = ParquetStream::create(&path, &df, &self.nullable, &self.meta)?;
-            self.open.insert(key, stream);
+        match &mut self.target {
+            Target::Folder { root, open } => {
+                let stream = match open.entry(key) {
+                    Entry::Occupied(o) => o.into_mut(),
+                    Entry::Vacant(v) => {
+                        let path = part_path(root, key.0, &code);
+                        let dir = path.parent().expect("part has a folder");
+                        fs::create_dir_all(dir).map_err(|e| Error::Io {
+                            path: dir.to_path_buf(),
+                            what: "create",
+                            source: e,
+                        })?;
+                        v.insert(ParquetStream::create(
+                            &path,
+                            &df,
+                            &self.nullable,
+                            &self.meta,
+                        )?)
+                    }
+                };
+                stream.write(df)
+            }
+            Target::File(file) => {
+                if file.written.is_some_and(|w| key <= w) {
+                    return Err(Error::Io {
+                        path: file.path.clone(),
+                        what: "write",
+                        source: std::io::Error::other(format!(
+                            "rows of region {code}, scenario {}, came after its part was written",
+                            key.0
+                        )),
+                    });
+                }
+                let held = file.held.entry(key).or_insert_with(|| HeldPart {
+                    code,
+                    chunks: Vec::new(),
+                    rows: 0,
+                });
+                held.rows += df.height();
+                held.chunks.push(df);
+                // Written from the front only: a part is never split by another.
+                while let Some(first) = file.held.first_entry() {
+                    if first.get().rows < file.rows_per_part {
+                        break;
+                    }
+                    let (key, part) = first.remove_entry();
+                    file.write(key, part, self.nullable, &self.meta)?;
+                }
+                Ok(())
+            }
         }
-        self.open.get_mut(&key).expect("just opened").write(df)
     }
 
     fn finish(self) -> Result<u64, Error> {
-        let mut rows = 0;
-        for (_, s) in self.open {
-            rows += s.finish()?;
+        match self.target {
+            Target::Folder { open, .. } => {
+                let mut rows = 0;
+                for (_, s) in open {
+                    rows += s.finish()?;
+                }
+                Ok(rows)
+            }
+            Target::File(mut file) => {
+                // Parts short of rows (none, when every run arrived) as they are.
+                while let Some((key, part)) = file.held.pop_first() {
+                    file.write(key, part, self.nullable, &self.meta)?;
+                }
+                match file.stream {
+                    Some(s) => s.finish(),
+                    None => Ok(0),
+                }
+            }
         }
-        Ok(rows)
+    }
+}
+
+impl OneFile {
+    /// Writes a whole part as [`fold_into_file`] writes one read back from its file.
+    fn write(
+        &mut self,
+        key: (usize, usize),
+        part: HeldPart,
+        nullable: fn(&str) -> bool,
+        meta: &[(String, String)],
+    ) -> Result<(), Error> {
+        let err = |e| Error::Parquet {
+            path: self.path.clone(),
+            source: e,
+        };
+        let mut chunks = part.chunks.into_iter();
+        let mut df = chunks.next().expect("a held part has a chunk");
+        for more in chunks {
+            df.vstack_mut_owned(more).map_err(err)?;
+        }
+        let codes = Column::new("region_code".into(), vec![part.code.as_str(); df.height()]);
+        df.insert_column(1, codes).map_err(err)?;
+        if self.stream.is_none() {
+            self.stream = Some(ParquetStream::create(&self.path, &df, &nullable, meta)?);
+        }
+        self.stream.as_mut().expect("created").write(df)?;
+        self.written = Some(key);
+        Ok(())
     }
 }
 
@@ -101,11 +217,44 @@ impl PartWriters {
         meta: Vec<(String, String)>,
         threaded: bool,
     ) -> Self {
-        let parts = Parts {
+        let target = Target::Folder {
             root,
+            open: BTreeMap::new(),
+        };
+        PartWriters::start(target, nullable, meta, threaded)
+    }
+
+    /// Writers of every part into the one file `path`, in (scenario, unit) order, each
+    /// part written once its `rows_per_part` rows have come: the file
+    /// [`fold_into_file`] would make from the folder `new` writes, without the folder.
+    /// The parts are held in memory until then, so this is for datasets that fit.
+    pub fn into_file(
+        path: PathBuf,
+        rows_per_part: usize,
+        nullable: fn(&str) -> bool,
+        meta: Vec<(String, String)>,
+        threaded: bool,
+    ) -> Self {
+        let target = Target::File(Box::new(OneFile {
+            path,
+            rows_per_part,
+            held: BTreeMap::new(),
+            written: None,
+            stream: None,
+        }));
+        PartWriters::start(target, nullable, meta, threaded)
+    }
+
+    fn start(
+        target: Target,
+        nullable: fn(&str) -> bool,
+        meta: Vec<(String, String)>,
+        threaded: bool,
+    ) -> Self {
+        let parts = Parts {
             nullable,
             meta,
-            open: BTreeMap::new(),
+            target,
         };
         if !threaded {
             return PartWriters {
@@ -328,6 +477,76 @@ mod tests {
             let bytes = |name: &str| fs::read(part_path(&dir.join(name), 0, code)).expect("read");
             assert_eq!(bytes("threaded"), bytes("in-place"), "part {code}");
         }
+        fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// Held in memory and written as parts complete, the one file is the very file the
+    /// folder of parts folds into; chunks of several sizes, two scenarios, the last
+    /// chunk short, both writers.
+    #[test]
+    fn parts_held_in_memory_make_the_file_the_fold_makes() {
+        let dir = scratch("held");
+        let codes = ["01", "03", "SE"];
+        let runs = 10;
+        let chunks = [(0, 4), (4, 8), (8, 10)];
+        let feed = |w: &mut PartWriters| {
+            for &(first, last) in &chunks {
+                for s in 0..2 {
+                    for (u, code) in codes.iter().enumerate() {
+                        let run: Vec<i32> = (first..last).collect();
+                        let value: Vec<f64> = run
+                            .iter()
+                            .map(|&r| f64::from(r) * 0.5 + (s * 10 + u) as f64)
+                            .collect();
+                        let df = DataFrame::new(
+                            run.len(),
+                            vec![
+                                Column::new("scenario".into(), vec![format!("s{s}"); run.len()]),
+                                Column::new("run".into(), run),
+                                Column::new("value".into(), value),
+                            ],
+                        )
+                        .expect("a frame");
+                        w.append(s, u, code, df).expect("append");
+                    }
+                }
+            }
+        };
+        let meta = vec![("k".to_string(), "v".to_string())];
+        let mut folder = PartWriters::new(dir.join("runs"), |_| false, meta.clone(), true);
+        feed(&mut folder);
+        assert_eq!(folder.finish().expect("finish"), 60);
+        let folded = dir.join("folded.parquet");
+        fold_into_file(&dir.join("runs"), &folded, 2, &codes, |_| false, &meta).expect("fold");
+        for threaded in [true, false] {
+            let file = dir.join(format!("held-{threaded}.parquet"));
+            let mut held =
+                PartWriters::into_file(file.clone(), runs, |_| false, meta.clone(), threaded);
+            feed(&mut held);
+            assert_eq!(held.finish().expect("finish"), 60);
+            assert_eq!(
+                fs::read(&file).expect("read"),
+                fs::read(&folded).expect("read"),
+                "threaded: {threaded}"
+            );
+        }
+        assert!(!dir.join("held-true").exists(), "no folder of parts");
+        fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A chunk for a part already written (more rows than a part holds) is refused,
+    /// not appended after other parts' rows.
+    #[test]
+    fn rows_after_their_part_was_written_are_refused() {
+        let dir = scratch("late");
+        let file = dir.join("runs.parquet");
+        let mut w = PartWriters::into_file(file, 2, |_| false, Vec::new(), false);
+        w.append(0, 0, "01", frame(0)).expect("a whole part");
+        w.append(0, 1, "03", frame(0)).expect("a whole part");
+        let err = w
+            .append(0, 0, "01", frame(2))
+            .expect_err("part 01 is written");
+        assert!(err.to_string().contains("region 01"), "{err}");
         fs::remove_dir_all(&dir).expect("clean up");
     }
 

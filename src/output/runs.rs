@@ -9,6 +9,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::parts::PartWriters;
+use super::RUNS_FILE;
 use crate::error::Error;
 use crate::simulate::{param_column_names, ParamRow, RegionRuns};
 
@@ -40,33 +41,59 @@ impl RunsLayout {
             RunsLayout::Hive => false,
         }
     }
+
+    /// Whether a runs table of at most `rows` rows goes straight into `runs.parquet`,
+    /// its chunks held in memory until each (scenario, region) is whole: one file, and
+    /// small enough to hold (about 180 MB at [`AUTO_FILE_MAX_ROWS`]). A larger one
+    /// forced into one file (`File`) is written as parts and folded, so memory stays
+    /// bounded whatever the runs.
+    pub fn held_in_memory(self, rows: u64) -> bool {
+        rows <= AUTO_FILE_MAX_ROWS && self.is_file(rows)
+    }
 }
 
 pub fn nullable(c: &str) -> bool {
     c.starts_with("param_") || matches!(c, "years_to_target" | "year_reached")
 }
 
-/// Writes each chunk of each region's runs into `DIR/runs/`.
+/// Writes each chunk of each region's runs into `DIR/runs/`, or, held in memory,
+/// into `DIR/runs.parquet`.
 pub struct RunsWriter {
     parts: PartWriters,
     base_year: i32,
     /// Shared with every chunk handed to the writer.
     checkpoints: Arc<[i32]>,
+    held: bool,
 }
 
 impl RunsWriter {
+    /// `held_runs`: `Some(runs per region)` to write `runs.parquet` directly (see
+    /// [`RunsLayout::held_in_memory`]), `None` for the parts of `runs/`.
     pub fn new(
         dir: &Path,
         base_year: i32,
         checkpoints: &[i32],
         meta: Vec<(String, String)>,
         threaded: bool,
+        held_runs: Option<usize>,
     ) -> Self {
+        let parts = match held_runs {
+            Some(runs) => {
+                PartWriters::into_file(dir.join(RUNS_FILE), runs, nullable, meta, threaded)
+            }
+            None => PartWriters::new(dir.join(RUNS_DIR), nullable, meta, threaded),
+        };
         RunsWriter {
-            parts: PartWriters::new(dir.join(RUNS_DIR), nullable, meta, threaded),
+            parts,
             base_year,
             checkpoints: checkpoints.into(),
+            held: held_runs.is_some(),
         }
+    }
+
+    /// Whether the rows go straight into `runs.parquet`.
+    pub fn is_held(&self) -> bool {
+        self.held
     }
 
     /// Copies what the chunk's rows need (a few hundred kilobytes) and has the writer
