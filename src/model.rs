@@ -610,18 +610,30 @@ pub fn run_region<R: NoiseSource>(
     let mut intake_factor = 1.0f64; // (1 + r)^t
 
     let mut reached = None;
-    let mut record = |t: usize, s_init: f64, s_joined: f64, trainees: f64, population: f64| {
-        let fte = s_init * inp.fte_initial + s_joined * inp.fte_new;
-        out.set(Stock::Specialists, t, s_init + s_joined);
-        out.set(Stock::SpecialistsFte, t, fte);
-        out.set(Stock::Trainees, t, trainees);
-        out.set(Stock::Population, t, population);
-        let coverage = coverage(guideline, fte, trainees, population);
-        if reached.is_none() && coverage >= 1.0 {
-            reached = Some(t as u32);
-        }
-    };
-    record(0, s_init, s_joined, trainees, population);
+    // One row per stock, in the order of `Stock`, each `years` long, so the stores of
+    // a year need no index arithmetic and their bounds are known.
+    let years = out.years;
+    let (specialists_row, rest) = out.values.split_at_mut(years);
+    let (fte_row, rest) = rest.split_at_mut(years);
+    let (trainees_row, population_row) = rest.split_at_mut(years);
+    // A macro, not a closure: the closure was a call a year of its own in the profile.
+    // The target test compares the coverage's numerator with the population instead of
+    // their quotient with 1 (a division's latency, once a year): for a population
+    // above 0 the two are the same test, rounding included (`coverage_test_without_division`).
+    macro_rules! record {
+        ($t:expr, $s_init:expr, $s_joined:expr, $trainees:expr, $population:expr) => {{
+            let t: usize = $t;
+            let fte = $s_init * inp.fte_initial + $s_joined * inp.fte_new;
+            specialists_row[t] = $s_init + $s_joined;
+            fte_row[t] = fte;
+            trainees_row[t] = $trainees;
+            population_row[t] = $population;
+            if reached.is_none() && covered(guideline, fte, $trainees, $population) {
+                reached = Some(t as u32);
+            }
+        }};
+    }
+    record!(0, s_init, s_joined, trainees, population);
 
     // The year's probabilities are the run's: prepared once, not per draw.
     let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
@@ -659,7 +671,7 @@ pub fn run_region<R: NoiseSource>(
             pipeline[wrap(head + offset + i, max_d)] += x
         });
         trainees += intake;
-        record(t, s_init, s_joined, trainees, population);
+        record!(t, s_init, s_joined, trainees, population);
     }
     reached
 }
@@ -698,7 +710,25 @@ fn wrap(i: usize, len: usize) -> usize {
 
 /// The guideline's coverage: `(per_specialist * FTE + per_trainee * T) / P`.
 pub fn coverage(g: &Guideline, fte: f64, trainees: f64, population: f64) -> f64 {
-    (g.inhabitants_per_specialist * fte + g.inhabitants_per_trainee * trainees) / population
+    covered_numerator(g, fte, trainees) / population
+}
+
+fn covered_numerator(g: &Guideline, fte: f64, trainees: f64) -> f64 {
+    g.inhabitants_per_specialist * fte + g.inhabitants_per_trainee * trainees
+}
+
+/// `coverage(..) >= 1.0`, without the division where the population is above 0 (it
+/// always is: the data's is, and growth keeps it so). There the two agree exactly: if
+/// `x >= P` then `x / P >= 1` and so is its rounding; if `x < P` then `x <= P - ulp(P)`,
+/// so `x / P <= 1 - 2^-53`, a double below 1, and rounding keeps it there. NaN fails both.
+#[inline]
+fn covered(g: &Guideline, fte: f64, trainees: f64, population: f64) -> bool {
+    let x = covered_numerator(g, fte, trainees);
+    if population > 0.0 {
+        x >= population
+    } else {
+        x / population >= 1.0
+    }
 }
 
 /// DLF's assumptions, as published (Sept 2024): 8 years of ST, 25-year careers.
@@ -834,6 +864,35 @@ mod tests {
             assert_eq!(round_non_negative(x), want, "{x}");
             assert!(!round_non_negative(x).is_sign_negative(), "{x}");
         }
+    }
+
+    /// The year-to-target test without a division is `coverage >= 1` exactly: at and
+    /// a few doubles either side of equality, for random stocks, NaN and zero
+    /// populations included.
+    #[test]
+    fn coverage_test_without_division() {
+        use rand::{Rng, SeedableRng};
+        let g = Guideline::default();
+        let mut gen = NoiseRng::seed_from_u64(3);
+        let step = |x: f64, k: i64| f64::from_bits((x.to_bits() as i64 + k) as u64);
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let (fte, trainees) = (gen.random_range(0.0..3000.0), gen.random_range(0.0..3000.0));
+            let x = covered_numerator(&g, fte, trainees);
+            let mut populations = vec![gen.random_range(1.0..1e7), 0.0, f64::NAN];
+            if x > 0.0 {
+                populations.extend((-3..=3).map(|k| step(x, k)));
+            }
+            for p in populations {
+                assert_eq!(
+                    covered(&g, fte, trainees, p),
+                    coverage(&g, fte, trainees, p) >= 1.0,
+                    "fte {fte} trainees {trainees} population {p}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000);
     }
 
     #[test]
