@@ -380,19 +380,17 @@ fn write_all(
             crate::interrupt::check()?;
             // Drawn from the files just written, exactly as `fastlakare plot` would.
             let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
-            // On the run's own number of threads, as the simulation was.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(facts.threads)
-                .build()
-                .map_err(|e| {
-                    Error::Usage(format!("cannot start {} threads: {e}", facts.threads))
-                })?;
-            pool.install(|| {
-                crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)
-            })?;
+            crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
         }
         Ok((bands_rows, summary_rows))
     };
+    // The band quantiles and the charts run on a pool of the run's own number of
+    // threads, as the simulation did.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(facts.threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", facts.threads)))?;
+    let tables_and_charts = || pool.install(tables_and_charts);
     // Finishing the streamed parts and folding the runs into one file (which reads
     // and writes every run again) overlap the tables and charts, which read neither,
     // when there is a thread to spare.

@@ -21,7 +21,8 @@ use super::table::{delta_prob_column, extra_cost_column, summary_columns, Values
 use crate::error::Error;
 use crate::plan::RunPlan;
 use crate::simulate::{Metric, SimOutput};
-use crate::summary::{Comparison, CostStats, SummaryRow, YearsSummary};
+use crate::summary::{BandStats, Comparison, CostStats, SummaryRow, YearsSummary};
+use rayon::prelude::*;
 
 /// Key-value metadata every Parquet file carries, so a file found on its own still
 /// says what made it.
@@ -247,14 +248,26 @@ pub fn write_bands(
         Vec::with_capacity(n),
     );
     let mut stats: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for (sc, r) in sim
+    let units: Vec<_> = sim
         .scenarios
         .iter()
         .flat_map(|s| s.regions.iter().map(move |r| (s, r)))
-    {
+        .collect();
+    // The quantiles of every sketch, a unit per task on the caller's rayon pool: after
+    // the simulation they are the run's last computation before the charts.
+    let bands: Vec<Vec<BandStats>> = units
+        .par_iter()
+        .map(|(_, r)| {
+            (0..years)
+                .flat_map(|t| Metric::ALL.map(|m| r.band(m, t)))
+                .collect()
+        })
+        .collect();
+    for ((sc, r), unit_bands) in units.iter().zip(&bands) {
+        let mut unit_bands = unit_bands.iter();
         for t in 0..years {
             for &m in &Metric::ALL {
-                let b = r.band(m, t);
+                let b = unit_bands.next().expect("a band per year and metric");
                 scenario.push(sc.name.as_str());
                 codes.push(r.code.as_str());
                 names.push(r.name.as_str());
