@@ -582,6 +582,13 @@ fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
         .collect();
     let years = view.years;
     let stride = STOCKS * years;
+    // The sums stop at the last checkpoint: the baseline's is 27 of 100 years.
+    let last = at
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .min(years.saturating_sub(1));
     let mut out = vec![0.0; view.runs * k];
     out.par_chunks_mut(k.max(1))
         .enumerate()
@@ -591,7 +598,7 @@ fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
             let trainees = &x[Stock::Trainees as usize * years..][..years];
             let fte = &x[Stock::SpecialistsFte as usize * years..][..years];
             let mut total = 0.0;
-            for (t, (a, b)) in (1..years).zip(&rates) {
+            for (t, (a, b)) in (1..=last).zip(&rates) {
                 total += a * trainees[t] + b * fte[t];
                 for (slot, &ty) in row.iter_mut().zip(&at) {
                     if ty == t {
