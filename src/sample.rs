@@ -17,7 +17,7 @@ use crate::params::{Param, Scope, PARAM_COUNT};
 
 pub type Rng = Xoshiro256PlusPlus;
 
-/// The generator of the model's demographic noise. It is reseeded five times per
+/// The generator of the model's demographic noise. It is reseeded four times per
 /// region-run-year (one sub-stream per event), so seeding must cost nothing:
 /// SplitMix64's state is its 64-bit seed. It passes BigCrush, and each sub-stream is
 /// used for at most a few hundred numbers.
@@ -26,7 +26,7 @@ pub type NoiseRng = SplitMix64;
 /// SplitMix64 (Vigna's `splitmix64.c`), the very stream of `rand_xoshiro::SplitMix64`,
 /// defined here so that opening a sub-stream inlines: that crate's `seed_from_u64` is
 /// not `#[inline]`, and without cross-crate inlining it was a call of its own in the
-/// profile, five a region-run-year. `next_u32` is the crate's too (Stafford's Mix4),
+/// profile, four a region-run-year. `next_u32` is the crate's too (Stafford's Mix4),
 /// so any use draws what it drew; `same_stream_as_rand_xoshiro` checks both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitMix64 {
