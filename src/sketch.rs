@@ -107,12 +107,16 @@ impl Sketch {
     /// per value (the band feeding's main cost when a value at a time).
     pub fn add_all(&mut self, xs: &[f64]) {
         let (mut zeros, mut infinite, mut sum) = (0u64, 0u64, 0i128);
-        let (mut min, mut max) = (self.min, self.max);
+        // The slice's minimum and maximum as bits: non-negative doubles order as their
+        // bits do (`+ 0.0` makes a -0.0 the +0.0 it equals), and an integer minimum is a
+        // compare and a move where `f64::min` is longer, each value waiting for the last.
+        let (mut lo, mut hi) = (u64::MAX, 0u64);
         for &x in xs {
             debug_assert!(x >= 0.0, "sketch values are non-negative, got {x}");
             let x = x.max(0.0); // NaN and -0.0 count as zero
-            min = min.min(x);
-            max = max.max(x);
+            let bits = (x + 0.0).to_bits();
+            lo = lo.min(bits);
+            hi = hi.max(bits);
             if x < f64::MIN_POSITIVE {
                 zeros += 1;
                 continue;
@@ -139,8 +143,10 @@ impl Sketch {
         self.zeros += zeros;
         self.infinite += infinite;
         self.sum += sum;
-        self.min = min;
-        self.max = max;
+        if !xs.is_empty() {
+            self.min = self.min.min(f64::from_bits(lo));
+            self.max = self.max.max(f64::from_bits(hi));
+        }
     }
 
     /// Adds `x` `count` times: the same sketch as `count` calls of [`Sketch::add`], for
