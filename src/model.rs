@@ -687,9 +687,10 @@ fn round_non_negative(x: f64) -> f64 {
     } else if x >= WHOLE {
         x
     } else {
-        let t = x as i64 as f64; // trunc; `x - t` is exact below 2^52
-                                 // Without a branch: the fraction is as likely above a half as below, and the
-                                 // branch on it was mispredicted about every other year. `t + 0.0` is `t`.
+        // Trunc, then the half added without a branch: the fraction is as likely above
+        // a half as below, and the branch on it was mispredicted about every other
+        // year. `x - t` is exact below 2^52, and `t + 0.0` is `t`.
+        let t = x as i64 as f64;
         t + f64::from(u8::from(x - t >= 0.5))
     }
 }

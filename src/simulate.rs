@@ -565,16 +565,6 @@ fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &
 /// Cumulative cost of each run by each checkpoint (see `RegionOutcome::extra_costs`).
 fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
     let k = cfg.checkpoint_years.len();
-    // Per year after the base year: the trainee and FTE rates at that year's prices.
-    let rates: Vec<(f64, f64)> = (1..view.years)
-        .map(|t| {
-            let year = cfg.base_year + t as i32;
-            (
-                cfg.costs.of_year(year, 1.0, 0.0),
-                cfg.costs.of_year(year, 0.0, 1.0),
-            )
-        })
-        .collect();
     let at: Vec<usize> = cfg
         .checkpoint_years
         .iter()
@@ -589,6 +579,17 @@ fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
         .max()
         .unwrap_or(0)
         .min(years.saturating_sub(1));
+    // Per year after the base year, to the last checkpoint: the trainee and FTE rates
+    // at that year's prices.
+    let rates: Vec<(f64, f64)> = (1..=last)
+        .map(|t| {
+            let year = cfg.base_year + t as i32;
+            (
+                cfg.costs.of_year(year, 1.0, 0.0),
+                cfg.costs.of_year(year, 0.0, 1.0),
+            )
+        })
+        .collect();
     let mut out = vec![0.0; view.runs * k];
     out.par_chunks_mut(k.max(1))
         .enumerate()

@@ -391,9 +391,10 @@ fn write_all(
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", facts.threads)))?;
     let tables_and_charts = || pool.install(tables_and_charts);
-    // Finishing the streamed parts and folding the runs into one file (which reads
-    // and writes every run again) overlap the tables and charts, which read neither,
-    // when there is a thread to spare.
+    // Finishing the streamed parts (for runs held in memory, writing the last regions
+    // into `runs.parquet`) and any fold of the runs into one file (which reads and
+    // writes every run again) overlap the tables and charts, which read neither, when
+    // there is a thread to spare.
     let (folded, tables) = if facts.threads > 1 {
         std::thread::scope(|scope| {
             let folding = scope.spawn(fold_runs);

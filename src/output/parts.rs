@@ -4,8 +4,10 @@
 //! expects: pyarrow refuses a dataset whose files repeat the partition column.
 //!
 //! `runs/` and `trajectories/` are written this way while the simulation runs, so
-//! neither is ever held in memory; a run small enough for one file has its `runs/`
-//! folded into `runs.parquet` at the end ([`fold_into_file`]).
+//! neither is ever held in memory. A runs table small enough to hold goes into one file
+//! instead, each part written as it completes ([`PartWriters::into_file`]); a larger
+//! one forced into one file is written as parts and folded at the end
+//! ([`fold_into_file`]).
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -164,12 +166,15 @@ impl OneFile {
         for more in chunks {
             df.vstack_mut_owned(more).map_err(err)?;
         }
-        let codes = Column::new("region_code".into(), vec![part.code.as_str(); df.height()]);
-        df.insert_column(1, codes).map_err(err)?;
-        if self.stream.is_none() {
-            self.stream = Some(ParquetStream::create(&self.path, &df, &nullable, meta)?);
-        }
-        self.stream.as_mut().expect("created").write(df)?;
+        append_part(
+            &mut self.stream,
+            &self.path,
+            &self.path,
+            df,
+            &part.code,
+            nullable,
+            meta,
+        )?;
         self.written = Some(key);
         Ok(())
     }
@@ -382,16 +387,8 @@ pub fn fold_into_file(
     for s in 0..scenarios {
         for code in codes {
             let part = part_path(root, s, code);
-            let mut df = read_frame(&part)?;
-            let codes_col = Column::new("region_code".into(), vec![*code; df.height()]);
-            df.insert_column(1, codes_col).map_err(|e| Error::Parquet {
-                path: part.clone(),
-                source: e,
-            })?;
-            if stream.is_none() {
-                stream = Some(ParquetStream::create(file, &df, &nullable, meta)?);
-            }
-            stream.as_mut().expect("created").write(df)?;
+            let df = read_frame(&part)?;
+            append_part(&mut stream, file, &part, df, code, nullable, meta)?;
         }
     }
     let rows = match stream {
@@ -404,6 +401,30 @@ pub fn fold_into_file(
         source: e,
     })?;
     Ok(rows)
+}
+
+/// Appends one whole part's rows `df` to the one file `file` (opened with the first
+/// part), with `region_code` put back as the second column: what both the fold and the
+/// parts held in memory write, so the two make the same file. `part` names the rows in
+/// an error.
+fn append_part(
+    stream: &mut Option<ParquetStream>,
+    file: &Path,
+    part: &Path,
+    mut df: DataFrame,
+    code: &str,
+    nullable: fn(&str) -> bool,
+    meta: &[(String, String)],
+) -> Result<(), Error> {
+    let codes_col = Column::new("region_code".into(), vec![code; df.height()]);
+    df.insert_column(1, codes_col).map_err(|e| Error::Parquet {
+        path: part.to_path_buf(),
+        source: e,
+    })?;
+    if stream.is_none() {
+        *stream = Some(ParquetStream::create(file, &df, &nullable, meta)?);
+    }
+    stream.as_mut().expect("created").write(df)
 }
 
 /// Appends the parts `inputs` (the same region and scenario from consecutive shards)
