@@ -354,18 +354,20 @@ struct Split<'a> {
     /// comparison per person instead of one per category, and, with the categories'
     /// few boundaries in few slices, a second one (a mispredicted branch) rarely.
     guide: [u8; GUIDE_SLICES],
-    /// Whether the tables below are filled (binomial draws, at most
+    /// Whether the fields below are filled (binomial draws, at most
     /// [`PACKED_CATEGORIES`] categories).
     packed: bool,
-    /// Per slice of the guide table (a person's top byte): what the person adds to the
-    /// tally, a one in the byte lane of their category where the whole slice lies in
-    /// one category, else nothing...
-    lanes: [u64; GUIDE_SLICES],
-    /// ...and then a one in the lane of the slice in `open`, whose people are placed
-    /// by 45 more bits each once the bytes are counted.
-    open_lanes: [u64; GUIDE_SLICES],
-    /// The slices with a category boundary inside (at most one fewer than categories).
-    open: [u8; PACKED_CATEGORIES],
+    /// Per boundary k (of the first `PACKED_CATEGORIES - 1`): the top byte of its
+    /// threshold, a person with a smaller top byte being certainly below it; the
+    /// boundaries at or past 2^53 (everyone below) are flagged in `all_below`.
+    top_bytes: [u8; PACKED_CATEGORIES - 1],
+    /// Bit k: everyone is below boundary k.
+    all_below: u8,
+    /// Per boundary: how many open slices lie below it (all, where everyone is).
+    open_below: [u8; PACKED_CATEGORIES - 1],
+    /// The slices with a category boundary inside (at most one fewer than categories),
+    /// in increasing order: their people are placed by 45 more bits each.
+    open: [u8; PACKED_CATEGORIES - 1],
     open_len: usize,
 }
 
@@ -388,9 +390,10 @@ impl<'a> Split<'a> {
             thresholds: [u64::MAX; MAX_DURATION_YEARS],
             guide: [0; GUIDE_SLICES],
             packed: false,
-            lanes: [0; GUIDE_SLICES],
-            open_lanes: [0; GUIDE_SLICES],
-            open: [0; PACKED_CATEGORIES],
+            top_bytes: [0; PACKED_CATEGORIES - 1],
+            all_below: 0,
+            open_below: [0; PACKED_CATEGORIES - 1],
+            open: [0; PACKED_CATEGORIES - 1],
             open_len: 0,
         };
         if !per_person {
@@ -424,18 +427,23 @@ impl<'a> Split<'a> {
             // A slice holds one category unless a threshold lies inside it (above its
             // first uniform and at most its last): then its people are placed by more
             // bits. Thresholds come in order, so the open slices do too.
-            for (lane, &k) in split.lanes.iter_mut().zip(&split.guide) {
-                *lane = 1 << (8 * u32::from(k));
-            }
-            for &t in &split.thresholds[..last_index] {
-                let g = (t >> GUIDE_SHIFT) as usize;
-                let inside = t & (slice - 1) != 0 && g < GUIDE_SLICES;
+            for (k, &t) in split.thresholds[..PACKED_CATEGORIES - 1].iter().enumerate() {
+                let g = t >> GUIDE_SHIFT;
+                if g >= GUIDE_SLICES as u64 {
+                    split.all_below |= 1 << k;
+                    continue;
+                }
+                split.top_bytes[k] = g as u8;
+                let inside = t & (slice - 1) != 0;
                 if inside && split.open[..split.open_len].last() != Some(&(g as u8)) {
-                    split.lanes[g] = 0;
-                    split.open_lanes[g] = 1 << (8 * split.open_len);
                     split.open[split.open_len] = g as u8;
                     split.open_len += 1;
                 }
+            }
+            let open = &split.open[..split.open_len];
+            for (k, r) in split.open_below.iter_mut().enumerate() {
+                let below = |&g: &u8| split.all_below & (1 << k) != 0 || g < split.top_bytes[k];
+                *r = open.iter().filter(|g| below(g)).count() as u8;
             }
         }
         split
@@ -444,39 +452,37 @@ impl<'a> Split<'a> {
     /// Adds `n` people to `counts` by category, each by a 53-bit uniform as in
     /// [`Split::category`], but eight to a 64-bit number: a person's uniform is
     /// `b * 2^45 + f`, its top byte `b` one byte of a shared number and `f` drawn only
-    /// where `b`'s slice holds a category boundary. The bytes are tallied in byte lanes
-    /// of two 64-bit sums (one table read and addition each, no branch), emptied every
-    /// 248 people before a lane can overflow.
+    /// where `b`'s slice holds a category boundary (the open slices, in order, after
+    /// every byte). The bytes are not placed one by one but counted (`count_bytes`):
+    /// per boundary, the people whose byte is below its threshold's, and per open
+    /// slice, the people in it; the categories of the rest are differences of the
+    /// first, less the people of the open slices below.
     fn place_packed(&self, rng: &mut impl RngCore, n: u64, counts: &mut [u32; PACKED_CATEGORIES]) {
         debug_assert!(self.packed);
-        let mut open_counts = [0u32; PACKED_CATEGORIES];
-        let mut left = n;
-        while left > 0 {
-            // A multiple of 8 below 256: lanes do not overflow, numbers are used whole.
-            let batch = left.min(248);
-            left -= batch;
-            let (mut tally, mut open) = (0u64, 0u64);
-            let mut add = |x: u64, people: u64| {
-                for j in 0..people {
-                    let b = (x >> (8 * j)) as u8 as usize;
-                    tally += self.lanes[b];
-                    open += self.open_lanes[b];
-                }
-            };
-            for _ in 0..batch / 8 {
-                add(rng.next_u64(), 8);
-            }
-            if batch % 8 > 0 {
-                add(rng.next_u64(), batch % 8);
-            }
-            for (k, c) in counts.iter_mut().enumerate() {
-                *c += ((tally >> (8 * k)) & 0xff) as u32;
-            }
-            for (j, c) in open_counts[..self.open_len].iter_mut().enumerate() {
-                *c += ((open >> (8 * j)) & 0xff) as u32;
-            }
+        debug_assert!(n <= MAX_COUNTED);
+        let (below, mut in_open) = count_bytes(rng, n, &self.top_bytes, &self.open);
+        in_open[self.open_len..].fill(0);
+        let n = n as u32;
+        // People in the open slices, cumulated: `open_people[j]` in the first j.
+        let mut open_people = [0u32; PACKED_CATEGORIES];
+        for j in 0..PACKED_CATEGORIES - 1 {
+            open_people[j + 1] = open_people[j] + in_open[j];
         }
-        for (&g, &c) in self.open[..self.open_len].iter().zip(&open_counts) {
+        // People certainly below boundary k: those whose byte is below its top byte,
+        // less the people of the open slices there (placed by more bits below).
+        let mut placed_below = 0;
+        for (k, c) in counts[..PACKED_CATEGORIES - 1].iter_mut().enumerate() {
+            let below_k = if self.all_below & (1 << k) != 0 {
+                n
+            } else {
+                below[k]
+            };
+            let certain = below_k - open_people[usize::from(self.open_below[k])];
+            *c += certain - placed_below;
+            placed_below = certain;
+        }
+        counts[PACKED_CATEGORIES - 1] += n - open_people[PACKED_CATEGORIES - 1] - placed_below;
+        for (&g, &c) in self.open[..self.open_len].iter().zip(&in_open) {
             for _ in 0..c {
                 let u = u64::from(g) << GUIDE_SHIFT | rng.next_u64() >> (64 - GUIDE_SHIFT);
                 counts[self.boundaries_passed(u)] += 1;
@@ -506,6 +512,120 @@ impl<'a> Split<'a> {
         k
     }
 }
+
+/// The most people [`count_bytes`] counts in one call: 16 a vector, and a byte lane
+/// counts at most one person per vector.
+const MAX_COUNTED: u64 = 16 * 255;
+const _: () = assert!(PACKED_COUNT <= MAX_COUNTED as f64);
+
+/// Draws `n` bytes, eight to a 64-bit number (`ceil(n / 8)` numbers, the bytes of
+/// each from the lowest), and counts per boundary k the bytes below `top_bytes[k]`
+/// and per open slice j the bytes equal to `open[j]`.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[inline]
+fn count_bytes(
+    rng: &mut impl RngCore,
+    n: u64,
+    top_bytes: &[u8; PACKED_CATEGORIES - 1],
+    open: &[u8; PACKED_CATEGORIES - 1],
+) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    const _: () = assert!(cfg!(target_feature = "sse2"));
+    // SAFETY: the one requirement of calling a `#[target_feature]` function is that
+    // the processor has the feature, and SSE2 is part of x86-64 itself: every x86-64
+    // processor has it and rustc enables it for every x86-64 target (checked above).
+    unsafe { count_bytes_sse2(rng, n, top_bytes, open) }
+}
+
+/// [`count_bytes`] 16 bytes at a time, into 16 byte-wide counters per boundary and
+/// slice that are added up at the end: a signed byte comparison (after flipping the
+/// top bits, an unsigned one) gives all-ones bytes, and subtracting them from a
+/// counter adds one per lane. About two instructions a person against five for a
+/// table read and addition per person, and no branch but the loop's. Intrinsics
+/// because the compiler, given the same in arrays of bytes, assembled each vector
+/// byte by byte.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn count_bytes_sse2(
+    rng: &mut impl RngCore,
+    n: u64,
+    top_bytes: &[u8; PACKED_CATEGORIES - 1],
+    open: &[u8; PACKED_CATEGORIES - 1],
+) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    use std::arch::x86_64::*;
+    const B: usize = PACKED_CATEGORIES - 1;
+    debug_assert!(n <= MAX_COUNTED);
+    let flip = _mm_set1_epi8(i8::MIN);
+    let limits: [__m128i; B] = top_bytes.map(|t| _mm_set1_epi8((t ^ 0x80) as i8));
+    let slices: [__m128i; B] = open.map(|g| _mm_set1_epi8(g as i8));
+    let lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let mut below = [_mm_setzero_si128(); B];
+    let mut equal = [_mm_setzero_si128(); B];
+    let mut left = n;
+    let mut padding = 0u32;
+    while left > 0 {
+        let low = rng.next_u64();
+        let high = if left > 8 { rng.next_u64() } else { 0 };
+        let used = left.min(16);
+        // Lanes past the last person read 0xff: below no boundary (a top byte is at
+        // most 0xff); counted in an open slice 0xff, and taken off again below.
+        let past = _mm_cmpgt_epi8(lane, _mm_set1_epi8(used as i8 - 1));
+        let bytes = _mm_or_si128(_mm_set_epi64x(high as i64, low as i64), past);
+        let flipped = _mm_xor_si128(bytes, flip);
+        for (acc, &limit) in below.iter_mut().zip(&limits) {
+            *acc = _mm_sub_epi8(*acc, _mm_cmpgt_epi8(limit, flipped));
+        }
+        for (acc, &slice) in equal.iter_mut().zip(&slices) {
+            *acc = _mm_sub_epi8(*acc, _mm_cmpeq_epi8(bytes, slice));
+        }
+        padding += 16 - used as u32;
+        left -= used;
+    }
+    // Each counter's 16 lanes added up by `psadbw` (sums of absolute differences
+    // from 0), into its two halves.
+    let total = |v: __m128i| {
+        let s = _mm_sad_epu8(v, _mm_setzero_si128());
+        (_mm_cvtsi128_si64(s) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s))) as u32
+    };
+    let mut in_open = equal.map(total);
+    for (c, &g) in in_open.iter_mut().zip(open) {
+        if g == u8::MAX {
+            *c -= padding;
+        }
+    }
+    (below.map(total), in_open)
+}
+
+/// [`count_bytes`] a byte at a time: the definition the vector count is tested
+/// against, and the count where there is no SSE2.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn count_bytes_scalar(
+    rng: &mut impl RngCore,
+    n: u64,
+    top_bytes: &[u8; PACKED_CATEGORIES - 1],
+    open: &[u8; PACKED_CATEGORIES - 1],
+) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    let (mut below, mut in_open) = ([0u32; PACKED_CATEGORIES - 1], [0u32; PACKED_CATEGORIES - 1]);
+    let mut left = n;
+    while left > 0 {
+        let x = rng.next_u64();
+        for j in 0..left.min(8) {
+            let b = (x >> (8 * j)) as u8;
+            for (c, &t) in below.iter_mut().zip(top_bytes) {
+                *c += u32::from(b < t);
+            }
+            for (c, &g) in in_open.iter_mut().zip(open) {
+                *c += u32::from(b == g);
+            }
+        }
+        left = left.saturating_sub(8);
+    }
+    (below, in_open)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+use count_bytes_scalar as count_bytes;
 
 /// Everything one region-run needs, resolved from the data and a parameter draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -1196,26 +1316,152 @@ mod tests {
         }
         for probs in &cases {
             let split = Split::new(probs, true);
-            let (mut lanes, mut open_lanes, mut open) = ([0u64; 256], [0u64; 256], Vec::new());
+            let mut open = Vec::new();
             for g in 0..GUIDE_SLICES {
                 let first = (g as u64) << GUIDE_SHIFT;
                 let last = first + (1 << GUIDE_SHIFT) - 1;
                 let (k_first, k_last) = (split.category(first), split.category(last));
                 let k_walk = (0..).find(|&k| split.thresholds[k] > first).unwrap();
                 assert_eq!(usize::from(split.guide[g]), k_walk, "{probs:?} slice {g}");
-                if k_first == k_last {
-                    lanes[g] = 1 << (8 * k_first);
-                } else {
-                    open_lanes[g] = 1 << (8 * open.len());
+                if k_first != k_last {
                     open.push(g as u8);
                 }
             }
             assert_eq!(split.packed, probs.len() <= PACKED_CATEGORIES);
             if split.packed {
-                assert_eq!(split.lanes, lanes, "{probs:?}");
-                assert_eq!(split.open_lanes, open_lanes, "{probs:?}");
                 assert_eq!(&split.open[..split.open_len], &open[..], "{probs:?}");
+                for (k, &t) in split.thresholds[..PACKED_CATEGORIES - 1].iter().enumerate() {
+                    if split.all_below & (1 << k) != 0 {
+                        assert!(t >= 1 << 53, "{probs:?} boundary {k}");
+                    } else {
+                        assert_eq!(u64::from(split.top_bytes[k]), t >> GUIDE_SHIFT);
+                    }
+                }
             }
+        }
+    }
+
+    /// The definition `place_packed` counts instead of following: person j's top byte
+    /// is byte `j % 8` (from the lowest) of number `j / 8`; a person outside the open
+    /// slices takes their slice's only category, and those in open slices are placed
+    /// after every byte, slice by slice in order, by 45 more bits each.
+    fn place_one_by_one(
+        split: &Split<'_>,
+        rng: &mut impl RngCore,
+        n: u64,
+    ) -> [u32; PACKED_CATEGORIES] {
+        let mut counts = [0u32; PACKED_CATEGORIES];
+        let mut in_open = [0u32; PACKED_CATEGORIES - 1];
+        let open = &split.open[..split.open_len];
+        let mut left = n;
+        while left > 0 {
+            let x = rng.next_u64();
+            for j in 0..left.min(8) {
+                let b = (x >> (8 * j)) as u8;
+                match open.iter().position(|&g| g == b) {
+                    Some(i) => in_open[i] += 1,
+                    None => counts[split.category(u64::from(b) << GUIDE_SHIFT)] += 1,
+                }
+            }
+            left = left.saturating_sub(8);
+        }
+        for (&g, &c) in open.iter().zip(&in_open) {
+            for _ in 0..c {
+                let u = u64::from(g) << GUIDE_SHIFT | rng.next_u64() >> (64 - GUIDE_SHIFT);
+                counts[split.category(u)] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Counting the bytes places everyone where the person-by-person definition does,
+    /// from the same numbers (the generator is left where the definition leaves it):
+    /// for splits with empty, narrow and boundary-sharing categories, open slices at
+    /// 0 and 0xff, and counts from 0 to the most a call counts.
+    #[test]
+    fn counted_placement_is_the_person_by_person_one() {
+        use rand::{Rng, SeedableRng};
+        let edge = 1.0 / GUIDE_SLICES as f64;
+        let mut cases: Vec<Vec<f64>> = vec![
+            DurationDist::new(8.0, 1.5, TRAINING).probs,
+            vec![0.3, 0.001, 0.0, 0.699],
+            vec![1.0],
+            vec![edge * 0.3, 1.0 - edge * 0.6, edge * 0.3],
+            vec![0.0005, 0.0005, 0.999],
+            vec![0.5, 0.5, 0.0, 0.0],
+            vec![0.125; 8],
+        ];
+        let mut gen = NoiseRng::seed_from_u64(9);
+        for _ in 0..200 {
+            let k = gen.random_range(1..=PACKED_CATEGORIES);
+            let w: Vec<f64> = (0..k)
+                .map(|_| {
+                    if gen.random_bool(0.2) {
+                        0.0
+                    } else {
+                        gen.random::<f64>()
+                    }
+                })
+                .collect();
+            let total: f64 = w.iter().sum();
+            if total > 0.0 {
+                cases.push(w.iter().map(|x| x / total).collect());
+            }
+        }
+        let opens_at_edges = cases.iter().filter(|p| {
+            let s = Split::new(p, true);
+            s.open[..s.open_len].iter().any(|&g| g == 0 || g == u8::MAX)
+        });
+        assert!(
+            opens_at_edges.count() >= 2,
+            "cases with open slices 0 and 0xff"
+        );
+        for (i, probs) in cases.iter().enumerate() {
+            let split = Split::new(probs, true);
+            for n in [0, 1, 7, 8, 9, 15, 16, 17, 52, 248, 249, 1999, MAX_COUNTED] {
+                let mut a = NoiseRng::seed_from_u64(i as u64 * 7919 + n);
+                let mut b = a.clone();
+                let mut counts = [0u32; PACKED_CATEGORIES];
+                split.place_packed(&mut a, n, &mut counts);
+                assert_eq!(
+                    counts,
+                    place_one_by_one(&split, &mut b, n),
+                    "{probs:?}, n {n}"
+                );
+                assert_eq!(a.next_u64(), b.next_u64(), "{probs:?}, n {n}");
+            }
+        }
+    }
+
+    /// The 16-bytes-at-a-time count is the byte-at-a-time one, for any top bytes and
+    /// open slices (0 and 0xff among them) and every count up to the most per call.
+    #[test]
+    fn vector_byte_count_is_the_scalar_one() {
+        use rand::{Rng, SeedableRng};
+        let mut gen = NoiseRng::seed_from_u64(4);
+        for case in 0..400u64 {
+            let mut top_bytes = [0u8; PACKED_CATEGORIES - 1];
+            let mut open = [0u8; PACKED_CATEGORIES - 1];
+            for b in top_bytes.iter_mut().chain(open.iter_mut()) {
+                *b = match gen.random_range(0..4) {
+                    0 => 0,
+                    1 => u8::MAX,
+                    _ => gen.random(),
+                };
+            }
+            let n = if case < 40 {
+                case
+            } else {
+                gen.random_range(0..=MAX_COUNTED)
+            };
+            let mut a = NoiseRng::seed_from_u64(case);
+            let mut b = a.clone();
+            assert_eq!(
+                count_bytes(&mut a, n, &top_bytes, &open),
+                count_bytes_scalar(&mut b, n, &top_bytes, &open),
+                "n {n}, top bytes {top_bytes:?}, open {open:?}"
+            );
+            assert_eq!(a.next_u64(), b.next_u64());
         }
     }
 
