@@ -674,17 +674,24 @@ impl IntakePolicy {
 
 impl RegionInputs {
     pub fn new(region: &Region, draw: &Draw, training: Training) -> Self {
+        let duration = DurationDist::new(
+            draw.get(Param::StDurationMeanYears),
+            draw.get(Param::StDurationSdYears),
+            training,
+        );
+        RegionInputs::with_duration(region, draw, duration)
+    }
+
+    /// [`RegionInputs::new`] with the duration distribution of `draw`'s mean and sd
+    /// already solved (by the run, for all its regions).
+    pub fn with_duration(region: &Region, draw: &Draw, duration: DurationDist) -> Self {
         RegionInputs {
             population: region.population_2023,
             trainees: region.st_trainees,
             headcount: draw.initial_headcount,
             fte_initial: draw.fte_initial,
             fte_new: draw.get(Param::FteNew),
-            duration: DurationDist::new(
-                draw.get(Param::StDurationMeanYears),
-                draw.get(Param::StDurationSdYears),
-                training,
-            ),
+            duration,
             dropout_share: draw.get(Param::DropoutShare),
             primary_care_uptake: draw.get(Param::PrimaryCareUptake),
             exit_per_year: (1.0 / draw.get(Param::CareerYears) + draw.get(Param::AttritionPerYear))
