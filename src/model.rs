@@ -1242,7 +1242,7 @@ mod tests {
 
     /// Eight people to a number places people with the categories' probabilities, a
     /// category narrower than a guide slice included (reached only through the 45
-    /// extra bits of its slice's people), in batches past a byte lane's capacity.
+    /// extra bits of its slice's people), for counts from 0 to 499, partial vectors included.
     #[test]
     fn packed_placement_draws_the_categories_probabilities() {
         use rand::SeedableRng;
