@@ -98,10 +98,33 @@ impl Prob {
     }
 }
 
-/// A draw from Binomial(n, p), `p` in [0, 1] (clamped; NaN counts as 0).
+/// A draw from Binomial(n, p), `p` in [0, 1] (clamped; NaN counts as 0): the draw
+/// `binomial_at` makes at `Prob::new(p)`, for a probability used once (a split's
+/// conditional ones, a new one each draw). It computes only what the regime needs: no
+/// logarithm under [`BERNOULLI_MAX`] trials and one for inversion from 0, where
+/// preparing a `Prob` takes two logarithms and two divisions.
 #[inline]
 pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
-    binomial_at(rng, n, &Prob::new(p))
+    let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let low = p.min(1.0 - p);
+    let x = if n < BERNOULLI_MAX {
+        bernoulli_trials(rng, n, (low * UNIT_SCALE) as u64)
+    } else if float(n) * low < INVERSION_MAX_MEAN {
+        inversion(rng, n, low / (1.0 - low), (-low).ln_1p())
+    } else {
+        return binomial_at(rng, n, &Prob::new(p));
+    };
+    if p > 0.5 {
+        n - x
+    } else {
+        x
+    }
 }
 
 /// A draw from Binomial(n, p) at a prepared `p`.
@@ -117,7 +140,7 @@ pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     let x = if n < BERNOULLI_MAX {
         bernoulli_trials(rng, n, p.threshold)
     } else if mean < INVERSION_MAX_MEAN {
-        inversion(rng, n, p)
+        inversion(rng, n, p.r, p.ln_q)
     } else if n < TABLE_SIZE && mean < MODE_SEARCH_MAX_MEAN {
         mode_search(rng, n, p)
     } else {
@@ -191,11 +214,11 @@ static RECIPROCALS: [f64; TABLE_SIZE as usize] = {
     t
 };
 
-/// BINV at `p.low`: walk the probabilities up from 0 until the uniform is used up.
-fn inversion(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
-    let r = p.r;
+/// BINV at the low probability with odds `r` and `ln_q = ln(1 - p)`: walk the
+/// probabilities up from 0 until the uniform is used up.
+fn inversion(rng: &mut impl RngCore, n: u64, r: f64, ln_q: f64) -> u64 {
     let a = float(n + 1) * r;
-    let f0 = (float(n) * p.ln_q).exp();
+    let f0 = (float(n) * ln_q).exp();
     loop {
         let mut u = uniform(rng);
         let mut f = f0;
@@ -383,7 +406,22 @@ mod tests {
 
     #[test]
     fn a_prepared_probability_draws_what_a_bare_one_does() {
-        for &(n, p) in &[(10, 0.3), (30, 0.05), (300, 0.06), (80, 0.7), (5000, 0.5)] {
+        // Bernoulli trials, inversion from 0 (and mirrored), from the mode, BTRS, edges.
+        let cases = [
+            (10, 0.3),
+            (30, 0.05),
+            (200, 0.02),
+            (100, 0.9),
+            (300, 0.06),
+            (80, 0.7),
+            (5000, 0.5),
+            (0, 0.5),
+            (70, 0.0),
+            (70, 1.0),
+            (70, f64::NAN),
+            (70, 1.5),
+        ];
+        for &(n, p) in &cases {
             let prob = Prob::new(p);
             let mut a = rand_xoshiro::SplitMix64::seed_from_u64(n);
             let mut b = rand_xoshiro::SplitMix64::seed_from_u64(n);
@@ -394,6 +432,7 @@ mod tests {
                     "n {n}, p {p}"
                 );
             }
+            assert_eq!(a.next_u64(), b.next_u64(), "n {n}, p {p}: as many numbers");
         }
         assert_eq!(Prob::new(f64::NAN).value(), 0.0);
         assert_eq!(Prob::new(1.5).value(), 1.0);

@@ -278,6 +278,18 @@ impl<R: NoiseSource> Noise<R> {
         }
     }
 
+    /// A binomial count at a probability used once (in [0, 1]), or its expectation:
+    /// the count [`Noise::count`] makes at `Prob::new(p)`, without preparing what the
+    /// draw does not need.
+    fn count_once(&mut self, n: f64, p: f64) -> f64 {
+        match self {
+            Noise::Binomial { rng, .. } => {
+                crate::binomial::binomial(rng, n.max(0.0) as i64 as u64, p) as i64 as f64
+            }
+            Noise::Expected => self.count(n, &Prob::new(p)),
+        }
+    }
+
     /// Splits `n` over the categories of `split`: person by person for small `n`
     /// (eight to a 64-bit number where the split is packed, else one uniform each), by
     /// conditional binomials otherwise.
@@ -324,8 +336,8 @@ impl<R: NoiseSource> Noise<R> {
             let x = if i == split.last {
                 left_n
             } else {
-                // Prepared here, not with the split: most splits go person by person.
-                self.count(left_n, &Prob::new((p / left_p).min(1.0)))
+                // A new probability each draw: nothing to prepare it for.
+                self.count_once(left_n, (p / left_p).min(1.0))
             };
             left_p -= p;
             put(i, x);
