@@ -567,7 +567,7 @@ fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &
 }
 
 /// Cumulative cost of each run by each checkpoint (see `RegionOutcome::extra_costs`).
-fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
+fn costs(view: &RegionRuns<'_>, cfg: &Config) -> Vec<f64> {
     let k = cfg.checkpoint_years.len();
     let at: Vec<usize> = cfg
         .checkpoint_years
@@ -619,21 +619,26 @@ fn costs(view: &RegionRuns<'_>, cfg: &crate::config::Config) -> Vec<f64> {
 /// national duration parameters.
 struct RunDraw {
     national: NationalDraw,
-    /// `DurationDist` of the national mean and sd, where both are national: every
-    /// region that keeps them (all, unless overridden) has this distribution, which
-    /// costs a few Newton steps of eight `exp`s each (about 3 % of the baseline's CPU
-    /// when solved per region-run).
-    duration: Option<DurationDist>,
+    /// The national (mean, sd) of the duration as bits, with their `DurationDist`,
+    /// where both are national: every region that keeps them (all, unless overridden)
+    /// has this distribution, which costs a few Newton steps of eight `exp`s each
+    /// (about 3 % of the baseline's CPU when solved per region-run). None in DLF mode,
+    /// which does not use it.
+    duration: Option<((u64, u64), DurationDist)>,
 }
 
 impl RunDraw {
     fn new(cfg: &Config, run: u32) -> RunDraw {
         let national = NationalDraw::new(cfg, run);
+        let value = |p: Param| national.values[p.index()];
         let duration = match (
-            national.values[Param::StDurationMeanYears.index()],
-            national.values[Param::StDurationSdYears.index()],
+            value(Param::StDurationMeanYears),
+            value(Param::StDurationSdYears),
         ) {
-            (Some(mean), Some(sd)) => Some(DurationDist::new(mean, sd, cfg.training)),
+            (Some(mean), Some(sd)) if cfg.mode != Mode::Dlf => Some((
+                (mean.to_bits(), sd.to_bits()),
+                DurationDist::new(mean, sd, cfg.training),
+            )),
             _ => None,
         };
         RunDraw { national, duration }
@@ -643,21 +648,10 @@ impl RunDraw {
     /// national mean and sd (compared bit for bit, so it is the very distribution
     /// `DurationDist::new` would solve), else solved for the region.
     fn duration(&self, draw: &sample::Draw, training: Training) -> DurationDist {
-        let (mean, sd) = (
-            draw.get(Param::StDurationMeanYears),
-            draw.get(Param::StDurationSdYears),
-        );
+        let mean = draw.get(Param::StDurationMeanYears);
+        let sd = draw.get(Param::StDurationSdYears);
         match &self.duration {
-            Some(d)
-                if Some(mean.to_bits())
-                    == self.national.values[Param::StDurationMeanYears.index()]
-                        .map(f64::to_bits)
-                    && Some(sd.to_bits())
-                        == self.national.values[Param::StDurationSdYears.index()]
-                            .map(f64::to_bits) =>
-            {
-                d.clone()
-            }
+            Some((key, d)) if *key == (mean.to_bits(), sd.to_bits()) => d.clone(),
             _ => DurationDist::new(mean, sd, training),
         }
     }
@@ -811,7 +805,7 @@ mod tests {
                     let own = run_draw.duration(&draw, cfg.training);
                     assert_eq!(own, solved(&draw));
                     if other == 7.3 {
-                        assert_ne!(Some(&own), run_draw.duration.as_ref());
+                        assert_ne!(Some(&own), run_draw.duration.as_ref().map(|(_, d)| d));
                     }
                 }
             }
