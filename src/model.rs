@@ -471,7 +471,6 @@ impl<'a> Split<'a> {
     /// first, less the people of the open slices below.
     fn place_packed(&self, rng: &mut impl RngCore, n: u64, counts: &mut [u32; PACKED_CATEGORIES]) {
         debug_assert!(self.packed);
-        debug_assert!(n <= MAX_COUNTED);
         let (below, mut in_open) = count_bytes(rng, n, &self.top_bytes, &self.open);
         in_open[self.open_len..].fill(0);
         let n = n as u32;
@@ -1254,7 +1253,8 @@ mod tests {
 
     /// Eight people to a number places people with the categories' probabilities, a
     /// category narrower than a guide slice included (reached only through the 45
-    /// extra bits of its slice's people), for counts from 0 to 499, partial vectors included.
+    /// extra bits of its slice's people), for counts from 0 to 499, partial vectors
+    /// included.
     #[test]
     fn packed_placement_draws_the_categories_probabilities() {
         use rand::SeedableRng;
@@ -1298,27 +1298,14 @@ mod tests {
         }
     }
 
-    /// The guide and packed tables, filled a run per category, are what a walk over
-    /// every slice (the definition: each slice's first and last uniform's category)
-    /// gives: thresholds on, just off and inside slice edges, empty categories, a
-    /// total of 1 reached early, and random splits.
-    #[test]
-    fn split_tables_are_each_slices_categories() {
+    /// `tries` random splits of 1 to `max_categories` categories from `seed`, a fifth of
+    /// the categories empty (a draw whose categories are all empty is skipped).
+    fn random_splits(seed: u64, tries: usize, max_categories: usize) -> Vec<Vec<f64>> {
         use rand::{Rng, SeedableRng};
-        let edge = 1.0 / GUIDE_SLICES as f64;
-        let mut cases: Vec<Vec<f64>> = vec![
-            DurationDist::new(8.0, 1.5, TRAINING).probs,
-            vec![0.3, 0.001, 0.0, 0.699],
-            vec![1.0],
-            vec![0.5, 0.5, 0.0, 0.0],
-            vec![edge, edge, 1.0 - 2.0 * edge],
-            vec![edge * 0.5, edge * 0.25, 0.0, 1.0 - edge * 0.75],
-            vec![0.0, 0.0, 1.0],
-            vec![0.1; 10],
-        ];
-        let mut gen = NoiseRng::seed_from_u64(5);
-        for _ in 0..300 {
-            let n = gen.random_range(1..=MAX_DURATION_YEARS.min(12));
+        let mut gen = NoiseRng::seed_from_u64(seed);
+        let mut splits = Vec::new();
+        for _ in 0..tries {
+            let n = gen.random_range(1..=max_categories);
             let w: Vec<f64> = (0..n)
                 .map(|_| {
                     if gen.random_bool(0.2) {
@@ -1330,9 +1317,30 @@ mod tests {
                 .collect();
             let total: f64 = w.iter().sum();
             if total > 0.0 {
-                cases.push(w.iter().map(|x| x / total).collect());
+                splits.push(w.iter().map(|x| x / total).collect());
             }
         }
+        splits
+    }
+
+    /// The guide and packed tables, filled a run per category, are what a walk over
+    /// every slice (the definition: each slice's first and last uniform's category)
+    /// gives: thresholds on, just off and inside slice edges, empty categories, a
+    /// total of 1 reached early, and random splits.
+    #[test]
+    fn split_tables_are_each_slices_categories() {
+        let edge = 1.0 / GUIDE_SLICES as f64;
+        let mut cases: Vec<Vec<f64>> = vec![
+            DurationDist::new(8.0, 1.5, TRAINING).probs,
+            vec![0.3, 0.001, 0.0, 0.699],
+            vec![1.0],
+            vec![0.5, 0.5, 0.0, 0.0],
+            vec![edge, edge, 1.0 - 2.0 * edge],
+            vec![edge * 0.5, edge * 0.25, 0.0, 1.0 - edge * 0.75],
+            vec![0.0, 0.0, 1.0],
+            vec![0.1; 10],
+        ];
+        cases.extend(random_splits(5, 300, MAX_DURATION_YEARS.min(12)));
         for probs in &cases {
             let split = Split::new(probs, true);
             let mut open = Vec::new();
@@ -1399,7 +1407,7 @@ mod tests {
     /// 0 and 0xff, and counts from 0 to the most a call counts.
     #[test]
     fn counted_placement_is_the_person_by_person_one() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let edge = 1.0 / GUIDE_SLICES as f64;
         let mut cases: Vec<Vec<f64>> = vec![
             DurationDist::new(8.0, 1.5, TRAINING).probs,
@@ -1410,23 +1418,7 @@ mod tests {
             vec![0.5, 0.5, 0.0, 0.0],
             vec![0.125; 8],
         ];
-        let mut gen = NoiseRng::seed_from_u64(9);
-        for _ in 0..200 {
-            let k = gen.random_range(1..=PACKED_CATEGORIES);
-            let w: Vec<f64> = (0..k)
-                .map(|_| {
-                    if gen.random_bool(0.2) {
-                        0.0
-                    } else {
-                        gen.random::<f64>()
-                    }
-                })
-                .collect();
-            let total: f64 = w.iter().sum();
-            if total > 0.0 {
-                cases.push(w.iter().map(|x| x / total).collect());
-            }
-        }
+        cases.extend(random_splits(9, 200, PACKED_CATEGORIES));
         let opens_at_edges = cases.iter().filter(|p| {
             let s = Split::new(p, true);
             s.open[..s.open_len].iter().any(|&g| g == 0 || g == u8::MAX)

@@ -46,9 +46,8 @@ impl RunsLayout {
     /// Whether a runs table of at most `rows` rows goes straight into `runs.parquet`,
     /// its chunks held in memory until each (scenario, region) is whole: one file, and
     /// small enough to hold (about 150 MB more peak memory at 45 000 baseline runs, near
-    /// [`AUTO_FILE_MAX_ROWS`]). A larger one
-    /// forced into one file (`File`) is written as parts and folded, so memory stays
-    /// bounded whatever the runs.
+    /// [`AUTO_FILE_MAX_ROWS`]). A larger one forced into one file (`File`) is written as
+    /// parts and folded, so memory stays bounded whatever the runs.
     pub fn held_in_memory(self, rows: u64) -> bool {
         rows <= AUTO_FILE_MAX_ROWS && self.is_file(rows)
     }
