@@ -290,19 +290,11 @@ impl<R: NoiseSource> Noise<R> {
         }
     }
 
-    /// Splits `n` over the categories of `split`: person by person for small `n`
-    /// (eight to a 64-bit number where the split is packed, else one uniform each), by
-    /// conditional binomials otherwise.
+    /// Splits `n` over the categories of `split`: person by person for small `n`, one
+    /// uniform each, by conditional binomials otherwise. (Packed splits, eight people
+    /// to a number, are placed by `trainee_years` itself, which has SSE2 enabled.)
     fn split_small(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         match self {
-            Noise::Binomial { rng, .. } if split.packed && n < PACKED_COUNT => {
-                let mut counts = [0u32; PACKED_CATEGORIES];
-                split.place_packed(rng, n as u64, &mut counts);
-                // Every category, empty or not: a branch on each would be mispredicted.
-                for (k, &c) in counts[..split.probs.len()].iter().enumerate() {
-                    put(k, f64::from(c));
-                }
-            }
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
                 // Person by person, counted per category before they are put.
                 let mut counts = [0u32; MAX_DURATION_YEARS];
@@ -469,6 +461,8 @@ impl<'a> Split<'a> {
     /// per boundary, the people whose byte is below its threshold's, and per open
     /// slice, the people in it; the categories of the rest are differences of the
     /// first, less the people of the open slices below.
+    #[cfg_attr(target_arch = "x86_64", target_feature(enable = "sse2"))]
+    #[inline]
     fn place_packed(&self, rng: &mut impl RngCore, n: u64, counts: &mut [u32; PACKED_CATEGORIES]) {
         debug_assert!(self.packed);
         let (below, mut in_open) = count_bytes(rng, n, &self.top_bytes, &self.open);
@@ -532,23 +526,8 @@ const _: () = assert!(PACKED_COUNT <= MAX_COUNTED as f64);
 /// Draws `n` bytes, eight to a 64-bit number (`ceil(n / 8)` numbers, the bytes of
 /// each from the lowest), and counts per boundary k the bytes below `top_bytes[k]`
 /// and per open slice j the bytes equal to `open[j]`.
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-#[inline]
-fn count_bytes(
-    rng: &mut impl RngCore,
-    n: u64,
-    top_bytes: &[u8; PACKED_CATEGORIES - 1],
-    open: &[u8; PACKED_CATEGORIES - 1],
-) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
-    const _: () = assert!(cfg!(target_feature = "sse2"));
-    // SAFETY: the one requirement of calling a `#[target_feature]` function is that
-    // the processor has the feature, and SSE2 is part of x86-64 itself: every x86-64
-    // processor has it and rustc enables it for every x86-64 target (checked above).
-    unsafe { count_bytes_sse2(rng, n, top_bytes, open) }
-}
-
-/// [`count_bytes`] 16 bytes at a time, into 16 byte-wide counters per boundary and
+///
+/// 16 bytes at a time, into 16 byte-wide counters per boundary and
 /// slice that are added up at the end: a signed byte comparison (after flipping the
 /// top bits, an unsigned one) gives all-ones bytes, and subtracting them from a
 /// counter adds one per lane. About two instructions a person against five for a
@@ -558,7 +537,7 @@ fn count_bytes(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
-fn count_bytes_sse2(
+fn count_bytes(
     rng: &mut impl RngCore,
     n: u64,
     top_bytes: &[u8; PACKED_CATEGORIES - 1],
@@ -716,6 +695,14 @@ impl RegionInputs {
 
 /// Runs one region for `horizon` years, writing the stocks of years 0..=horizon into
 /// `out`, and returns the first year with coverage >= 1 (None if never).
+///
+/// In three passes over the years, each its own loop (docs/model.md): the trainees
+/// (every year's intake and completions), then today's specialists, then those who
+/// join and the coverage. Each random event has its own sub-stream per year, so the
+/// passes draw exactly what the year-by-year step draws; the trainees do not depend on
+/// the specialists and today's specialists on nothing else, so this is the same
+/// model. A loop of one kind of event predicts its branches better, and the trainee
+/// pass keeps its vector constants in registers for every year.
 pub fn run_region<R: NoiseSource>(
     inp: &RegionInputs,
     guideline: &Guideline,
@@ -724,74 +711,120 @@ pub fn run_region<R: NoiseSource>(
     out: &mut Trajectory<'_>,
 ) -> Option<u32> {
     debug_assert_eq!(out.years, horizon as usize + 1);
-    let max_d = inp.duration.max_years();
-    assert!(max_d <= MAX_DURATION_YEARS, "config checks max_years");
-    // pipeline[(head + k - 1) % max_d]: trainees with k years left, this one included.
-    let mut pipeline = [0.0f64; MAX_DURATION_YEARS];
-    let mut head = 0usize;
+    assert!(
+        inp.duration.max_years() <= MAX_DURATION_YEARS,
+        "config checks max_years"
+    );
     let counts = noise.counts();
-    let whole = |x: f64| if counts { x.round() } else { x };
-    let trainees0 = whole(inp.trainees);
-    let mut s_init = whole(inp.headcount);
-    let mut s_joined = 0.0f64;
-    let mut population = inp.population;
-    let mut trainees = trainees0;
-    noise.reseed(0, Event::InitialTrainees);
-    let remaining = inp.duration.forward_recurrence();
-    noise.split(trainees0, &Split::new(&remaining, false), |i, x| {
-        pipeline[i] += x
-    });
-
-    let base_intake = trainees0 / inp.duration.mean_years;
-    let offset = inp.duration.min_years as usize - 1;
-    let (mut intake_target, mut intake_admitted) = (0.0f64, 0.0f64);
-    let mut intake_factor = 1.0f64; // (1 + r)^t
-
-    let mut reached = None;
-    // One row per stock, in the order of `Stock`, each `years` long, so the stores of
-    // a year need no index arithmetic and their bounds are known.
+    // One row per stock, in the order of `Stock`, each `years` long. The specialists'
+    // and FTE rows hold the first two passes' results until the last pass reads them
+    // and writes the stocks in their place.
     let years = out.years;
     let (specialists_row, rest) = out.values.split_at_mut(years);
     let (fte_row, rest) = rest.split_at_mut(years);
     let (trainees_row, population_row) = rest.split_at_mut(years);
-    // A macro, not a closure: the closure was a call a year of its own in the profile.
-    // The target test compares the coverage's numerator with the population instead of
-    // their quotient with 1 (a division's latency, once a year): for a population
-    // above 0 the two are the same test, rounding included (`coverage_test_without_division`).
-    macro_rules! record {
-        ($t:expr, $s_init:expr, $s_joined:expr, $trainees:expr, $population:expr) => {{
-            let t: usize = $t;
-            let fte = $s_init * inp.fte_initial + $s_joined * inp.fte_new;
-            specialists_row[t] = $s_init + $s_joined;
-            fte_row[t] = fte;
-            trainees_row[t] = $trainees;
-            population_row[t] = $population;
-            if reached.is_none() && covered(guideline, fte, $trainees, $population) {
-                reached = Some(t as u32);
-            }
-        }};
-    }
-    record!(0, s_init, s_joined, trainees, population);
 
-    // The year's probabilities are the run's: prepared once, not per draw.
-    let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
+    // 1. Trainees, and completions by year (in the FTE row).
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    // SAFETY: the one requirement of calling a `#[target_feature]` function is that
+    // the processor has the feature, and SSE2 is part of x86-64 itself: every x86-64
+    // processor has it and rustc enables it for every x86-64 target (checked here).
+    unsafe {
+        const _: () = assert!(cfg!(target_feature = "sse2"));
+        trainee_years(inp, &mut noise, fte_row, trainees_row);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    trainee_years(inp, &mut noise, fte_row, trainees_row);
+
+    // 2. Today's specialists (in the specialists' row): each leaves with the exit
+    // probability every year, whatever else happens.
     let exit = Prob::new(inp.exit_per_year);
-    let intake_split = Split::new(&inp.duration.probs, counts);
-    for t in 1..=horizon as usize {
-        // 1. Completion.
-        let completers = std::mem::take(&mut pipeline[head]);
-        head = wrap(head + 1, max_d);
-        trainees -= completers;
-        noise.reseed(t, Event::Uptake);
-        s_joined += noise.count(completers, &to_primary_care);
-        // 2. Exits.
+    let mut s_init = if counts {
+        inp.headcount.round()
+    } else {
+        inp.headcount
+    };
+    specialists_row[0] = s_init;
+    for (t, row) in specialists_row.iter_mut().enumerate().skip(1) {
         noise.reseed(t, Event::ExitsInitial);
         s_init -= noise.count(s_init, &exit);
-        noise.reseed(t, Event::ExitsJoined);
-        s_joined -= noise.count(s_joined, &exit);
-        // 3. Population.
-        population *= 1.0 + inp.pop_growth_per_year;
-        // 4. Intake of year t, split over durations D (slot D - 1 from the head).
+        *row = s_init;
+    }
+
+    // 3. Those who complete and join, their exits, the population, the stocks and the
+    // target. The target test compares the coverage's numerator with the population
+    // instead of their quotient with 1 (a division's latency, once a year): for a
+    // population above 0 the two are the same test, rounding included
+    // (`coverage_test_without_division`).
+    let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
+    let mut s_joined = 0.0f64;
+    let mut population = inp.population;
+    let mut reached = None;
+    for t in 0..years {
+        if t > 0 {
+            let completers = fte_row[t];
+            noise.reseed(t, Event::Uptake);
+            s_joined += noise.count(completers, &to_primary_care);
+            noise.reseed(t, Event::ExitsJoined);
+            s_joined -= noise.count(s_joined, &exit);
+            population *= 1.0 + inp.pop_growth_per_year;
+        }
+        let s_init = specialists_row[t];
+        let fte = s_init * inp.fte_initial + s_joined * inp.fte_new;
+        specialists_row[t] = s_init + s_joined;
+        fte_row[t] = fte;
+        population_row[t] = population;
+        if reached.is_none() && covered(guideline, fte, trainees_row[t], population) {
+            reached = Some(t as u32);
+        }
+    }
+    reached
+}
+
+/// The first pass of [`run_region`]: the trainees in post each year into `trainees`,
+/// and into `completions` how many finish their training at the end of each year
+/// (those of year t - 1 are year t's completers).
+///
+/// Today's trainees split over their remaining years (the forward recurrence); each
+/// year's intake over durations D, finishing D years on. Completions past the horizon
+/// are not kept: nothing reads them. Each completion year adds its cohorts in the order
+/// the year-by-year ring of cohorts added them, so expected mode's sums are the same.
+///
+/// SSE2 enabled (x86-64's baseline) so that the packed placement's byte counting
+/// inlines here with its constants kept across years.
+#[cfg_attr(target_arch = "x86_64", target_feature(enable = "sse2"))]
+fn trainee_years<R: NoiseSource>(
+    inp: &RegionInputs,
+    noise: &mut Noise<R>,
+    completions: &mut [f64],
+    trainees: &mut [f64],
+) {
+    let years = trainees.len();
+    let counts = noise.counts();
+    let trainees0 = if counts {
+        inp.trainees.round()
+    } else {
+        inp.trainees
+    };
+    completions.fill(0.0);
+    trainees[0] = trainees0;
+    // Today's trainees with k years left (this one included) complete in year k.
+    noise.reseed(0, Event::InitialTrainees);
+    let remaining = inp.duration.forward_recurrence();
+    noise.split(trainees0, &Split::new(&remaining, false), |i, x| {
+        if let Some(c) = completions.get_mut(i + 1) {
+            *c += x;
+        }
+    });
+
+    let base_intake = trainees0 / inp.duration.mean_years;
+    let first = inp.duration.min_years as usize;
+    let split = Split::new(&inp.duration.probs, counts);
+    let (mut intake_target, mut intake_admitted) = (0.0f64, 0.0f64);
+    let mut intake_factor = 1.0f64; // (1 + r)^t
+    let mut in_post = trainees0;
+    for t in 1..years {
         intake_factor *= 1.0 + inp.intake_growth_per_year;
         let target = inp.intake.apply(t as u32, base_intake * intake_factor);
         let intake = if counts {
@@ -804,14 +837,28 @@ pub fn run_region<R: NoiseSource>(
         } else {
             target
         };
+        // The intake of year t with duration D = first + i completes in year t + D.
         noise.reseed(t, Event::Intake);
-        noise.split_small(intake, &intake_split, |i, x| {
-            pipeline[wrap(head + offset + i, max_d)] += x
-        });
-        trainees += intake;
-        record!(t, s_init, s_joined, trainees, population);
+        let cohort = &mut completions[(t + first).min(years)..];
+        match noise {
+            Noise::Binomial { rng, .. } if split.packed && intake < PACKED_COUNT => {
+                let mut placed = [0u32; PACKED_CATEGORIES];
+                split.place_packed(rng, intake as u64, &mut placed);
+                // Every category, empty or not: a branch on each would be mispredicted.
+                for (c, &k) in cohort.iter_mut().zip(&placed[..split.probs.len()]) {
+                    *c += f64::from(k);
+                }
+            }
+            _ => noise.split_small(intake, &split, |i, x| {
+                if let Some(c) = cohort.get_mut(i) {
+                    *c += x;
+                }
+            }),
+        }
+        in_post -= completions[t];
+        in_post += intake;
+        trainees[t] = in_post;
     }
-    reached
 }
 
 /// `x.round().max(0.0)` (halves away from zero) without a call: x86-64's baseline has
@@ -830,18 +877,6 @@ fn round_non_negative(x: f64) -> f64 {
         // year. `x - t` is exact below 2^52, and `t + 0.0` is `t`.
         let t = x as i64 as f64;
         t + f64::from(u8::from(x - t >= 0.5))
-    }
-}
-
-/// `i % len` for `i < 2 len`: the pipeline's ring index without an integer division
-/// (whose latency showed in the profile, several per year).
-#[inline]
-fn wrap(i: usize, len: usize) -> usize {
-    debug_assert!(i < 2 * len);
-    if i >= len {
-        i - len
-    } else {
-        i
     }
 }
 
@@ -1032,13 +1067,115 @@ mod tests {
         assert!(checked > 100_000);
     }
 
-    #[test]
-    fn wrap_is_the_remainder_below_twice_the_length() {
-        for len in 1..20 {
-            for i in 0..2 * len {
-                assert_eq!(wrap(i, len), i % len);
+    /// MODEL.md's year step as one loop over the years, every event in its place and
+    /// the cohorts in a ring (how `run_region` was written before its passes): the
+    /// definition the passes are tested against.
+    fn run_year_by_year(inp: &RegionInputs, horizon: u32, mut noise: Noise) -> Vec<f64> {
+        let years = horizon as usize + 1;
+        let mut out = vec![0.0; STOCKS * years];
+        let max_d = inp.duration.max_years();
+        let mut ring = [0.0f64; MAX_DURATION_YEARS];
+        let mut head = 0;
+        let counts = noise.counts();
+        let whole = |x: f64| if counts { x.round() } else { x };
+        let (mut trainees, mut s_init) = (whole(inp.trainees), whole(inp.headcount));
+        let (mut s_joined, mut population) = (0.0f64, inp.population);
+        noise.reseed(0, Event::InitialTrainees);
+        let remaining = inp.duration.forward_recurrence();
+        noise.split(trainees, &Split::new(&remaining, false), |i, x| {
+            ring[i] += x
+        });
+        let base_intake = trainees / inp.duration.mean_years;
+        let (mut intake_target, mut intake_admitted, mut factor) = (0.0f64, 0.0f64, 1.0f64);
+        let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
+        let exit = Prob::new(inp.exit_per_year);
+        let split = Split::new(&inp.duration.probs, counts);
+        for t in 0..years {
+            if t > 0 {
+                let completers = std::mem::take(&mut ring[head]);
+                head = (head + 1) % max_d;
+                trainees -= completers;
+                noise.reseed(t, Event::Uptake);
+                s_joined += noise.count(completers, &to_primary_care);
+                noise.reseed(t, Event::ExitsInitial);
+                s_init -= noise.count(s_init, &exit);
+                noise.reseed(t, Event::ExitsJoined);
+                s_joined -= noise.count(s_joined, &exit);
+                population *= 1.0 + inp.pop_growth_per_year;
+                factor *= 1.0 + inp.intake_growth_per_year;
+                let target = inp.intake.apply(t as u32, base_intake * factor);
+                let intake = if counts {
+                    intake_target += target;
+                    let n = round_non_negative(intake_target - intake_admitted);
+                    intake_admitted += n;
+                    n
+                } else {
+                    target
+                };
+                noise.reseed(t, Event::Intake);
+                let slot = |i: usize| (head + inp.duration.min_years as usize - 1 + i) % max_d;
+                match &mut noise {
+                    Noise::Binomial { rng, .. } if split.packed && intake < PACKED_COUNT => {
+                        let mut placed = [0u32; PACKED_CATEGORIES];
+                        place_packed(&split, rng, intake as u64, &mut placed);
+                        for (i, &k) in placed[..split.probs.len()].iter().enumerate() {
+                            ring[slot(i)] += f64::from(k);
+                        }
+                    }
+                    _ => noise.split_small(intake, &split, |i, x| ring[slot(i)] += x),
+                }
+                trainees += intake;
+            }
+            let fte = s_init * inp.fte_initial + s_joined * inp.fte_new;
+            for (stock, v) in [s_init + s_joined, fte, trainees, population]
+                .into_iter()
+                .enumerate()
+            {
+                out[stock * years + t] = v;
             }
         }
+        out
+    }
+
+    /// `run_region`'s three passes give every stock of every year, bit for bit, that
+    /// the year-by-year step gives, from the same streams: in both modes, for regions
+    /// small and large, with growing intake, a scenario's rules, a cap, splits too
+    /// wide to pack and cohorts past the packed placement's 2 000 people.
+    #[test]
+    fn passes_are_the_year_by_year_step() {
+        use rand::{Rng, SeedableRng};
+        let mut gen = NoiseRng::seed_from_u64(21);
+        let wide = Training {
+            min_years: 3,
+            max_years: 16,
+        };
+        let mut checked = 0;
+        for case in 0..60u64 {
+            let mut inp = inputs();
+            inp.trainees = gen.random_range(0.0..900.0);
+            inp.headcount = gen.random_range(0.0..1500.0);
+            inp.intake_growth_per_year = gen.random_range(0.0..0.06);
+            inp.exit_per_year = gen.random_range(0.0..0.2);
+            inp.primary_care_uptake = gen.random_range(0.0..1.0);
+            let (mean, sd) = (gen.random_range(5.0..11.0), gen.random_range(0.0..3.0));
+            inp.duration = DurationDist::new(mean, sd, if case % 5 == 4 { wide } else { TRAINING });
+            if case % 3 == 1 {
+                inp.intake.rules = vec![(3, 9, IntakeChange::Multiply(2.5))];
+                inp.intake.cap_per_year = Some(gen.random_range(10.0..3000.0));
+            }
+            if case % 7 == 6 {
+                inp.intake.rules = vec![(1, 60, IntakeChange::TraineesPerYear(2500.0))];
+            }
+            let key = stream_key(case, 3, 5, Purpose::Noise);
+            for noise in [|k| Noise::binomial(k), |_| Noise::Expected] {
+                let (got, _) = run(&inp, 60, noise(key));
+                let want = run_year_by_year(&inp, 60, noise(key));
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "case {case}: {inp:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 120);
     }
 
     #[test]
@@ -1277,7 +1414,7 @@ mod tests {
             let mut totals = vec![0u64; probs.len()];
             for &n in [0u64, 1, 7, 8, 9, 248, 249, 499].iter().cycle().take(8_000) {
                 let mut counts = [0u32; PACKED_CATEGORIES];
-                split.place_packed(&mut rng, n, &mut counts);
+                place_packed(&split, &mut rng, n, &mut counts);
                 assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), n, "{i}");
                 for (t, &c) in totals.iter_mut().zip(&counts) {
                     *t += u64::from(c);
@@ -1296,6 +1433,41 @@ mod tests {
                 assert!(totals[1] > 0);
             }
         }
+    }
+
+    /// [`Split::place_packed`] from a test, which runs with SSE2 (x86-64's baseline)
+    /// but without the attribute that makes the call safe.
+    fn place_packed(
+        split: &Split<'_>,
+        rng: &mut impl RngCore,
+        n: u64,
+        counts: &mut [u32; PACKED_CATEGORIES],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        // SAFETY: every x86-64 processor has SSE2 (as at `run_region`'s call).
+        unsafe {
+            split.place_packed(rng, n, counts)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        split.place_packed(rng, n, counts)
+    }
+
+    /// [`count_bytes`] from a test, as [`place_packed`] above.
+    fn counted_bytes(
+        rng: &mut impl RngCore,
+        n: u64,
+        top_bytes: &[u8; PACKED_CATEGORIES - 1],
+        open: &[u8; PACKED_CATEGORIES - 1],
+    ) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+        #[cfg(target_arch = "x86_64")]
+        #[allow(unsafe_code)]
+        // SAFETY: every x86-64 processor has SSE2 (as at `run_region`'s call).
+        unsafe {
+            count_bytes(rng, n, top_bytes, open)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        count_bytes(rng, n, top_bytes, open)
     }
 
     /// `tries` random splits of 1 to `max_categories` categories from `seed`, a fifth of
@@ -1433,7 +1605,7 @@ mod tests {
                 let mut a = NoiseRng::seed_from_u64(i as u64 * 7919 + n);
                 let mut b = a.clone();
                 let mut counts = [0u32; PACKED_CATEGORIES];
-                split.place_packed(&mut a, n, &mut counts);
+                place_packed(&split, &mut a, n, &mut counts);
                 assert_eq!(
                     counts,
                     place_one_by_one(&split, &mut b, n),
@@ -1468,7 +1640,7 @@ mod tests {
             let mut a = NoiseRng::seed_from_u64(case);
             let mut b = a.clone();
             assert_eq!(
-                count_bytes(&mut a, n, &top_bytes, &open),
+                counted_bytes(&mut a, n, &top_bytes, &open),
                 count_bytes_scalar(&mut b, n, &top_bytes, &open),
                 "n {n}, top bytes {top_bytes:?}, open {open:?}"
             );
