@@ -120,11 +120,7 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     } else {
         return binomial_at(rng, n, &Prob::new(p));
     };
-    if p > 0.5 {
-        n - x
-    } else {
-        x
-    }
+    mirror(x, n, p > 0.5)
 }
 
 /// A draw from Binomial(n, p) at a prepared `p`.
@@ -146,11 +142,15 @@ pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     } else {
         btrs(rng, n, p.low)
     };
-    if p.p > 0.5 {
-        n - x
-    } else {
-        x
-    }
+    mirror(x, n, p.p > 0.5)
+}
+
+/// `n - x` if `high`, else `x`, without a branch: the model's uptake probability is
+/// above a half and its exits' below, and one shared branch for both was mispredicted.
+#[inline]
+fn mirror(x: u64, n: u64, high: bool) -> u64 {
+    let mask = u64::from(high).wrapping_neg();
+    x ^ ((x ^ n.wrapping_sub(x)) & mask)
 }
 
 /// The top 8 bits of each byte.
@@ -173,27 +173,32 @@ const FINE_MASK: u64 = (1 << 45) - 1;
 /// `t <= 128` is: `b`'s high bit clear, and no carry into it from `(b & 127) + 128 - t`).
 #[inline]
 fn bernoulli_trials(rng: &mut impl RngCore, n: u64, threshold: u64) -> u64 {
-    debug_assert!(threshold <= 1 << 52);
+    debug_assert!(threshold <= 1 << 52 && n < 256);
     let t = threshold >> 45; // <= 128
     let t_all = t * ONES;
-    let (mut successes, mut ties) = (0u64, 0u64);
-    let mut left = n;
-    while left > 0 {
-        let x = rng.next_u64();
-        // The bytes in use: all eight, or the first `left` of the last number.
-        let used = if left >= 8 {
-            HIGH_BITS
-        } else {
-            HIGH_BITS & ((1u64 << (8 * left)) - 1)
-        };
-        left = left.saturating_sub(8);
+    // Per byte lane, its successes and ties, as a count in the lane's low bit upwards:
+    // at most 32 numbers (n < 256), so no lane overflows, and the lanes are summed once.
+    let (mut below, mut tied) = (0u64, 0u64);
+    let flags = |x: u64, used: u64| {
         let below = !(x | ((x | HIGH_BITS) - t_all)) & used;
         let y = x ^ t_all; // zero bytes are ties
         let tied = !(((y & LOW_BITS) + LOW_BITS) | y) & used;
-        // Each flag is a byte's high bit: their sum, by one multiplication.
-        successes += ((below >> 7).wrapping_mul(ONES)) >> 56;
-        ties += ((tied >> 7).wrapping_mul(ONES)) >> 56;
+        (below >> 7, tied >> 7)
+    };
+    for _ in 0..n / 8 {
+        let (b, t) = flags(rng.next_u64(), HIGH_BITS);
+        below += b;
+        tied += t;
     }
+    if n % 8 != 0 {
+        // The first `n % 8` bytes of the last number.
+        let (b, t) = flags(rng.next_u64(), HIGH_BITS & ((1u64 << (8 * (n % 8))) - 1));
+        below += b;
+        tied += t;
+    }
+    // The lanes' sum, by one multiplication each.
+    let mut successes = below.wrapping_mul(ONES) >> 56;
+    let ties = tied.wrapping_mul(ONES) >> 56;
     let fine = threshold & FINE_MASK;
     for _ in 0..ties {
         successes += u64::from((rng.next_u64() >> 19) < fine);
