@@ -158,6 +158,22 @@ fn benches(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut buf = vec![0.0; STOCKS * (horizon as usize + 1)];
 
+    // FASTLAKARE_CORE_PASSES=N: the binomial core N times over the cases, then stop:
+    // for an instruction and branch count under cachegrind, which the machine's load
+    // does not move (scripts/core-instructions.sh).
+    if let Ok(passes) = std::env::var("FASTLAKARE_CORE_PASSES") {
+        let passes: u32 = passes.parse().expect("FASTLAKARE_CORE_PASSES is a number");
+        for _ in 0..passes {
+            black_box(run_cases::<NoiseRng>(
+                &cases,
+                horizon,
+                Mode::Binomial,
+                &mut buf,
+            ));
+        }
+        std::process::exit(0);
+    }
+
     DRAWS.with(|d| d.borrow_mut().clear());
     let counted = run_cases::<Counting>(&cases, horizon, Mode::Binomial, &mut buf);
     let draws = DRAWS.with(|d| std::mem::take(&mut *d.borrow_mut()));
