@@ -24,7 +24,8 @@ use crate::data::Region;
 use crate::params::Param;
 use crate::sample::{Draw, NoiseRng};
 
-/// The longest ST duration the pipeline holds; config checks `max_years` against it.
+/// The longest ST duration a split over durations holds; config checks `max_years`
+/// against it.
 pub const MAX_DURATION_YEARS: usize = 60;
 
 /// The per-year quantities a run records, in the layout of `Trajectory`.
@@ -787,8 +788,8 @@ pub fn run_region<R: NoiseSource>(
 }
 
 /// The first pass of [`run_region`]: the trainees in post each year into `trainees`,
-/// and into `completions` how many finish their training at the end of each year
-/// (those of year t - 1 are year t's completers).
+/// and year t's completers (the trainees whose last year was t - 1) into
+/// `completions[t]`.
 ///
 /// Today's trainees split over their remaining years (the forward recurrence); each
 /// year's intake over durations D, finishing D years on. Completions past the horizon
