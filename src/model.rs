@@ -341,6 +341,61 @@ impl<R: NoiseSource> Noise<R> {
     fn counts(&self) -> bool {
         matches!(self, Noise::Binomial { .. })
     }
+
+    /// A starting stock as the model holds it: whole people where noise counts them.
+    fn whole(&self, x: f64) -> f64 {
+        if self.counts() {
+            x.round()
+        } else {
+            x
+        }
+    }
+}
+
+/// The intake of each year after the base year, in order: the default
+/// `I_0 (1 + r)^t` with `I_0 = T_0 / E[D]`, then the scenario's rules and cap.
+struct Admissions<'a> {
+    policy: &'a IntakePolicy,
+    base_per_year: f64,
+    growth_per_year: f64,
+    /// `(1 + r)^t` of the last year admitted.
+    factor: f64,
+    /// Whole posts (binomial noise) or the expected intake.
+    whole: bool,
+    target_total: f64,
+    admitted_total: f64,
+}
+
+impl<'a> Admissions<'a> {
+    fn new(inp: &'a RegionInputs, trainees0: f64, whole: bool) -> Self {
+        Admissions {
+            policy: &inp.intake,
+            base_per_year: trainees0 / inp.duration.mean_years,
+            growth_per_year: inp.intake_growth_per_year,
+            factor: 1.0,
+            whole,
+            target_total: 0.0,
+            admitted_total: 0.0,
+        }
+    }
+
+    /// The intake of year `t`, the year after the last one asked for.
+    #[inline]
+    fn next(&mut self, t: usize) -> f64 {
+        self.factor *= 1.0 + self.growth_per_year;
+        let target = self
+            .policy
+            .apply(t as u32, self.base_per_year * self.factor);
+        if !self.whole {
+            return target;
+        }
+        // Posts are whole people: admit the rounded running total, so the long-run
+        // intake is exact without adding noise of its own.
+        self.target_total += target;
+        let n = round_non_negative(self.target_total - self.admitted_total);
+        self.admitted_total += n;
+        n
+    }
 }
 
 /// Categories with probabilities `probs` (summing to 1), for multinomial draws by
@@ -720,7 +775,6 @@ pub fn run_region<R: NoiseSource>(
         inp.duration.max_years() <= MAX_DURATION_YEARS,
         "config checks max_years"
     );
-    let counts = noise.counts();
     // One row per stock, in the order of `Stock`, each `years` long. The specialists'
     // and FTE rows hold the first two passes' results until the last pass reads them
     // and writes the stocks in their place.
@@ -745,11 +799,7 @@ pub fn run_region<R: NoiseSource>(
     // 2. Today's specialists (in the specialists' row): each leaves with the exit
     // probability every year, whatever else happens.
     let exit = Prob::new(inp.exit_per_year);
-    let mut s_init = if counts {
-        inp.headcount.round()
-    } else {
-        inp.headcount
-    };
+    let mut s_init = noise.whole(inp.headcount);
     specialists_row[0] = s_init;
     for (t, row) in specialists_row.iter_mut().enumerate().skip(1) {
         noise.reseed(t, Event::ExitsInitial);
@@ -807,11 +857,7 @@ fn trainee_years<R: NoiseSource>(
 ) {
     let years = trainees.len();
     let counts = noise.counts();
-    let trainees0 = if counts {
-        inp.trainees.round()
-    } else {
-        inp.trainees
-    };
+    let trainees0 = noise.whole(inp.trainees);
     completions.fill(0.0);
     trainees[0] = trainees0;
     // Today's trainees with k years left (this one included) complete in year k.
@@ -823,25 +869,12 @@ fn trainee_years<R: NoiseSource>(
         }
     });
 
-    let base_intake = trainees0 / inp.duration.mean_years;
     let first = inp.duration.min_years as usize;
     let split = Split::new(&inp.duration.probs, counts);
-    let (mut intake_target, mut intake_admitted) = (0.0f64, 0.0f64);
-    let mut intake_factor = 1.0f64; // (1 + r)^t
+    let mut admissions = Admissions::new(inp, trainees0, counts);
     let mut in_post = trainees0;
     for t in 1..years {
-        intake_factor *= 1.0 + inp.intake_growth_per_year;
-        let target = inp.intake.apply(t as u32, base_intake * intake_factor);
-        let intake = if counts {
-            // Posts are whole people: admit the rounded running total, so the
-            // long-run intake is exact without adding noise of its own.
-            intake_target += target;
-            let n = round_non_negative(intake_target - intake_admitted);
-            intake_admitted += n;
-            n
-        } else {
-            target
-        };
+        let intake = admissions.next(t);
         // The intake of year t with duration D = first + i completes in year t + D.
         noise.reseed(t, Event::Intake);
         let cohort = &mut completions[(t + first).min(years)..];
@@ -1082,16 +1115,14 @@ mod tests {
         let mut ring = [0.0f64; MAX_DURATION_YEARS];
         let mut head = 0;
         let counts = noise.counts();
-        let whole = |x: f64| if counts { x.round() } else { x };
-        let (mut trainees, mut s_init) = (whole(inp.trainees), whole(inp.headcount));
+        let (mut trainees, mut s_init) = (noise.whole(inp.trainees), noise.whole(inp.headcount));
         let (mut s_joined, mut population) = (0.0f64, inp.population);
         noise.reseed(0, Event::InitialTrainees);
         let remaining = inp.duration.forward_recurrence();
         noise.split(trainees, &Split::new(&remaining, false), |i, x| {
             ring[i] += x
         });
-        let base_intake = trainees / inp.duration.mean_years;
-        let (mut intake_target, mut intake_admitted, mut factor) = (0.0f64, 0.0f64, 1.0f64);
+        let mut admissions = Admissions::new(inp, trainees, counts);
         let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
         let exit = Prob::new(inp.exit_per_year);
         let split = Split::new(&inp.duration.probs, counts);
@@ -1107,16 +1138,7 @@ mod tests {
                 noise.reseed(t, Event::ExitsJoined);
                 s_joined -= noise.count(s_joined, &exit);
                 population *= 1.0 + inp.pop_growth_per_year;
-                factor *= 1.0 + inp.intake_growth_per_year;
-                let target = inp.intake.apply(t as u32, base_intake * factor);
-                let intake = if counts {
-                    intake_target += target;
-                    let n = round_non_negative(intake_target - intake_admitted);
-                    intake_admitted += n;
-                    n
-                } else {
-                    target
-                };
+                let intake = admissions.next(t);
                 noise.reseed(t, Event::Intake);
                 let slot = |i: usize| (head + inp.duration.min_years as usize - 1 + i) % max_d;
                 match &mut noise {
