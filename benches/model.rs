@@ -184,10 +184,11 @@ fn benches(c: &mut Criterion) {
     );
     let numbers: u64 = draws.iter().map(|d| u64::from(d.2)).sum();
     eprintln!(
-        "{} region-runs x {horizon} years: {} sub-streams, {numbers} 64-bit draws ({:.2} per region-run-year)",
+        "{} region-runs x {horizon} years: {} sub-streams, {numbers} 64-bit draws ({:.2} per region-run-year); intake bytes counted {} a vector",
         cases.len(),
         draws.len(),
-        numbers as f64 / region_run_years as f64
+        numbers as f64 / region_run_years as f64,
+        if fastlakare::model::Avx512::detect().is_some() { "64 (AVX-512)" } else { "16 (SSE2)" }
     );
 
     let mut g = c.benchmark_group("model");

@@ -190,7 +190,7 @@ fn bernoulli_trials(rng: &mut impl RngCore, n: u64, threshold: u64) -> u64 {
         below += b;
         tied += t;
     }
-    if n % 8 != 0 {
+    if !n.is_multiple_of(8) {
         // The first `n % 8` bytes of the last number.
         let (b, t) = flags(rng.next_u64(), HIGH_BITS & ((1u64 << (8 * (n % 8))) - 1));
         below += b;
