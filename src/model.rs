@@ -198,7 +198,7 @@ fn solve_location(target: f64, sd: f64, lo: f64, n: usize) -> Vec<f64> {
 const SMALL_COUNT: f64 = 250.0;
 /// The same for splits of at most [`PACKED_CATEGORIES`] categories, placed eight people
 /// to a 64-bit number (`Split::place_packed`): a person costs a fraction of a
-/// nanosecond (their bytes counted 16 at a time), so person by person pays longer.
+/// nanosecond (their bytes counted 16 or 64 at a time), so person by person pays longer.
 const PACKED_COUNT: f64 = 2000.0;
 /// Splits with at most this many categories (so at most seven boundaries and seven
 /// boundary slices to count bytes against) are placed eight people to a number.
@@ -293,7 +293,7 @@ impl<R: NoiseSource> Noise<R> {
 
     /// Splits `n` over the categories of `split`: person by person for small `n`, one
     /// uniform each, by conditional binomials otherwise. (Packed splits, eight people
-    /// to a number, are placed by `trainee_years` itself, which has SSE2 enabled.)
+    /// to a number, are placed by `trainee_years` itself, compiled with its vector features.)
     fn split_small(&mut self, n: f64, split: &Split<'_>, mut put: impl FnMut(usize, f64)) {
         match self {
             Noise::Binomial { rng, .. } if n < SMALL_COUNT => {
