@@ -586,6 +586,13 @@ impl<'a> Split<'a> {
 /// The most people [`count_bytes`] counts in one call: 16 a vector, and a byte lane
 /// counts at most one person per vector.
 const MAX_COUNTED: u64 = 16 * 255;
+
+/// One value per category boundary of a packed split (and per open slice, at most as
+/// many).
+type PerBoundary<T> = [T; PACKED_CATEGORIES - 1];
+/// What a byte count returns: per boundary the bytes below its top byte, per open
+/// slice the bytes in it.
+type ByteCounts = (PerBoundary<u32>, PerBoundary<u32>);
 const _: () = assert!(PACKED_COUNT <= MAX_COUNTED as f64);
 
 /// Draws `n` bytes, eight to a 64-bit number (`ceil(n / 8)` numbers, the bytes of
@@ -605,9 +612,9 @@ const _: () = assert!(PACKED_COUNT <= MAX_COUNTED as f64);
 fn count_bytes(
     rng: &mut impl RngCore,
     n: u64,
-    top_bytes: &[u8; PACKED_CATEGORIES - 1],
-    open: &[u8; PACKED_CATEGORIES - 1],
-) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    top_bytes: &PerBoundary<u8>,
+    open: &PerBoundary<u8>,
+) -> ByteCounts {
     use std::arch::x86_64::*;
     const B: usize = PACKED_CATEGORIES - 1;
     debug_assert!(n <= MAX_COUNTED);
@@ -664,9 +671,9 @@ trait ByteLanes: Copy {
         self,
         rng: &mut impl RngCore,
         n: u64,
-        top_bytes: &[u8; PACKED_CATEGORIES - 1],
-        open: &[u8; PACKED_CATEGORIES - 1],
-    ) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]);
+        top_bytes: &PerBoundary<u8>,
+        open: &PerBoundary<u8>,
+    ) -> ByteCounts;
 }
 
 /// [`count_bytes`]: SSE2 on x86-64 (its baseline), a byte at a time elsewhere.
@@ -679,9 +686,9 @@ impl ByteLanes for Bytes16 {
         self,
         rng: &mut impl RngCore,
         n: u64,
-        top_bytes: &[u8; PACKED_CATEGORIES - 1],
-        open: &[u8; PACKED_CATEGORIES - 1],
-    ) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+        top_bytes: &PerBoundary<u8>,
+        open: &PerBoundary<u8>,
+    ) -> ByteCounts {
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
         // SAFETY: SSE2, the one feature `count_bytes` needs, is part of x86-64 itself:
@@ -722,9 +729,9 @@ impl ByteLanes for Avx512 {
         self,
         rng: &mut impl RngCore,
         n: u64,
-        top_bytes: &[u8; PACKED_CATEGORIES - 1],
-        open: &[u8; PACKED_CATEGORIES - 1],
-    ) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+        top_bytes: &PerBoundary<u8>,
+        open: &PerBoundary<u8>,
+    ) -> ByteCounts {
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
         // SAFETY: an `Avx512` exists only where `detect` found the features.
@@ -747,9 +754,9 @@ impl ByteLanes for Avx512 {
 fn count_bytes_avx512(
     rng: &mut impl RngCore,
     n: u64,
-    top_bytes: &[u8; PACKED_CATEGORIES - 1],
-    open: &[u8; PACKED_CATEGORIES - 1],
-) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    top_bytes: &PerBoundary<u8>,
+    open: &PerBoundary<u8>,
+) -> ByteCounts {
     use std::arch::x86_64::*;
     const B: usize = PACKED_CATEGORIES - 1;
     debug_assert!(n <= MAX_COUNTED);
@@ -784,9 +791,9 @@ fn count_bytes_avx512(
 fn count_bytes_scalar(
     rng: &mut impl RngCore,
     n: u64,
-    top_bytes: &[u8; PACKED_CATEGORIES - 1],
-    open: &[u8; PACKED_CATEGORIES - 1],
-) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+    top_bytes: &PerBoundary<u8>,
+    open: &PerBoundary<u8>,
+) -> ByteCounts {
     let (mut below, mut in_open) = ([0u32; PACKED_CATEGORIES - 1], [0u32; PACKED_CATEGORIES - 1]);
     let mut left = n;
     while left > 0 {
@@ -1665,9 +1672,9 @@ mod tests {
         lanes: Lanes,
         rng: &mut impl RngCore,
         n: u64,
-        top_bytes: &[u8; PACKED_CATEGORIES - 1],
-        open: &[u8; PACKED_CATEGORIES - 1],
-    ) -> ([u32; PACKED_CATEGORIES - 1], [u32; PACKED_CATEGORIES - 1]) {
+        top_bytes: &PerBoundary<u8>,
+        open: &PerBoundary<u8>,
+    ) -> ByteCounts {
         match lanes {
             Lanes::Narrow => Bytes16.count(rng, n, top_bytes, open),
             Lanes::Wide(l) => l.count(rng, n, top_bytes, open),
