@@ -134,12 +134,18 @@ pub enum Command {
         /// What the fan charts show.
         #[arg(long, value_enum, default_value = "coverage")]
         metric: FanMetric,
+        /// Worker threads drawing the charts (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Write RESULTS_DIR/report.html: the summary table and every chart on one
     /// self-contained page (inline SVG, no scripts) that opens offline and prints.
     Report {
         /// A results folder written by `run`.
         results_dir: PathBuf,
+        /// Worker threads redrawing the charts (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// The smallest number of ST trainees in post, held constant from the base year,
     /// that reaches the target by YEAR with probability P; writes solve.parquet.
@@ -274,26 +280,35 @@ pub fn run(args: Args) -> Result<(), Error> {
             results_dir,
             format,
             metric,
+            threads,
         } => {
             let out = results_dir.join(crate::output::CHARTS_DIR);
             let sensitivity = results_dir.join(crate::output::SENSITIVITY_FILE);
             let has_run = results_dir.join(crate::output::SUMMARY_FILE).exists();
-            let mut files = Vec::new();
-            // A folder with only `sensitivity` results has no run to chart; without
-            // either, loading the run's files gives the error that names them.
-            if has_run || !sensitivity.exists() {
-                let data = ChartData::load(&results_dir, metric)?;
-                files.extend(draw_all(&data, &out, format)?);
-            }
-            if sensitivity.exists() {
-                let rows = crate::output::read_sensitivity(&sensitivity)?;
-                files.extend(crate::chart::draw_sensitivity(&rows, &out, format)?);
-            }
+            let draw = || -> Result<Vec<PathBuf>, Error> {
+                let mut files = Vec::new();
+                // A folder with only `sensitivity` results has no run to chart; without
+                // either, loading the run's files gives the error that names them.
+                if has_run || !sensitivity.exists() {
+                    let data = ChartData::load(&results_dir, metric)?;
+                    files.extend(draw_all(&data, &out, format)?);
+                }
+                if sensitivity.exists() {
+                    let rows = crate::output::read_sensitivity(&sensitivity)?;
+                    files.extend(crate::chart::draw_sensitivity(&rows, &out, format)?);
+                }
+                Ok(files)
+            };
+            let files = crate::pool::install(threads, draw)??;
             println!("wrote {} chart files to {}", files.len(), out.display());
             Ok(())
         }
-        Command::Report { results_dir } => {
-            let path = crate::report::write_report(&results_dir)?;
+        Command::Report {
+            results_dir,
+            threads,
+        } => {
+            let path =
+                crate::pool::install(threads, || crate::report::write_report(&results_dir))??;
             println!("wrote {}", path.display());
             Ok(())
         }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod plan;
+pub mod pool;
 pub mod regions;
 pub mod report;
 pub mod sample;

@@ -316,14 +316,9 @@ pub fn simulate(
     progress: &(dyn Fn(u64) + Sync),
     sink: Option<RegionSink<'_>>,
 ) -> Result<SimOutput, Error> {
-    match plan.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(|| simulate_in_pool(plan, range, progress, sink)),
-        None => simulate_in_pool(plan, range, progress, sink),
-    }
+    crate::pool::install(plan.threads, || {
+        simulate_in_pool(plan, range, progress, sink)
+    })?
 }
 
 fn simulate_in_pool(

@@ -228,14 +228,7 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
             .map(|r| RegionSolver::new(plan, r, req.by_year).solve(req))
             .collect()
     };
-    match plan.threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(run)),
-        None => Ok(run()),
-    }
+    crate::pool::install(plan.threads, run)
 }
 
 /// Where `solve` writes: `--out DIR`, else the config's results folder.

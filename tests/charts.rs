@@ -103,10 +103,28 @@ fn run_draws_every_chart_and_plot_redraws_the_same_set() {
         assert!(prob.contains(text), "probability SVG lacks `{text}`");
     }
 
-    // `plot` from the Parquet files alone gives the same set.
+    // `plot` from the Parquet files alone gives the same set, the same bytes on one
+    // thread as on all.
     std::fs::remove_dir_all(&charts).unwrap();
     s.cmd().args(["plot", "results/small"]).assert().success();
     assert_eq!(files(&charts), drawn);
+    let fan_png = std::fs::read(charts.join("fan_coverage_23.png")).unwrap();
+    s.cmd()
+        .args(["plot", "results/small", "--threads", "1"])
+        .assert()
+        .success();
+    assert_eq!(files(&charts), drawn);
+    assert_eq!(
+        std::fs::read(charts.join("fan_coverage_23.png")).unwrap(),
+        fan_png
+    );
+    for command in ["plot", "report"] {
+        s.cmd()
+            .args([command, "results/small", "--threads", "0"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--threads must be at least 1"));
+    }
     s.cmd()
         .args([
             "plot",

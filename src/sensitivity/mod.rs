@@ -263,15 +263,7 @@ pub fn analyse(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Analysis, Error> {
     req.check(plan)?;
-    let work = || analyse_in_pool(plan, req, progress);
-    match plan.threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(work)),
-        None => Ok(work()),
-    }
+    crate::pool::install(plan.threads, || analyse_in_pool(plan, req, progress))
 }
 
 /// Design rows of one scenario (for a progress bar's length).
