@@ -386,11 +386,7 @@ fn write_all(
     };
     // The band quantiles and the charts run on a pool of the run's own number of
     // threads, as the simulation did.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(facts.threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", facts.threads)))?;
-    let tables_and_charts = || pool.install(tables_and_charts);
+    let tables_and_charts = || crate::pool::install(Some(facts.threads), tables_and_charts)?;
     // Finishing the streamed parts (for runs held in memory, writing the last regions
     // into `runs.parquet`) and any fold of the runs into one file (which reads and
     // writes every run again) overlap the tables and charts, which read neither, when
