@@ -10,6 +10,12 @@
 //! random numbers alone take. `core / floor` is the model's overhead over its dice.
 //! `simulate/*` is the whole in-memory simulation (parameter draws, model, the band
 //! sketches) without Parquet or charts.
+//!
+//! Before the criterion groups, the core and the floor are also timed in pairs, one
+//! right after the other on one thread (`FASTLAKARE_PAIRED_ROUNDS` pairs, 15 unless
+//! set): on a shared machine whose speed drifts from minute to minute, the ratio within
+//! a pair is steadier than the ratio of two medians taken seconds apart. The pairs go
+//! to `target/criterion/paired-core-floor.json`, which `scripts/bench-summary.py` reads.
 
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -147,6 +153,49 @@ fn replay(draws: &[(u64, u64, u32)]) -> u64 {
     acc
 }
 
+/// `rounds` pairs of one binomial core pass and one floor replay, in turn on this
+/// thread (which goes first alternates): their times in ms.
+fn paired(
+    cases: &[Case],
+    horizon: u32,
+    draws: &[(u64, u64, u32)],
+    buf: &mut [f64],
+    rounds: u32,
+) -> Vec<(f64, f64)> {
+    let core = |buf: &mut [f64]| {
+        let started = std::time::Instant::now();
+        black_box(run_cases::<NoiseRng>(cases, horizon, Mode::Binomial, buf));
+        started.elapsed().as_secs_f64() * 1e3
+    };
+    let floor = || {
+        let started = std::time::Instant::now();
+        black_box(replay(black_box(draws)));
+        started.elapsed().as_secs_f64() * 1e3
+    };
+    // One of each first, untimed: the caches and the branch predictors warm.
+    core(buf);
+    floor();
+    (0..rounds)
+        .map(|r| {
+            if r % 2 == 0 {
+                let c = core(buf);
+                (c, floor())
+            } else {
+                let f = floor();
+                (core(buf), f)
+            }
+        })
+        .collect()
+}
+
+/// Where criterion writes its results (`CARGO_TARGET_DIR` or `target`).
+fn criterion_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("criterion")
+}
+
 fn replay_parallel(pool: &rayon::ThreadPool, draws: &[(u64, u64, u32)]) -> u64 {
     pool.install(|| {
         draws
@@ -208,6 +257,31 @@ fn benches(c: &mut Criterion) {
         numbers as f64 / region_run_years as f64,
         if fastlakare::model::Avx512::detect().is_some() { "64 (AVX-512)" } else { "16 (SSE2)" }
     );
+
+    let rounds: u32 = std::env::var("FASTLAKARE_PAIRED_ROUNDS")
+        .map(|r| r.parse().expect("FASTLAKARE_PAIRED_ROUNDS is a number"))
+        .unwrap_or(15);
+    if rounds > 0 {
+        let pairs = paired(&cases, horizon, &draws, &mut buf, rounds);
+        let mut ratios: Vec<f64> = pairs.iter().map(|(c, f)| c / f).collect();
+        ratios.sort_by(f64::total_cmp);
+        eprintln!(
+            "core / floor in {rounds} pairs on 1 thread: median {:.2}x (from {:.2}x to {:.2}x)",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+        let dir = criterion_dir();
+        std::fs::create_dir_all(&dir).expect("criterion's folder");
+        let json = serde_json::json!({
+            "what": "binomial core pass and floor replay timed in turn on 1 thread, ms",
+            "region_run_years": region_run_years,
+            "core_ms": pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+            "floor_ms": pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+        });
+        std::fs::write(dir.join("paired-core-floor.json"), json.to_string())
+            .expect("paired-core-floor.json written");
+    }
 
     let mut g = c.benchmark_group("model");
     g.throughput(Throughput::Elements(region_run_years));

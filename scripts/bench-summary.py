@@ -5,7 +5,9 @@
 
 Prints each benchmark's median time and region-run-years per second, then the ratios
 issue 7 asks for, all from the same `cargo bench` run: binomial core / random-number
-floor (goal <= 3x), and the speed-up of all cores over one thread. Standard library only.
+floor (goal <= 3x), and the speed-up of all cores over one thread. Then the same ratio
+from the bench's pairs (core and floor timed one right after the other, on one
+thread), which a machine's drift moves less. Standard library only.
 """
 import json
 import pathlib
@@ -19,7 +21,7 @@ for bench in sorted(root.glob("*/*/*/new/benchmark.json")):
     median_s = est["median"]["point_estimate"] / 1e9
     elements = (meta.get("throughput") or {}).get("Elements")
     rows[meta["full_id"]] = (median_s, elements)
-if not rows:
+if not rows and not (root / "paired-core-floor.json").exists():
     sys.exit(f"no criterion results under {root}: run `cargo bench --bench model` first")
 
 print(f"{'benchmark':32} {'median':>12} {'region-run-years/s':>20}")
@@ -45,3 +47,15 @@ if len(threads) > 1:
         a, b = median(f"{name}/{lo}"), median(f"{name}/{hi}")
         if a and b:
             print(f"{name}: {hi} threads {a / b:.2f}x faster than {lo}")
+
+paired = root / "paired-core-floor.json"
+if paired.exists():
+    p = json.loads(paired.read_text())
+    ratios = sorted(c / f for c, f in zip(p["core_ms"], p["floor_ms"]))
+    mid = lambda xs: sorted(xs)[len(xs) // 2]
+    years = p["region_run_years"]
+    print()
+    print(f"paired on 1 thread, {len(ratios)} pairs: core {mid(p['core_ms']):.2f} ms "
+          f"({years / mid(p['core_ms']) / 1e3:.2f} M region-run-years/s), "
+          f"floor {mid(p['floor_ms']):.2f} ms; core / floor median {mid(ratios):.2f}x "
+          f"(from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")
