@@ -182,33 +182,25 @@ fn below_and_tied(rng: &mut impl RngCore, n: u64, t: u8) -> (u64, u64) {
 #[target_feature(enable = "sse2")]
 #[inline]
 fn below_and_tied_sse2(rng: &mut impl RngCore, n: u64, t: u8) -> (u64, u64) {
+    use crate::bytes::{lane_sum, next16};
     use std::arch::x86_64::*;
     // A lane counts at most one trial a vector: n < 256 keeps it below 256.
     debug_assert!(n < 256);
     let flip = _mm_set1_epi8(i8::MIN);
     let limit = _mm_set1_epi8((t ^ 0x80) as i8);
     let tie = _mm_set1_epi8(t as i8);
-    let lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut below = _mm_setzero_si128();
     let mut tied = _mm_setzero_si128();
     let mut left = n;
     while left > 0 {
-        let low = rng.next_u64();
-        let high = if left > 8 { rng.next_u64() } else { 0 };
-        let used = left.min(16);
         // Lanes past the last trial read 0xff: below no `t` (at most 128), tied with
         // none (the same).
-        let past = _mm_cmpgt_epi8(lane, _mm_set1_epi8(used as i8 - 1));
-        let bytes = _mm_or_si128(_mm_set_epi64x(high as i64, low as i64), past);
+        let (bytes, used) = next16(rng, left);
         below = _mm_sub_epi8(below, _mm_cmpgt_epi8(limit, _mm_xor_si128(bytes, flip)));
         tied = _mm_sub_epi8(tied, _mm_cmpeq_epi8(bytes, tie));
         left -= used;
     }
-    let total = |v: __m128i| {
-        let s = _mm_sad_epu8(v, _mm_setzero_si128());
-        (_mm_cvtsi128_si64(s) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s))) as u64
-    };
-    (total(below), total(tied))
+    (lane_sum(below), lane_sum(tied))
 }
 
 /// [`below_and_tied`] a byte at a time: the definition the vector count is tested

@@ -3,6 +3,7 @@
 //! specialist per 1 100 inhabitants. See docs/ARCHITECTURE.md for the map.
 
 pub mod binomial;
+mod bytes;
 pub mod chart;
 pub mod cli;
 pub mod config;

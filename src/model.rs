@@ -625,25 +625,21 @@ fn count_bytes(
     top_bytes: &PerBoundary<u8>,
     open: &PerBoundary<u8>,
 ) -> ByteCounts {
+    use crate::bytes::{lane_sum, next16};
     use std::arch::x86_64::*;
     const B: usize = PACKED_CATEGORIES - 1;
     debug_assert!(n <= MAX_COUNTED);
     let flip = _mm_set1_epi8(i8::MIN);
     let limits: [__m128i; B] = top_bytes.map(|t| _mm_set1_epi8((t ^ 0x80) as i8));
     let slices: [__m128i; B] = open.map(|g| _mm_set1_epi8(g as i8));
-    let lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut below = [_mm_setzero_si128(); B];
     let mut equal = [_mm_setzero_si128(); B];
     let mut left = n;
     let mut padding = 0u32;
     while left > 0 {
-        let low = rng.next_u64();
-        let high = if left > 8 { rng.next_u64() } else { 0 };
-        let used = left.min(16);
         // Lanes past the last person read 0xff: below no boundary (a top byte is at
         // most 0xff); counted in an open slice 0xff, and taken off again below.
-        let past = _mm_cmpgt_epi8(lane, _mm_set1_epi8(used as i8 - 1));
-        let bytes = _mm_or_si128(_mm_set_epi64x(high as i64, low as i64), past);
+        let (bytes, used) = next16(rng, left);
         let flipped = _mm_xor_si128(bytes, flip);
         for (acc, &limit) in below.iter_mut().zip(&limits) {
             *acc = _mm_sub_epi8(*acc, _mm_cmpgt_epi8(limit, flipped));
@@ -654,12 +650,7 @@ fn count_bytes(
         padding += 16 - used as u32;
         left -= used;
     }
-    // Each counter's 16 lanes added up by `psadbw` (sums of absolute differences
-    // from 0), into its two halves.
-    let total = |v: __m128i| {
-        let s = _mm_sad_epu8(v, _mm_setzero_si128());
-        (_mm_cvtsi128_si64(s) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s))) as u32
-    };
+    let total = |v: __m128i| lane_sum(v) as u32;
     let mut in_open = equal.map(total);
     for (c, &g) in in_open.iter_mut().zip(open) {
         if g == u8::MAX {
