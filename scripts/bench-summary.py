@@ -24,7 +24,8 @@ for bench in sorted(root.glob("*/*/*/new/benchmark.json")):
 if not rows and not (root / "paired-core-floor.json").exists():
     sys.exit(f"no criterion results under {root}: run `cargo bench --bench model` first")
 
-print(f"{'benchmark':32} {'median':>12} {'region-run-years/s':>20}")
+if rows:
+    print(f"{'benchmark':32} {'median':>12} {'region-run-years/s':>20}")
 for name, (median_s, elements) in rows.items():
     rate = f"{elements / median_s / 1e6:16.2f} M" if elements else ""
     print(f"{name:32} {median_s * 1e3:9.2f} ms {rate:>20}")
