@@ -1,10 +1,11 @@
 //! Runs x regions over rayon, a chunk of runs at a time, and what is kept of them.
 //!
 //! For each chunk of [`CHUNK_RUNS`] runs: every scenario, every region in turn (the
-//! runs of a region in parallel), then Sverige as their sum. A chunk's trajectories
+//! runs of a region in parallel, a group at a time whose band metrics are written out
+//! while its stocks are in cache), then Sverige as their sum. A chunk's trajectories
 //! live only until they are added to the band sketches and lent to the sink (which
-//! writes runs and trajectories), so memory holds one chunk of one region plus one of
-//! the Sweden sums, however many runs there are. Kept per run, exactly: years to
+//! writes runs and trajectories), so memory holds one chunk of one region (its stocks
+//! and band metrics) plus one of the Sweden sums, however many runs there are. Kept per run, exactly: years to
 //! target and, for scenarios, the extra cost over the baseline (a few bytes a run).
 //!
 //! Invariant: the output does not depend on the number of threads, the chunk size or
@@ -249,6 +250,9 @@ pub struct RegionRuns<'a> {
     pub runs: usize,
     pub years: usize,
     stocks: &'a [f64],
+    /// The band metrics of every run and year but `reached`, laid out for the band
+    /// sketches ([`BandValues`]).
+    band_values: &'a [f64],
     guideline: &'a Guideline,
     dlf_need: Option<f64>,
     /// Per run of the chunk.
@@ -281,7 +285,28 @@ impl RegionRuns<'_> {
         }
     }
 
+    /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
+    pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
+        self.measure().metric(metric, &self.run_year(run, t))
+    }
+
+    fn measure(&self) -> Measure<'_> {
+        Measure {
+            guideline: self.guideline,
+            dlf_need: self.dlf_need,
+        }
+    }
+}
+
+/// What a unit's metrics are measured against.
+#[derive(Clone, Copy)]
+struct Measure<'a> {
+    guideline: &'a Guideline,
     /// In `dlf` mode coverage is DLF's own measure, specialists / need.
+    dlf_need: Option<f64>,
+}
+
+impl Measure<'_> {
     #[inline]
     fn metric(&self, metric: Metric, y: &RunYear) -> f64 {
         match metric {
@@ -296,10 +321,64 @@ impl RegionRuns<'_> {
             Metric::Reached => f64::from(u8::from(y.reached)),
         }
     }
+}
 
-    /// The value of `metric` in the chunk's run `run`, year index `t` (0 = base year).
-    pub fn value(&self, metric: Metric, run: usize, t: usize) -> f64 {
-        self.metric(metric, &self.run_year(run, t))
+/// The metrics the band sketches take value by value: all but `reached` (counted
+/// from the years to target), in the order of [`Metric::ALL`].
+const BAND_METRICS: usize = Metric::ALL.len() - 1;
+
+/// Runs per group of [`BandValues`]: a task simulates a group's runs, then writes
+/// their band metrics while their stocks (32 x 3.2 KB) are still in cache.
+const BAND_GROUP_RUNS: usize = 32;
+
+/// The band metrics of a chunk's runs, laid out for the sketches: per group of
+/// [`BAND_GROUP_RUNS`] runs (the last may have fewer), year by year, metric by
+/// metric, the group's runs side by side, so a sketch takes a slice of a group's runs
+/// at a time and a task's block of years is one stretch of memory per group.
+///
+/// Why: the band feeding read each run's block of years from its stock rows, 3.2 KB
+/// apart in a chunk of megabytes long gone from the cache; most of its time was
+/// those loads (docs/performance.md, eighth session).
+struct BandValues;
+
+impl BandValues {
+    /// Values of a group of `runs` runs.
+    fn group_len(runs: usize, years: usize) -> usize {
+        runs * years * BAND_METRICS
+    }
+
+    /// Writes the band metrics of the runs whose stocks are `stocks` (runs of
+    /// `STOCKS * years`) into `out`, one group's block.
+    fn fill_group(stocks: &[f64], years: usize, m: Measure<'_>, out: &mut [f64]) {
+        let stride = STOCKS * years;
+        let runs = stocks.len() / stride;
+        debug_assert_eq!(out.len(), BandValues::group_len(runs, years));
+        for (j, x) in stocks.chunks_exact(stride).enumerate() {
+            let stock = |s: Stock| &x[s as usize * years..][..years];
+            let (sp, fte) = (stock(Stock::Specialists), stock(Stock::SpecialistsFte));
+            let (tr, pop) = (stock(Stock::Trainees), stock(Stock::Population));
+            for t in 0..years {
+                let y = RunYear {
+                    specialists: sp[t],
+                    fte: fte[t],
+                    trainees: tr[t],
+                    population: pop[t],
+                    reached: false, // not a band value
+                };
+                for (k, &metric) in Metric::ALL[..BAND_METRICS].iter().enumerate() {
+                    out[(t * BAND_METRICS + k) * runs + j] = m.metric(metric, &y);
+                }
+            }
+        }
+    }
+
+    /// [`BandValues::fill_group`] for every group of a chunk, in parallel.
+    fn fill(stocks: &[f64], years: usize, m: Measure<'_>, out: &mut [f64]) {
+        let stride = STOCKS * years;
+        stocks
+            .par_chunks(BAND_GROUP_RUNS * stride)
+            .zip(out.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
+            .for_each(|(x, b)| BandValues::fill_group(x, years, m, b));
     }
 }
 
@@ -335,6 +414,7 @@ fn simulate_in_pool(
     let chunk_max = CHUNK_RUNS.min(range.end - range.start) as usize;
     let mut buf = vec![0.0f64; chunk_max * stride];
     let mut national = vec![0.0f64; if with_national { chunk_max * stride } else { 0 }];
+    let mut band_buf = vec![0.0f64; BandValues::group_len(chunk_max, years)];
     let units = plan.regions.len() + usize::from(with_national);
     // The baseline's costs of the chunk's runs, per unit, for the scenarios' extra cost.
     let mut base_costs: Vec<Vec<f64>> = vec![Vec::new(); units];
@@ -355,38 +435,63 @@ fn simulate_in_pool(
             }
             for (u, (region, rs)) in plan.regions.iter().zip(&scenario.regions).enumerate() {
                 let buf = &mut buf[..n * stride];
-                let run = |i: usize, x: &mut [f64]| {
-                    let run = first + i as u32;
-                    run_one(plan, region, rs, run, &run_draws[i], x, years)
+                let band_values = &mut band_buf[..BandValues::group_len(n, years)];
+                let dlf_need = (cfg.mode == Mode::Dlf)
+                    .then(|| DlfInputs::of(region).expect("plan checked").need);
+                let measure = Measure {
+                    guideline: &rs.guideline,
+                    dlf_need,
                 };
-                let per_run: Vec<(Option<u32>, ParamRow)> = if with_national {
-                    // Each run is added to Sverige's sums as soon as it is done, while
-                    // its trajectory is in cache: a pass of its own over the chunk
-                    // afterwards read every region's stocks (megabytes) from memory
-                    // again. Same sums, added in the same order (region by region).
-                    buf.par_chunks_mut(stride)
-                        .zip(national[..n * stride].par_chunks_mut(stride))
+                // A group's runs, then their band values while their stocks are in
+                // cache; each run added to Sverige's sums as soon as it is done (a pass
+                // of its own over the chunk afterwards read every region's stocks,
+                // megabytes, from memory again). Same sums, added in the same order
+                // (region by region).
+                let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
+                    let kept: Vec<(Option<u32>, ParamRow)> = xs
+                        .chunks_mut(stride)
                         .enumerate()
-                        .map(|(i, (x, acc))| {
-                            let kept = run(i, x);
-                            for (a, v) in acc.iter_mut().zip(x.iter()) {
-                                *a += v;
+                        .map(|(j, x)| {
+                            let run = first + (g * BAND_GROUP_RUNS + j) as u32;
+                            let kept = run_one(
+                                plan,
+                                region,
+                                rs,
+                                run,
+                                &run_draws[g * BAND_GROUP_RUNS + j],
+                                x,
+                                years,
+                            );
+                            if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
+                                for (a, v) in acc.iter_mut().zip(x.iter()) {
+                                    *a += v;
+                                }
                             }
                             kept
                         })
+                        .collect();
+                    BandValues::fill_group(xs, years, measure, bands);
+                    kept
+                };
+                let groups = buf
+                    .par_chunks_mut(BAND_GROUP_RUNS * stride)
+                    .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
+                    .enumerate();
+                let per_group: Vec<Vec<(Option<u32>, ParamRow)>> = if with_national {
+                    groups
+                        .zip(national[..n * stride].par_chunks_mut(BAND_GROUP_RUNS * stride))
+                        .map(|((g, (xs, bands)), acc)| group(g, xs, bands, acc))
                         .collect()
                 } else {
-                    buf.par_chunks_mut(stride)
-                        .enumerate()
-                        .map(|(i, x)| run(i, x))
+                    groups
+                        .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
                         .collect()
                 };
+                let per_run = per_group.into_iter().flatten();
                 // Once per region and chunk, not per run: the bar's counter is shared
                 // by the threads, and the run loop takes no lock and no shared write.
                 progress(n as u64);
-                let dlf_need = (cfg.mode == Mode::Dlf)
-                    .then(|| DlfInputs::of(region).expect("plan checked").need);
-                let (ytt, params): (Vec<_>, Vec<_>) = per_run.into_iter().unzip();
+                let (ytt, params): (Vec<_>, Vec<_>) = per_run.unzip();
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -397,6 +502,7 @@ fn simulate_in_pool(
                     runs: n,
                     years,
                     stocks: buf,
+                    band_values,
                     guideline: &rs.guideline,
                     dlf_need,
                     years_to_target: &ytt,
@@ -422,6 +528,12 @@ fn simulate_in_pool(
                     .iter()
                     .map(|d| national_row(&d.national))
                     .collect();
+                let measure = Measure {
+                    guideline: &scenario.national_guideline,
+                    dlf_need: None,
+                };
+                let band_values = &mut band_buf[..BandValues::group_len(n, years)];
+                BandValues::fill(stocks, years, measure, band_values);
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -432,6 +544,7 @@ fn simulate_in_pool(
                     runs: n,
                     years,
                     stocks,
+                    band_values,
                     guideline: &scenario.national_guideline,
                     dlf_need: None,
                     years_to_target: &ytt,
@@ -453,14 +566,11 @@ fn national_row(national: &NationalDraw) -> ParamRow {
     row
 }
 
-/// Runs whose band values are gathered before the sketches take them.
-const RUNS_PER_BAND_BATCH: usize = 256;
-
-/// Years per task when the band sketches take a chunk's runs: half a cache line of f64.
-/// The feeding's cost is the sketches' bucket counters (one load and store per value),
-/// and a task's 16 sketches stay in L1 where 8 years' 32 did not: the band feeding took
-/// 35-40 % less CPU in the profile than with a whole line (8 years), for two tasks
-/// reading each line of stocks; 2 years was between the two (docs/performance.md).
+/// Years per task when the band sketches take a chunk's runs. The feeding's cost is
+/// the sketches' bucket counters (one load and store per value), and a task's 16
+/// sketches about fit L1: with the stocks read from their rows, 8 years took 35-40 %
+/// more CPU; with [`BandValues`], 1 and 2 years were within the noise of 4
+/// (docs/performance.md).
 const YEARS_PER_BAND_TASK: usize = 4;
 
 /// What is kept of a chunk of one unit's runs: years to target, the extra cost over
@@ -499,10 +609,8 @@ fn finish_chunk(
     for t in 1..v.years {
         reached_by[t] += reached_by[t - 1];
     }
-    // A task per block of years, each reading its runs' stocks once: the stocks of a
-    // run lie `years` apart, so a task per year would fetch every cache line of the
-    // chunk (megabytes) once per year and metric. The sketches are the same whatever
-    // order their values come in.
+    // A task per block of years, each reading its stretch of every group's band
+    // values. The sketches are the same whatever order their values come in.
     outcome
         .bands
         .par_chunks_mut(metrics * YEARS_PER_BAND_TASK)
@@ -515,52 +623,24 @@ fn finish_chunk(
 }
 
 /// Adds the chunk's runs to the sketches of a block of years from `t0` (`cells`: the
-/// block's years' metrics). A batch of runs' values is gathered cell by cell, so each
-/// sketch takes a slice at a time (`Sketch::add_all`); 256 runs x 16 cells (32 KB)
-/// about fill L1. A function of its own, so a profile shows it apart from the model.
+/// block's years' metrics), a group's slice of runs at a time (`Sketch::add_all`),
+/// read from the chunk's [`BandValues`]: per group, the block is one stretch of
+/// memory. A function of its own, so a profile shows it apart from the model.
 #[inline(never)]
 fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &[u32]) {
     let metrics = Metric::ALL.len();
     let reached = Metric::Reached as usize;
-    debug_assert_eq!(reached, metrics - 1, "reached is the last metric");
-    let years_here = cells.len() / metrics;
-    let stride = STOCKS * v.years;
-    let mut batch = vec![0.0f64; years_here * reached * RUNS_PER_BAND_BATCH];
-    for first in (0..v.runs).step_by(RUNS_PER_BAND_BATCH) {
-        let runs = RUNS_PER_BAND_BATCH.min(v.runs - first);
-        for i in 0..runs {
-            // A later run's rows asked for now, so they are in cache when its turn
-            // comes: without, the loop waited for each run's rows in turn (most of
-            // `feed_bands`' time in a profile).
-            let next = first + i + PREFETCH_RUNS;
-            if next < v.runs {
-                let ahead = &v.stocks[next * stride..][..stride];
-                for s in 0..STOCKS {
-                    prefetch(&ahead[s * v.years + t0..]);
-                }
-            }
-            // The block's years of each stock, as slices: one bounds check each.
-            let x = &v.stocks[(first + i) * stride..][..stride];
-            let stock = |s: Stock| &x[s as usize * v.years + t0..][..years_here];
-            let (sp, fte) = (stock(Stock::Specialists), stock(Stock::SpecialistsFte));
-            let (tr, pop) = (stock(Stock::Trainees), stock(Stock::Population));
-            for dt in 0..years_here {
-                let y = RunYear {
-                    specialists: sp[dt],
-                    fte: fte[dt],
-                    trainees: tr[dt],
-                    population: pop[dt],
-                    reached: false, // not fed from here
-                };
-                for (k, &m) in Metric::ALL[..reached].iter().enumerate() {
-                    batch[(dt * reached + k) * RUNS_PER_BAND_BATCH + i] = v.metric(m, &y);
-                }
-            }
-        }
+    debug_assert_eq!(reached, BAND_METRICS, "reached is the last metric");
+    for block in v
+        .band_values
+        .chunks(BandValues::group_len(BAND_GROUP_RUNS, v.years))
+    {
+        let runs = block.len() / BandValues::group_len(1, v.years);
         for (dt, row) in cells.chunks_mut(metrics).enumerate() {
-            for (k, cell) in row[..reached].iter_mut().enumerate() {
-                let at = (dt * reached + k) * RUNS_PER_BAND_BATCH;
-                cell.add_all(&batch[at..at + runs]);
+            let at = (t0 + dt) * BAND_METRICS * runs;
+            let values = &block[at..at + BAND_METRICS * runs];
+            for (cell, xs) in row[..reached].iter_mut().zip(values.chunks_exact(runs)) {
+                cell.add_all(xs);
             }
         }
     }
@@ -569,35 +649,6 @@ fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &
         row[reached].add_repeated(1.0, at_target);
         row[reached].add_repeated(0.0, v.runs as u32 - at_target);
     }
-}
-
-/// How many runs ahead `feed_bands` asks for a run's stocks. A run's rows are 3.2 KB
-/// apart, so each run's block of years is in another page, which the processor's
-/// prefetchers do not follow; 16 was a little faster than 8 (docs/performance.md).
-const PREFETCH_RUNS: usize = 16;
-
-/// Asks the processor to bring `x`'s first cache line into L1 (a hint: it changes no
-/// value and cannot fault, whatever the address).
-#[inline]
-fn prefetch(x: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "sse")]
-        #[inline]
-        fn hint(x: &[f64]) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(x.as_ptr().cast());
-        }
-        const _: () = assert!(cfg!(target_feature = "sse"));
-        #[allow(unsafe_code)]
-        // SAFETY: calling a `#[target_feature]` function needs only that the processor
-        // has the feature, and SSE is part of x86-64 itself (checked above).
-        unsafe {
-            hint(x)
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
 }
 
 /// Cumulative cost of each run by each checkpoint (see `RegionOutcome::extra_costs`).
@@ -754,9 +805,10 @@ mod tests {
     /// builds the very sketches that adding each run's `value` one by one builds.
     #[test]
     fn fed_bands_are_the_sketches_of_every_value() {
-        // Several blocks of years, two batches of runs; made-up stocks, stock-major per
-        // run: specialists, FTE, trainees, population.
+        // Several blocks of years, groups of runs and a last group cut short; made-up
+        // stocks, stock-major per run: specialists, FTE, trainees, population.
         let (years, runs) = (21, 300);
+        assert!(runs % BAND_GROUP_RUNS != 0);
         let stocks: Vec<f64> = (0..runs * STOCKS * years)
             .map(|i| 1.0 + (i as f64 * 0.37).sin().abs() * 900.0)
             .collect();
@@ -765,6 +817,12 @@ mod tests {
             .collect();
         let guideline = Guideline::default();
         for dlf_need in [None, Some(123.4)] {
+            let measure = Measure {
+                guideline: &guideline,
+                dlf_need,
+            };
+            let mut band_values = vec![0.0; BandValues::group_len(runs, years)];
+            BandValues::fill(&stocks, years, measure, &mut band_values);
             let view = RegionRuns {
                 scenario: "baseline",
                 scenario_index: 0,
@@ -775,6 +833,7 @@ mod tests {
                 runs,
                 years,
                 stocks: &stocks,
+                band_values: &band_values,
                 guideline: &guideline,
                 dlf_need,
                 years_to_target: &ytt,
