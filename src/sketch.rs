@@ -106,6 +106,11 @@ impl Sketch {
     /// counters in registers for the whole slice rather than read and written back
     /// per value (the band feeding's main cost when a value at a time).
     pub fn add_all(&mut self, xs: &[f64]) {
+        // No count can pass the number of values: checked once here, not per value.
+        assert!(
+            self.n + xs.len() as u64 <= u64::from(u32::MAX),
+            "fewer than 2^32 runs"
+        );
         let (mut zeros, mut infinite, mut sum) = (0u64, 0u64, 0i128);
         // The slice's minimum and maximum as bits: non-negative doubles order as their
         // bits do (`+ 0.0` makes a -0.0 the +0.0 it equals), and an integer minimum is a
@@ -134,7 +139,7 @@ impl Sketch {
                 .counts
                 .get_mut(b.wrapping_sub(self.offset) as u32 as usize)
             {
-                Some(c) => *c = c.checked_add(1).expect("fewer than 2^32 runs"),
+                Some(c) => *c += 1,
                 // Outside the buckets so far (or the first value): grow them.
                 None => self.add_to_bucket(b, 1),
             }
