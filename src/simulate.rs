@@ -415,6 +415,8 @@ fn simulate_in_pool(
     let mut buf = vec![0.0f64; chunk_max * stride];
     let mut national = vec![0.0f64; if with_national { chunk_max * stride } else { 0 }];
     let mut band_buf = vec![0.0f64; BandValues::group_len(chunk_max, years)];
+    let cost_rates = CostRates::new(cfg, years);
+    let k = cost_rates.checkpoints();
     let units = plan.regions.len() + usize::from(with_national);
     // The baseline's costs of the chunk's runs, per unit, for the scenarios' extra cost.
     let mut base_costs: Vec<Vec<f64>> = vec![Vec::new(); units];
@@ -447,7 +449,9 @@ fn simulate_in_pool(
                 // of its own over the chunk afterwards read every region's stocks,
                 // megabytes, from memory again). Same sums, added in the same order
                 // (region by region).
+                // ... and its costs by the checkpoints, `k` a run, from the same stocks.
                 let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
+                    let mut costs = vec![0.0; xs.len() / stride * k];
                     let kept: Vec<(Option<u32>, ParamRow)> = xs
                         .chunks_mut(stride)
                         .enumerate()
@@ -467,17 +471,19 @@ fn simulate_in_pool(
                                     *a += v;
                                 }
                             }
+                            cost_rates.of_run(x, years, &mut costs[j * k..(j + 1) * k]);
                             kept
                         })
                         .collect();
                     BandValues::fill_group(xs, years, measure, bands);
-                    kept
+                    (kept, costs)
                 };
                 let groups = buf
                     .par_chunks_mut(BAND_GROUP_RUNS * stride)
                     .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
                     .enumerate();
-                let per_group: Vec<Vec<(Option<u32>, ParamRow)>> = if with_national {
+                type Group = (Vec<(Option<u32>, ParamRow)>, Vec<f64>);
+                let per_group: Vec<Group> = if with_national {
                     groups
                         .zip(national[..n * stride].par_chunks_mut(BAND_GROUP_RUNS * stride))
                         .map(|((g, (xs, bands)), acc)| group(g, xs, bands, acc))
@@ -487,11 +493,16 @@ fn simulate_in_pool(
                         .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
                         .collect()
                 };
-                let per_run = per_group.into_iter().flatten();
+                let mut costs = Vec::with_capacity(n * k);
+                let mut per_run = Vec::with_capacity(n);
+                for (kept, c) in per_group {
+                    per_run.extend(kept);
+                    costs.extend(c);
+                }
                 // Once per region and chunk, not per run: the bar's counter is shared
                 // by the threads, and the run loop takes no lock and no shared write.
                 progress(n as u64);
-                let (ytt, params): (Vec<_>, Vec<_>) = per_run.unzip();
+                let (ytt, params): (Vec<_>, Vec<_>) = per_run.into_iter().unzip();
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -507,9 +518,9 @@ fn simulate_in_pool(
                     dlf_need,
                     years_to_target: &ytt,
                     params: &params,
-                    costs: &[],
+                    costs: &costs,
                 };
-                finish_chunk(plan, view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
+                finish_chunk(view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
             }
             if with_national {
                 let u = plan.regions.len();
@@ -534,6 +545,7 @@ fn simulate_in_pool(
                 };
                 let band_values = &mut band_buf[..BandValues::group_len(n, years)];
                 BandValues::fill(stocks, years, measure, band_values);
+                let costs = cost_rates.of_runs(stocks, years);
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -549,9 +561,9 @@ fn simulate_in_pool(
                     dlf_need: None,
                     years_to_target: &ytt,
                     params: &params,
-                    costs: &[],
+                    costs: &costs,
                 };
-                finish_chunk(plan, view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
+                finish_chunk(view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
             }
         }
         first = last;
@@ -576,26 +588,22 @@ const YEARS_PER_BAND_TASK: usize = 4;
 /// What is kept of a chunk of one unit's runs: years to target, the extra cost over
 /// the baseline, the band sketches; and what the sink sees.
 fn finish_chunk(
-    plan: &RunPlan,
     view: RegionRuns<'_>,
     outcome: &mut RegionOutcome,
     base_costs: &mut Vec<f64>,
     sink: &mut Option<RegionSink<'_>>,
 ) -> Result<(), Error> {
-    let costs = costs(&view, &plan.config);
     if view.scenario_index == 0 {
-        base_costs.clone_from(&costs);
+        base_costs.clear();
+        base_costs.extend_from_slice(view.costs);
     } else {
         outcome
             .extra_costs
-            .extend(costs.iter().zip(base_costs.iter()).map(|(a, b)| a - b));
+            .extend(view.costs.iter().zip(base_costs.iter()).map(|(a, b)| a - b));
     }
     outcome
         .years_to_target
         .extend_from_slice(view.years_to_target);
-    // Covariance shortens the view's borrows to this function's, so it can lend `costs`.
-    let mut view = view;
-    view.costs = &costs;
     let metrics = Metric::ALL.len();
     let v = &view;
     // `reached` is a 0/1 flag: its sketch is two counts a year, from the runs' years to
@@ -651,53 +659,69 @@ fn feed_bands(v: &RegionRuns<'_>, t0: usize, cells: &mut [Sketch], reached_by: &
     }
 }
 
-/// Cumulative cost of each run by each checkpoint (see `RegionOutcome::extra_costs`).
-fn costs(view: &RegionRuns<'_>, cfg: &Config) -> Vec<f64> {
-    let k = cfg.checkpoint_years.len();
-    let at: Vec<usize> = cfg
-        .checkpoint_years
-        .iter()
-        .map(|&y| (y - cfg.base_year) as usize)
-        .collect();
-    let years = view.years;
-    let stride = STOCKS * years;
-    // The sums stop at the last checkpoint: the baseline's is 27 of 100 years.
-    let last = at
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .min(years.saturating_sub(1));
-    // Per year after the base year, to the last checkpoint: the trainee and FTE rates
-    // at that year's prices.
-    let rates: Vec<(f64, f64)> = (1..=last)
-        .map(|t| {
-            let year = cfg.base_year + t as i32;
-            (
-                cfg.costs.of_year(year, 1.0, 0.0),
-                cfg.costs.of_year(year, 0.0, 1.0),
-            )
-        })
-        .collect();
-    let mut out = vec![0.0; view.runs * k];
-    out.par_chunks_mut(k.max(1))
-        .enumerate()
-        .for_each(|(run, row)| {
-            // The run's two costed stocks, read straight from its rows (no allocation).
-            let x = &view.stocks[run * stride..(run + 1) * stride];
-            let trainees = &x[Stock::Trainees as usize * years..][..years];
-            let fte = &x[Stock::SpecialistsFte as usize * years..][..years];
-            let mut total = 0.0;
-            for (t, (a, b)) in (1..=last).zip(&rates) {
-                total += a * trainees[t] + b * fte[t];
-                for (slot, &ty) in row.iter_mut().zip(&at) {
-                    if ty == t {
-                        *slot = total;
-                    }
+/// What the cumulative cost of a run by each checkpoint takes (see
+/// `RegionOutcome::extra_costs`): the checkpoints' year indices and, per year after
+/// the base year to the last checkpoint, the trainee and FTE rates at that year's
+/// prices. Made once per simulation, used per run while its stocks are in cache.
+struct CostRates {
+    at: Vec<usize>,
+    rates: Vec<(f64, f64)>,
+}
+
+impl CostRates {
+    fn new(cfg: &Config, years: usize) -> CostRates {
+        let at: Vec<usize> = cfg
+            .checkpoint_years
+            .iter()
+            .map(|&y| (y - cfg.base_year) as usize)
+            .collect();
+        // The sums stop at the last checkpoint: the baseline's is 27 of 100 years.
+        let last = at
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .min(years.saturating_sub(1));
+        let rates = (1..=last)
+            .map(|t| {
+                let year = cfg.base_year + t as i32;
+                (
+                    cfg.costs.of_year(year, 1.0, 0.0),
+                    cfg.costs.of_year(year, 0.0, 1.0),
+                )
+            })
+            .collect();
+        CostRates { at, rates }
+    }
+
+    fn checkpoints(&self) -> usize {
+        self.at.len()
+    }
+
+    /// The cost by each checkpoint of the run whose stocks are `x`, into `row`.
+    fn of_run(&self, x: &[f64], years: usize, row: &mut [f64]) {
+        let trainees = &x[Stock::Trainees as usize * years..][..years];
+        let fte = &x[Stock::SpecialistsFte as usize * years..][..years];
+        let mut total = 0.0;
+        for (t, (a, b)) in (1..).zip(&self.rates) {
+            total += a * trainees[t] + b * fte[t];
+            for (slot, &ty) in row.iter_mut().zip(&self.at) {
+                if ty == t {
+                    *slot = total;
                 }
             }
-        });
-    out
+        }
+    }
+
+    /// [`CostRates::of_run`] of every run of `stocks`, in parallel: `k` per run.
+    fn of_runs(&self, stocks: &[f64], years: usize) -> Vec<f64> {
+        let k = self.checkpoints();
+        let mut out = vec![0.0; stocks.len() / (STOCKS * years) * k];
+        out.par_chunks_mut(k.max(1))
+            .zip(stocks.par_chunks(STOCKS * years))
+            .for_each(|(row, x)| self.of_run(x, years, row));
+        out
+    }
 }
 
 /// What a run's regions share: its national draw, and the training durations of the
@@ -851,10 +875,7 @@ mod tests {
             }
             let mut outcome = RegionOutcome::new("01", "Stockholm", None, years);
             let (mut base_costs, mut sink) = (Vec::new(), None);
-            let cfg_path =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/baseline.toml");
-            let plan = RunPlan::load(&cfg_path, &crate::plan::Overrides::default()).unwrap();
-            finish_chunk(&plan, view, &mut outcome, &mut base_costs, &mut sink).unwrap();
+            finish_chunk(view, &mut outcome, &mut base_costs, &mut sink).unwrap();
             assert!(outcome.bands == want, "dlf need {dlf_need:?}");
             let reached = &outcome.bands[4 * metrics + Metric::Reached as usize];
             let by_4 = ytt.iter().filter(|y| y.is_some_and(|y| y <= 4)).count();
