@@ -1,12 +1,13 @@
 //! Runs x regions over rayon, a chunk of runs at a time, and what is kept of them.
 //!
 //! For each chunk of [`CHUNK_RUNS`] runs: every scenario, every region in turn (the
-//! runs of a region in parallel, a group at a time whose band metrics are written out
-//! while its stocks are in cache), then Sverige as their sum. A chunk's trajectories
-//! live only until they are added to the band sketches and lent to the sink (which
-//! writes runs and trajectories), so memory holds one chunk of one region (its stocks
-//! and band metrics) plus one of the Sweden sums, however many runs there are. Kept per run, exactly: years to
-//! target and, for scenarios, the extra cost over the baseline (a few bytes a run).
+//! runs of a region in parallel, a group at a time whose band metrics and costs are
+//! computed while its stocks are in cache), then Sverige as their sum. A chunk's
+//! trajectories live only until they are added to the band sketches and lent to the
+//! sink (which writes runs and trajectories), so memory holds one chunk of one region
+//! (its stocks and band metrics) plus one of the Sweden sums, however many runs there
+//! are. Kept per run, exactly: years to target and, for scenarios, the extra cost over
+//! the baseline (a few bytes a run).
 //!
 //! Invariant: the output does not depend on the number of threads, the chunk size or
 //! how the runs are split into shards. Per-run values come from per-(run, region)
@@ -444,12 +445,11 @@ fn simulate_in_pool(
                     guideline: &rs.guideline,
                     dlf_need,
                 };
-                // A group's runs, then their band values while their stocks are in
-                // cache; each run added to Sverige's sums as soon as it is done (a pass
-                // of its own over the chunk afterwards read every region's stocks,
-                // megabytes, from memory again). Same sums, added in the same order
-                // (region by region).
-                // ... and its costs by the checkpoints, `k` a run, from the same stocks.
+                // A group's runs, each added to Sverige's sums and costed by the
+                // checkpoints (`k` a run) as soon as it is done, then the group's band
+                // values: all while the stocks are in cache (passes of their own over
+                // the chunk afterwards read every region's stocks, megabytes, from
+                // memory again). Same sums, added in the same order (region by region).
                 let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
                     let mut costs = vec![0.0; xs.len() / stride * k];
                     let kept: Vec<(Option<u32>, ParamRow)> = xs
