@@ -534,7 +534,12 @@ impl<'a> Split<'a> {
     ) {
         debug_assert!(self.packed);
         let (below, mut in_open) = lanes.count(rng, n, &self.top_bytes, &self.open);
-        in_open[self.open_len..].fill(0);
+        // Slices past the split's open ones hold nobody. Masked, not `fill(0)` on the
+        // tail: that was a call of libc's `memset` a year, whose stores the loads
+        // below then waited for.
+        for (j, c) in in_open.iter_mut().enumerate() {
+            *c &= u32::from(j < self.open_len).wrapping_neg();
+        }
         let n = n as u32;
         // People in the open slices, cumulated: `open_people[j]` in the first j.
         let mut open_people = [0u32; PACKED_CATEGORIES];
