@@ -2,12 +2,13 @@
 //!
 //! For each chunk of [`CHUNK_RUNS`] runs: every scenario, every region in turn (the
 //! runs of a region in parallel, a group at a time whose band metrics and costs are
-//! computed while its stocks are in cache), then Sverige as their sum. A chunk's
-//! trajectories live only until they are added to the band sketches and lent to the
-//! sink (which writes runs and trajectories), so memory holds one chunk of one region
-//! (its stocks and band metrics) plus one of the Sweden sums, however many runs there
-//! are. Kept per run, exactly: years to target and, for scenarios, the extra cost over
-//! the baseline (a few bytes a run).
+//! computed while its stocks are in cache; a region's sketches and sink fed while the
+//! next region is simulated), then Sverige as their sum. A chunk's trajectories live
+//! only until they are added to the band sketches and lent to the sink (which writes
+//! runs and trajectories), so memory holds the chunks of two regions (their stocks and
+//! band metrics) plus one of the Sweden sums, however many runs there are. Kept per
+//! run, exactly: years to target and, for scenarios, the extra cost over the baseline
+//! (a few bytes a run).
 //!
 //! Invariant: the output does not depend on the number of threads, the chunk size or
 //! how the runs are split into shards. Per-run values come from per-(run, region)
@@ -384,8 +385,9 @@ impl BandValues {
 }
 
 /// Sees every chunk of every region's runs as it finishes (to write runs and
-/// trajectories), so nothing has to keep them. Called from one thread, in the order
-/// chunk, scenario, region, with Sverige last.
+/// trajectories), so nothing has to keep them. Called once at a time (from whichever
+/// of the pool's threads finishes the region: hence `Send`), in the order chunk,
+/// scenario, region, with Sverige last.
 pub type RegionSink<'s> = &'s mut (dyn FnMut(&RegionRuns<'_>) -> Result<(), Error> + Send);
 
 /// Runs the runs of `range`. `progress` is called with the number of region-runs just
@@ -413,11 +415,12 @@ fn simulate_in_pool(
     let stride = STOCKS * years;
     let with_national = plan.has_national() && cfg.mode != Mode::Dlf;
     let chunk_max = CHUNK_RUNS.min(range.end - range.start) as usize;
-    let mut buf = vec![0.0f64; chunk_max * stride];
+    // Two of each: one region's chunk is simulated into one while the region before's
+    // is fed to the sketches and the sink from the other.
+    let mut stocks_bufs = [0, 1].map(|_| vec![0.0f64; chunk_max * stride]);
+    let mut band_bufs = [0, 1].map(|_| vec![0.0f64; BandValues::group_len(chunk_max, years)]);
     let mut national = vec![0.0f64; if with_national { chunk_max * stride } else { 0 }];
-    let mut band_buf = vec![0.0f64; BandValues::group_len(chunk_max, years)];
     let cost_rates = CostRates::new(cfg, years);
-    let k = cost_rates.checkpoints();
     let units = plan.regions.len() + usize::from(with_national);
     // The baseline's costs of the chunk's runs, per unit, for the scenarios' extra cost.
     let mut base_costs: Vec<Vec<f64>> = vec![Vec::new(); units];
@@ -431,100 +434,67 @@ fn simulate_in_pool(
             .into_par_iter()
             .map(|run| RunDraw::new(cfg, run))
             .collect();
+        let chunk = Chunk {
+            plan,
+            first,
+            runs: n,
+            years,
+            run_draws: &run_draws,
+            cost_rates: &cost_rates,
+        };
         for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
             let outcomes = &mut out.scenarios[s_idx].regions;
-            if with_national {
-                national[..n * stride].fill(0.0);
-            }
+            let national = &mut national[..if with_national { n * stride } else { 0 }];
+            national.fill(0.0);
+            let [stocks_a, stocks_b] = &mut stocks_bufs;
+            let [bands_a, bands_b] = &mut band_bufs;
+            let band_len = BandValues::group_len(n, years);
+            let mut now = (&mut stocks_a[..n * stride], &mut bands_a[..band_len]);
+            let mut before = (&mut stocks_b[..n * stride], &mut bands_b[..band_len]);
+            // Region u is simulated while region u - 1 is finished (its sketches, then
+            // the sink): the band feeding's last tasks no longer leave a core idle
+            // before the next region starts. Regions are still finished one at a time
+            // and in order, so the outcomes and the sink's calls are as before.
+            let mut pending: Option<Simulated> = None;
             for (u, (region, rs)) in plan.regions.iter().zip(&scenario.regions).enumerate() {
-                let buf = &mut buf[..n * stride];
-                let band_values = &mut band_buf[..BandValues::group_len(n, years)];
-                let dlf_need = (cfg.mode == Mode::Dlf)
-                    .then(|| DlfInputs::of(region).expect("plan checked").need);
-                let measure = Measure {
-                    guideline: &rs.guideline,
-                    dlf_need,
-                };
-                // A group's runs, each added to Sverige's sums and costed by the
-                // checkpoints (`k` a run) as soon as it is done, then the group's band
-                // values: all while the stocks are in cache (passes of their own over
-                // the chunk afterwards read every region's stocks, megabytes, from
-                // memory again). Same sums, added in the same order (region by region).
-                let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
-                    let mut costs = vec![0.0; xs.len() / stride * k];
-                    let kept: Vec<(Option<u32>, ParamRow)> = xs
-                        .chunks_mut(stride)
-                        .enumerate()
-                        .map(|(j, x)| {
-                            let run = first + (g * BAND_GROUP_RUNS + j) as u32;
-                            let kept = run_one(
-                                plan,
-                                region,
-                                rs,
-                                run,
-                                &run_draws[g * BAND_GROUP_RUNS + j],
-                                x,
-                                years,
-                            );
-                            if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
-                                for (a, v) in acc.iter_mut().zip(x.iter()) {
-                                    *a += v;
-                                }
-                            }
-                            cost_rates.of_run(x, years, &mut costs[j * k..(j + 1) * k]);
-                            kept
-                        })
-                        .collect();
-                    BandValues::fill_group(xs, years, measure, bands);
-                    (kept, costs)
-                };
-                let groups = buf
-                    .par_chunks_mut(BAND_GROUP_RUNS * stride)
-                    .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
-                    .enumerate();
-                type Group = (Vec<(Option<u32>, ParamRow)>, Vec<f64>);
-                let per_group: Vec<Group> = if with_national {
-                    groups
-                        .zip(national[..n * stride].par_chunks_mut(BAND_GROUP_RUNS * stride))
-                        .map(|((g, (xs, bands)), acc)| group(g, xs, bands, acc))
-                        .collect()
-                } else {
-                    groups
-                        .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
-                        .collect()
-                };
-                let mut costs = Vec::with_capacity(n * k);
-                let mut per_run = Vec::with_capacity(n);
-                for (kept, c) in per_group {
-                    per_run.extend(kept);
-                    costs.extend(c);
-                }
-                // Once per region and chunk, not per run: the bar's counter is shared
-                // by the threads, and the run loop takes no lock and no shared write.
-                progress(n as u64);
-                let (ytt, params): (Vec<_>, Vec<_>) = per_run.into_iter().unzip();
-                let view = RegionRuns {
-                    scenario: &scenario.name,
-                    scenario_index: s_idx,
-                    unit_index: u,
-                    code: &region.code,
-                    name: &region.name,
-                    first_run: first,
-                    runs: n,
-                    years,
-                    stocks: buf,
-                    band_values,
-                    guideline: &rs.guideline,
-                    dlf_need,
-                    years_to_target: &ytt,
-                    params: &params,
-                    costs: &costs,
-                };
-                finish_chunk(view, &mut outcomes[u], &mut base_costs[u], &mut sink)?;
+                let (simulated, finished) = rayon::join(
+                    || {
+                        let sim = chunk.simulate_region(u, region, rs, &mut now, national);
+                        // Once per region and chunk, not per run: the bar's counter is
+                        // shared by the threads, and the run loop takes no lock and no
+                        // shared write.
+                        progress(n as u64);
+                        sim
+                    },
+                    || match pending.take() {
+                        Some(p) => {
+                            let view = p.view(&chunk, scenario, s_idx, &before);
+                            finish_chunk(
+                                view,
+                                &mut outcomes[p.unit],
+                                &mut base_costs[p.unit],
+                                &mut sink,
+                            )
+                        }
+                        None => Ok(()),
+                    },
+                );
+                finished?;
+                pending = Some(simulated);
+                std::mem::swap(&mut now, &mut before);
+            }
+            if let Some(p) = pending.take() {
+                let view = p.view(&chunk, scenario, s_idx, &before);
+                finish_chunk(
+                    view,
+                    &mut outcomes[p.unit],
+                    &mut base_costs[p.unit],
+                    &mut sink,
+                )?;
             }
             if with_national {
                 let u = plan.regions.len();
-                let stocks = &national[..n * stride];
+                let stocks = &*national;
                 let ytt: Vec<Option<u32>> = stocks
                     .par_chunks(stride)
                     .map(|x| {
@@ -543,7 +513,7 @@ fn simulate_in_pool(
                     guideline: &scenario.national_guideline,
                     dlf_need: None,
                 };
-                let band_values = &mut band_buf[..BandValues::group_len(n, years)];
+                let band_values = &mut *now.1;
                 BandValues::fill(stocks, years, measure, band_values);
                 let costs = cost_rates.of_runs(stocks, years);
                 let view = RegionRuns {
@@ -569,6 +539,141 @@ fn simulate_in_pool(
         first = last;
     }
     Ok(out)
+}
+
+/// What every region of a chunk of runs shares.
+struct Chunk<'a> {
+    plan: &'a RunPlan,
+    /// Run index of the chunk's first run.
+    first: u32,
+    runs: usize,
+    years: usize,
+    run_draws: &'a [RunDraw],
+    cost_rates: &'a CostRates,
+}
+
+/// A region's chunk of runs, simulated: what is kept per run, beside its stocks and
+/// band values (in the buffers it was simulated into).
+struct Simulated {
+    unit: usize,
+    dlf_need: Option<f64>,
+    years_to_target: Vec<Option<u32>>,
+    params: Vec<ParamRow>,
+    costs: Vec<f64>,
+}
+
+impl Chunk<'_> {
+    /// Simulates region `u`'s runs of the chunk into `into` (stocks, band values),
+    /// adding each run to Sverige's sums in `national` (empty: none).
+    fn simulate_region(
+        &self,
+        u: usize,
+        region: &Region,
+        rs: &RegionScenario,
+        into: &mut (&mut [f64], &mut [f64]),
+        national: &mut [f64],
+    ) -> Simulated {
+        let (plan, years) = (self.plan, self.years);
+        let stride = STOCKS * years;
+        let k = self.cost_rates.checkpoints();
+        let dlf_need = (plan.config.mode == Mode::Dlf)
+            .then(|| DlfInputs::of(region).expect("plan checked").need);
+        let measure = Measure {
+            guideline: &rs.guideline,
+            dlf_need,
+        };
+        // A group's runs, each added to Sverige's sums and costed by the checkpoints
+        // (`k` a run) as soon as it is done, then the group's band values: all while
+        // the stocks are in cache (passes of their own over the chunk afterwards read
+        // every region's stocks, megabytes, from memory again). Same sums, added in
+        // the same order (region by region).
+        let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
+            let mut costs = vec![0.0; xs.len() / stride * k];
+            let kept: Vec<(Option<u32>, ParamRow)> = xs
+                .chunks_mut(stride)
+                .enumerate()
+                .map(|(j, x)| {
+                    let i = g * BAND_GROUP_RUNS + j;
+                    let run = self.first + i as u32;
+                    let kept = run_one(plan, region, rs, run, &self.run_draws[i], x, years);
+                    if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
+                        for (a, v) in acc.iter_mut().zip(x.iter()) {
+                            *a += v;
+                        }
+                    }
+                    self.cost_rates
+                        .of_run(x, years, &mut costs[j * k..(j + 1) * k]);
+                    kept
+                })
+                .collect();
+            BandValues::fill_group(xs, years, measure, bands);
+            (kept, costs)
+        };
+        let groups = into
+            .0
+            .par_chunks_mut(BAND_GROUP_RUNS * stride)
+            .zip(
+                into.1
+                    .par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)),
+            )
+            .enumerate();
+        type Group = (Vec<(Option<u32>, ParamRow)>, Vec<f64>);
+        let per_group: Vec<Group> = if national.is_empty() {
+            groups
+                .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
+                .collect()
+        } else {
+            groups
+                .zip(national.par_chunks_mut(BAND_GROUP_RUNS * stride))
+                .map(|((g, (xs, bands)), acc)| group(g, xs, bands, acc))
+                .collect()
+        };
+        let mut costs = Vec::with_capacity(self.runs * k);
+        let mut per_run = Vec::with_capacity(self.runs);
+        for (kept, c) in per_group {
+            per_run.extend(kept);
+            costs.extend(c);
+        }
+        let (years_to_target, params) = per_run.into_iter().unzip();
+        Simulated {
+            unit: u,
+            dlf_need,
+            years_to_target,
+            params,
+            costs,
+        }
+    }
+}
+
+impl Simulated {
+    /// The view of this region's runs in the buffers `from` (stocks, band values) it
+    /// was simulated into.
+    fn view<'a>(
+        &'a self,
+        chunk: &Chunk<'a>,
+        scenario: &'a crate::scenario::ScenarioPlan,
+        scenario_index: usize,
+        from: &'a (&mut [f64], &mut [f64]),
+    ) -> RegionRuns<'a> {
+        let region = &chunk.plan.regions[self.unit];
+        RegionRuns {
+            scenario: &scenario.name,
+            scenario_index,
+            unit_index: self.unit,
+            code: &region.code,
+            name: &region.name,
+            first_run: chunk.first,
+            runs: chunk.runs,
+            years: chunk.years,
+            stocks: from.0,
+            band_values: from.1,
+            guideline: &scenario.regions[self.unit].guideline,
+            dlf_need: self.dlf_need,
+            years_to_target: &self.years_to_target,
+            params: &self.params,
+            costs: &self.costs,
+        }
+    }
 }
 
 /// The national parameters of a run, as the `param_*` columns of Sverige's rows.
