@@ -392,23 +392,23 @@ fn lognormal_log_params(mean: f64, sd: f64) -> (f64, f64) {
 /// the number of threads.
 fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
     use std::cell::RefCell;
-    use std::rc::Rc;
     thread_local! {
-        static TABLES: RefCell<Vec<Rc<BetaQuantile>>> = const { RefCell::new(Vec::new()) };
+        static TABLES: RefCell<Vec<BetaQuantile>> = const { RefCell::new(Vec::new()) };
     }
-    let table = TABLES.with(|t| {
+    TABLES.with(|t| {
         let mut t = t.borrow_mut();
-        if let Some(q) = t.iter().find(|q| q.a == a && q.b == b) {
-            return Rc::clone(q);
-        }
-        if t.len() == BETA_TABLES_KEPT {
-            t.remove(0);
-        }
-        let q = Rc::new(BetaQuantile::new(a, b));
-        t.push(Rc::clone(&q));
-        q
-    });
-    table.at(u)
+        let i = match t.iter().position(|q| q.a == a && q.b == b) {
+            Some(i) => i,
+            None => {
+                if t.len() == BETA_TABLES_KEPT {
+                    t.remove(0);
+                }
+                t.push(BetaQuantile::new(a, b));
+                t.len() - 1
+            }
+        };
+        t[i].at(u)
+    })
 }
 
 /// Beta shapes whose tables a thread keeps.

@@ -456,6 +456,13 @@ fn simulate_in_pool(
             // before the next region starts. Regions are still finished one at a time
             // and in order, so the outcomes and the sink's calls are as before.
             let mut pending: Option<Simulated> = None;
+            // A simulated region's sketches and sink, from the buffers it was
+            // simulated into.
+            let mut finish = |p: Simulated, from: &(&mut [f64], &mut [f64])| {
+                let u = p.unit;
+                let view = p.view(&chunk, scenario, s_idx, from);
+                finish_chunk(view, &mut outcomes[u], &mut base_costs[u], &mut sink)
+            };
             for (u, (region, rs)) in plan.regions.iter().zip(&scenario.regions).enumerate() {
                 let (simulated, finished) = rayon::join(
                     || {
@@ -466,31 +473,14 @@ fn simulate_in_pool(
                         progress(n as u64);
                         sim
                     },
-                    || match pending.take() {
-                        Some(p) => {
-                            let view = p.view(&chunk, scenario, s_idx, &before);
-                            finish_chunk(
-                                view,
-                                &mut outcomes[p.unit],
-                                &mut base_costs[p.unit],
-                                &mut sink,
-                            )
-                        }
-                        None => Ok(()),
-                    },
+                    || pending.take().map_or(Ok(()), |p| finish(p, &before)),
                 );
                 finished?;
                 pending = Some(simulated);
                 std::mem::swap(&mut now, &mut before);
             }
             if let Some(p) = pending.take() {
-                let view = p.view(&chunk, scenario, s_idx, &before);
-                finish_chunk(
-                    view,
-                    &mut outcomes[p.unit],
-                    &mut base_costs[p.unit],
-                    &mut sink,
-                )?;
+                finish(p, &before)?;
             }
             if with_national {
                 let u = plan.regions.len();
