@@ -135,46 +135,98 @@ impl RngCore for Counting {
     }
 }
 
-/// The same sub-streams and draws as the model, and nothing else.
+/// The sub-streams the binomial core opened, in order, and how many 64-bit numbers it
+/// drew from each: what the floor replays.
 ///
-/// Each number is folded in by a rotation and an exclusive or, not the exclusive or
-/// alone: that was a reduction the compiler vectorised, two SplitMix64 streams a
-/// vector with the 64-bit multiplications built from 32-bit ones (SSE2 has none), and
-/// the replay ran about 12 % slower than one number at a time (a floor too high by as
-/// much, and the ratio too low).
-fn replay(draws: &[(u64, u64, u32)]) -> u64 {
-    let mut acc = 0u64;
-    for &(key, index, n) in draws {
-        let mut rng = sample::noise_substream(key, index);
-        for _ in 0..n {
-            acc = acc.rotate_left(5) ^ rng.next_u64();
+/// Compact (4 bytes a sub-stream, the keys once per region-run) because the replay
+/// reads it as it goes, and the model itself reads no such list: it computes its
+/// sub-streams' indices. Kept as (key, index, count) at 24 bytes a sub-stream, the
+/// list was 52 MB, about 100 bytes a region-run-year against the model's few, and on
+/// an Intel Xeon the replay took 24 ms when the list was still in cache from the
+/// replay before and 39 ms right after a core pass: a floor of memory traffic, and a
+/// paired ratio that depended on which went first (2.1x or 3.5x).
+struct Draws {
+    /// Per region-run: its noise key and its sub-streams' range in `subs`.
+    runs: Vec<(u64, std::ops::Range<u32>)>,
+    /// Per sub-stream: its index (`year << 3 | event`) and the numbers drawn from it.
+    subs: Vec<(u16, u16)>,
+}
+
+impl Draws {
+    /// From the counting generator's records, in the order they were opened.
+    fn new(records: &[(u64, u64, u32)]) -> Draws {
+        let mut runs: Vec<(u64, std::ops::Range<u32>)> = Vec::new();
+        let mut subs = Vec::with_capacity(records.len());
+        for &(key, index, n) in records {
+            let at = u32::try_from(subs.len()).expect("fewer than 2^32 sub-streams");
+            match runs.last_mut() {
+                Some((k, range)) if *k == key => range.end = at + 1,
+                _ => runs.push((key, at..at + 1)),
+            }
+            subs.push((
+                u16::try_from(index).expect("sub-stream index below 2^16"),
+                u16::try_from(n).expect("fewer than 2^16 numbers a sub-stream"),
+            ));
         }
+        Draws { runs, subs }
     }
-    acc
+
+    fn numbers(&self) -> u64 {
+        self.subs.iter().map(|&(_, n)| u64::from(n)).sum()
+    }
+
+    /// The same sub-streams and draws as the model, for the region-runs `runs`, and
+    /// nothing else.
+    ///
+    /// Each number is folded in by a rotation and an exclusive or, not the exclusive or
+    /// alone: that was a reduction the compiler vectorised, two SplitMix64 streams a
+    /// vector with the 64-bit multiplications built from 32-bit ones (SSE2 has none),
+    /// and the replay ran about 12 % slower than one number at a time (a floor too high
+    /// by as much, and the ratio too low).
+    fn replay(&self, runs: &[(u64, std::ops::Range<u32>)]) -> u64 {
+        let mut acc = 0u64;
+        for (key, range) in runs {
+            for &(index, n) in &self.subs[range.start as usize..range.end as usize] {
+                let mut rng = sample::noise_substream(*key, u64::from(index));
+                for _ in 0..n {
+                    acc = acc.rotate_left(5) ^ rng.next_u64();
+                }
+            }
+        }
+        acc
+    }
+
+    fn replay_all(&self) -> u64 {
+        self.replay(&self.runs)
+    }
 }
 
 /// `rounds` pairs of one binomial core pass and one floor replay, in turn on this
 /// thread (which goes first alternates): their times in ms.
+///
+/// Each timed pass comes right after an untimed one of its own, as criterion's samples
+/// do: on an Intel Xeon the floor right after a core pass took 10-40 % longer than
+/// after a floor (its list of draws, and its tables, evicted), and with the order
+/// alternating that split the pairs' ratios in two groups.
 fn paired(
     cases: &[Case],
     horizon: u32,
-    draws: &[(u64, u64, u32)],
+    draws: &Draws,
     buf: &mut [f64],
     rounds: u32,
 ) -> Vec<(f64, f64)> {
     let core = |buf: &mut [f64]| {
+        black_box(run_cases::<NoiseRng>(cases, horizon, Mode::Binomial, buf));
         let started = std::time::Instant::now();
         black_box(run_cases::<NoiseRng>(cases, horizon, Mode::Binomial, buf));
         started.elapsed().as_secs_f64() * 1e3
     };
     let floor = || {
+        black_box(black_box(draws).replay_all());
         let started = std::time::Instant::now();
-        black_box(replay(black_box(draws)));
+        black_box(black_box(draws).replay_all());
         started.elapsed().as_secs_f64() * 1e3
     };
-    // One of each first, untimed: the caches and the branch predictors warm.
-    core(buf);
-    floor();
     (0..rounds)
         .map(|r| {
             if r % 2 == 0 {
@@ -196,11 +248,13 @@ fn criterion_dir() -> std::path::PathBuf {
         .join("criterion")
 }
 
-fn replay_parallel(pool: &rayon::ThreadPool, draws: &[(u64, u64, u32)]) -> u64 {
+fn replay_parallel(pool: &rayon::ThreadPool, draws: &Draws) -> u64 {
+    // 64 region-runs a task, as `run_parallel` takes the cases.
     pool.install(|| {
         draws
-            .par_chunks(4096)
-            .map(replay)
+            .runs
+            .par_chunks(64)
+            .map(|runs| draws.replay(runs))
             .reduce(|| 0, |a, b| a ^ b)
     })
 }
@@ -231,7 +285,7 @@ fn benches(c: &mut Criterion) {
 
     DRAWS.with(|d| d.borrow_mut().clear());
     let counted = run_cases::<Counting>(&cases, horizon, Mode::Binomial, &mut buf);
-    let draws = DRAWS.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    let draws = Draws::new(&DRAWS.with(|d| std::mem::take(&mut *d.borrow_mut())));
     assert_eq!(
         counted,
         run_cases::<NoiseRng>(&cases, horizon, Mode::Binomial, &mut buf),
@@ -243,17 +297,17 @@ fn benches(c: &mut Criterion) {
         let passes: u32 = passes.parse().expect("FASTLAKARE_FLOOR_PASSES is a number");
         let started = std::time::Instant::now();
         for _ in 0..passes {
-            black_box(replay(black_box(&draws)));
+            black_box(black_box(&draws).replay_all());
         }
         let ms = started.elapsed().as_secs_f64() * 1e3 / f64::from(passes);
         eprintln!("floor {ms:.2} ms a pass");
         std::process::exit(0);
     }
-    let numbers: u64 = draws.iter().map(|d| u64::from(d.2)).sum();
+    let numbers = draws.numbers();
     eprintln!(
         "{} region-runs x {horizon} years: {} sub-streams, {numbers} 64-bit draws ({:.2} per region-run-year); intake bytes counted {} a vector",
         cases.len(),
-        draws.len(),
+        draws.subs.len(),
         numbers as f64 / region_run_years as f64,
         if fastlakare::model::Avx512::detect().is_some() { "64 (AVX-512)" } else { "16 (SSE2)" }
     );
