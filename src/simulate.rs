@@ -355,21 +355,35 @@ impl BandValues {
         let stride = STOCKS * years;
         let runs = stocks.len() / stride;
         debug_assert_eq!(out.len(), BandValues::group_len(runs, years));
-        for (j, x) in stocks.chunks_exact(stride).enumerate() {
-            let stock = |s: Stock| &x[s as usize * years..][..years];
-            let (sp, fte) = (stock(Stock::Specialists), stock(Stock::SpecialistsFte));
-            let (tr, pop) = (stock(Stock::Trainees), stock(Stock::Population));
-            for t in 0..years {
+        // Year by year, the group's runs side by side: each store next to the last
+        // (a run at a time put its 505 values in 505 lines).
+        const _: () = assert!(
+            matches!(Metric::ALL[0], Metric::Coverage)
+                && matches!(Metric::ALL[1], Metric::Specialists)
+                && matches!(Metric::ALL[2], Metric::SpecialistsFte)
+                && matches!(Metric::ALL[3], Metric::Trainees)
+                && matches!(Metric::ALL[4], Metric::InhabitantsPerFte),
+            "the rows below are in the order of Metric::ALL"
+        );
+        let at = |j: usize, s: Stock, t: usize| stocks[j * stride + s as usize * years + t];
+        for (t, out) in out.chunks_exact_mut(BAND_METRICS * runs).enumerate() {
+            let (coverage_row, rest) = out.split_at_mut(runs);
+            let (sp_row, rest) = rest.split_at_mut(runs);
+            let (fte_row, rest) = rest.split_at_mut(runs);
+            let (tr_row, per_fte_row) = rest.split_at_mut(runs);
+            for j in 0..runs {
                 let y = RunYear {
-                    specialists: sp[t],
-                    fte: fte[t],
-                    trainees: tr[t],
-                    population: pop[t],
+                    specialists: at(j, Stock::Specialists, t),
+                    fte: at(j, Stock::SpecialistsFte, t),
+                    trainees: at(j, Stock::Trainees, t),
+                    population: at(j, Stock::Population, t),
                     reached: false, // not a band value
                 };
-                for (k, &metric) in Metric::ALL[..BAND_METRICS].iter().enumerate() {
-                    out[(t * BAND_METRICS + k) * runs + j] = m.metric(metric, &y);
-                }
+                coverage_row[j] = m.metric(Metric::Coverage, &y);
+                sp_row[j] = m.metric(Metric::Specialists, &y);
+                fte_row[j] = m.metric(Metric::SpecialistsFte, &y);
+                tr_row[j] = m.metric(Metric::Trainees, &y);
+                per_fte_row[j] = m.metric(Metric::InhabitantsPerFte, &y);
             }
         }
     }
