@@ -34,7 +34,7 @@ use fastlakare::simulate::{simulate, RunRange};
 const RUNS: u32 = 256;
 
 struct Case {
-    inputs: RegionInputs,
+    inputs: RegionInputs<'static>,
     guideline: Guideline,
     noise_key: u64,
 }

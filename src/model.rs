@@ -16,6 +16,8 @@
 //! start `P(R = k) = P(D >= k) / E[D]` describes. With that reading, constant intake
 //! `T0 / E[D]` keeps the trainee stock exactly at `T0` (tested below).
 
+use std::borrow::Cow;
+
 use rand::RngCore;
 
 use crate::binomial::Prob;
@@ -116,11 +118,14 @@ impl DurationDist {
             .unwrap_or(0.0)
     }
 
-    /// Forward recurrence `P(R = k) = P(D >= k) / E[D]` for k = 1..=max, as a vector
-    /// indexed by k - 1: the remaining years (this one included) of today's trainees.
-    pub fn forward_recurrence(&self) -> Vec<f64> {
+    /// Forward recurrence `P(R = k) = P(D >= k) / E[D]` for k = 1..=max, indexed by
+    /// k - 1 (0 past `max_years()`): the remaining years (this one included) of today's
+    /// trainees. An array, not a `Vec`: it is made once per region-run, and the
+    /// allocation and its free were about 1 % of the model's time.
+    pub fn forward_recurrence(&self) -> [f64; MAX_DURATION_YEARS] {
         let max = self.max_years();
-        let mut out = vec![0.0; max];
+        assert!(max <= MAX_DURATION_YEARS, "config checks max_years");
+        let mut out = [0.0; MAX_DURATION_YEARS];
         let mut tail = 1.0f64; // P(D >= k)
         for k in 1..=max {
             out[k - 1] = tail.max(0.0) / self.mean_years;
@@ -367,7 +372,7 @@ struct Admissions<'a> {
 }
 
 impl<'a> Admissions<'a> {
-    fn new(inp: &'a RegionInputs, trainees0: f64, whole: bool) -> Self {
+    fn new(inp: &'a RegionInputs<'_>, trainees0: f64, whole: bool) -> Self {
         Admissions {
             policy: &inp.intake,
             base_per_year: trainees0 / inp.duration.mean_years,
@@ -822,20 +827,24 @@ fn count_bytes_scalar(
 use count_bytes_scalar as count_bytes;
 
 /// Everything one region-run needs, resolved from the data and a parameter draw.
+///
+/// The duration distribution and the intake policy are borrowed where they are shared
+/// (a run's regions share its durations, a scenario's region-runs its policy), so a
+/// region-run allocates nothing to be set up.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RegionInputs {
+pub struct RegionInputs<'a> {
     pub population: f64,
     pub trainees: f64,
     pub headcount: f64,
     pub fte_initial: f64,
     pub fte_new: f64,
-    pub duration: DurationDist,
+    pub duration: Cow<'a, DurationDist>,
     pub dropout_share: f64,
     pub primary_care_uptake: f64,
     pub exit_per_year: f64,
     pub intake_growth_per_year: f64,
     /// A scenario's departures from the default intake `I_0 (1 + r)^t`.
-    pub intake: IntakePolicy,
+    pub intake: Cow<'a, IntakePolicy>,
     pub pop_growth_per_year: f64,
 }
 
@@ -866,19 +875,19 @@ impl IntakePolicy {
     }
 }
 
-impl RegionInputs {
+impl<'a> RegionInputs<'a> {
     pub fn new(region: &Region, draw: &Draw, training: Training) -> Self {
         let duration = DurationDist::new(
             draw.get(Param::StDurationMeanYears),
             draw.get(Param::StDurationSdYears),
             training,
         );
-        RegionInputs::with_duration(region, draw, duration)
+        RegionInputs::with_duration(region, draw, Cow::Owned(duration))
     }
 
     /// [`RegionInputs::new`] with the duration distribution of `draw`'s mean and sd
     /// already solved (by the run, for all its regions).
-    pub fn with_duration(region: &Region, draw: &Draw, duration: DurationDist) -> Self {
+    pub fn with_duration(region: &Region, draw: &Draw, duration: Cow<'a, DurationDist>) -> Self {
         RegionInputs {
             population: region.population_2023,
             trainees: region.st_trainees,
@@ -891,7 +900,7 @@ impl RegionInputs {
             exit_per_year: (1.0 / draw.get(Param::CareerYears) + draw.get(Param::AttritionPerYear))
                 .min(1.0),
             intake_growth_per_year: draw.get(Param::IntakeGrowthPerYear),
-            intake: IntakePolicy::default(),
+            intake: Cow::Owned(IntakePolicy::default()),
             pop_growth_per_year: draw.pop_growth_per_year,
         }
     }
@@ -1042,7 +1051,8 @@ fn trainee_pass<R: NoiseSource>(
     // Today's trainees with k years left (this one included) complete in year k.
     noise.reseed(0, Event::InitialTrainees);
     let remaining = inp.duration.forward_recurrence();
-    noise.split(trainees0, &Split::new(&remaining, false), |i, x| {
+    let remaining = &remaining[..inp.duration.max_years()];
+    noise.split(trainees0, &Split::new(remaining, false), |i, x| {
         if let Some(c) = completions.get_mut(i + 1) {
             *c += x;
         }
@@ -1197,19 +1207,19 @@ mod tests {
         max_years: 12,
     };
 
-    fn inputs() -> RegionInputs {
+    fn inputs() -> RegionInputs<'static> {
         RegionInputs {
             population: 100_000.0,
             trainees: 40.0,
             headcount: 50.0,
             fte_initial: 0.8,
             fte_new: 0.9,
-            duration: DurationDist::new(8.0, 1.5, TRAINING),
+            duration: Cow::Owned(DurationDist::new(8.0, 1.5, TRAINING)),
             dropout_share: 0.05,
             primary_care_uptake: 0.6,
             exit_per_year: 0.05,
             intake_growth_per_year: 0.0,
-            intake: IntakePolicy::default(),
+            intake: Cow::Owned(IntakePolicy::default()),
             pop_growth_per_year: 0.01,
         }
     }
@@ -1299,9 +1309,8 @@ mod tests {
         let (mut s_joined, mut population) = (0.0f64, inp.population);
         noise.reseed(0, Event::InitialTrainees);
         let remaining = inp.duration.forward_recurrence();
-        noise.split(trainees, &Split::new(&remaining, false), |i, x| {
-            ring[i] += x
-        });
+        let remaining = &remaining[..inp.duration.max_years()];
+        noise.split(trainees, &Split::new(remaining, false), |i, x| ring[i] += x);
         let mut admissions = Admissions::new(inp, trainees, counts);
         let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
         let exit = Prob::new(inp.exit_per_year);
@@ -1367,13 +1376,17 @@ mod tests {
             inp.exit_per_year = gen.random_range(0.0..0.2);
             inp.primary_care_uptake = gen.random_range(0.0..1.0);
             let (mean, sd) = (gen.random_range(5.0..11.0), gen.random_range(0.0..3.0));
-            inp.duration = DurationDist::new(mean, sd, if case % 5 == 4 { wide } else { TRAINING });
+            inp.duration = Cow::Owned(DurationDist::new(
+                mean,
+                sd,
+                if case % 5 == 4 { wide } else { TRAINING },
+            ));
             if case % 3 == 1 {
-                inp.intake.rules = vec![(3, 9, IntakeChange::Multiply(2.5))];
-                inp.intake.cap_per_year = Some(gen.random_range(10.0..3000.0));
+                inp.intake.to_mut().rules = vec![(3, 9, IntakeChange::Multiply(2.5))];
+                inp.intake.to_mut().cap_per_year = Some(gen.random_range(10.0..3000.0));
             }
             if case % 7 == 6 {
-                inp.intake.rules = vec![(1, 60, IntakeChange::TraineesPerYear(2500.0))];
+                inp.intake.to_mut().rules = vec![(1, 60, IntakeChange::TraineesPerYear(2500.0))];
             }
             let key = stream_key(case, 3, 5, Purpose::Noise);
             for noise in [|k| Noise::binomial(k), |_| Noise::Expected] {
@@ -1407,8 +1420,10 @@ mod tests {
             assert_eq!(d.prob(4), 0.0);
             assert!(d.probs.iter().all(|&p| p >= 0.0));
         }
-        let fr = DurationDist::new(8.0, 1.5, TRAINING).forward_recurrence();
+        let d = DurationDist::new(8.0, 1.5, TRAINING);
+        let fr = d.forward_recurrence();
         assert!((fr.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(fr[d.max_years() - 1] > 0.0 && fr[d.max_years()..].iter().all(|&p| p == 0.0));
         assert!((fr[0] - 1.0 / 8.0).abs() < 1e-12);
     }
 
@@ -1428,14 +1443,14 @@ mod tests {
     #[test]
     fn expected_mode_equals_hand_computation() {
         let mut inp = inputs();
-        inp.duration = DurationDist::new(
+        inp.duration = Cow::Owned(DurationDist::new(
             5.0,
             0.0,
             Training {
                 min_years: 5,
                 max_years: 5,
             },
-        );
+        ));
         inp.intake_growth_per_year = 0.02;
         let (buf, _) = run(&inp, 3, Noise::Expected);
         let at = |s, t| stock_at(&buf, 4, s, t);
@@ -1556,10 +1571,10 @@ mod tests {
         // years 1..=3 adds 3 x I0 trainees by year 3 (none can finish before 5 years).
         let base = inputs();
         let mut doubled = inputs();
-        doubled.intake = IntakePolicy {
+        doubled.intake = Cow::Owned(IntakePolicy {
             rules: vec![(1, 3, IntakeChange::Multiply(2.0))],
             cap_per_year: None,
-        };
+        });
         let (a, _) = run(&base, 10, Noise::Expected);
         let (b, _) = run(&doubled, 10, Noise::Expected);
         let i0 = base.trainees / base.duration.mean_years;
@@ -1950,10 +1965,10 @@ mod tests {
         // sub-stream.
         let base = inputs();
         let mut more = inputs();
-        more.intake = IntakePolicy {
+        more.intake = Cow::Owned(IntakePolicy {
             rules: vec![(1, 30, IntakeChange::Multiply(3.0))],
             cap_per_year: None,
-        };
+        });
         let mut changed_runs = 0;
         for r in 0..50 {
             let key = stream_key(5, r, 3, Purpose::Noise);

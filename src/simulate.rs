@@ -15,6 +15,8 @@
 //! streams; sketches merge exactly (`crate::sketch`); per-run vectors are appended in
 //! run order.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::config::{Config, Guideline, Mode, Training};
@@ -865,12 +867,12 @@ impl RunDraw {
     /// The duration distribution of `draw`: the run's own where `draw` has the
     /// national mean and sd (compared bit for bit, so it is the very distribution
     /// `DurationDist::new` would solve), else solved for the region.
-    fn duration(&self, draw: &sample::Draw, training: Training) -> DurationDist {
+    fn duration(&self, draw: &sample::Draw, training: Training) -> Cow<'_, DurationDist> {
         let mean = draw.get(Param::StDurationMeanYears);
         let sd = draw.get(Param::StDurationSdYears);
         match &self.duration {
-            Some((key, d)) if *key == (mean.to_bits(), sd.to_bits()) => d.clone(),
-            _ => DurationDist::new(mean, sd, training),
+            Some((key, d)) if *key == (mean.to_bits(), sd.to_bits()) => Cow::Borrowed(d),
+            _ => Cow::Owned(DurationDist::new(mean, sd, training)),
         }
     }
 }
@@ -901,7 +903,7 @@ fn run_one(
     let draw = sample::draw_in_run(cfg, region, &run_draw.national, &u_region, &rs.parameters);
     let duration = run_draw.duration(&draw, cfg.training);
     let mut inputs = RegionInputs::with_duration(region, &draw, duration);
-    inputs.intake = rs.intake.clone();
+    inputs.intake = Cow::Borrowed(&rs.intake);
     let noise = match cfg.mode {
         Mode::Binomial => Noise::binomial(sample::stream_key(
             cfg.seed,
@@ -1019,16 +1021,22 @@ mod tests {
                 let u = sample::region_uniforms(cfg.seed, run, &region.code);
                 let params = &plan.scenarios[0].regions[0].parameters;
                 let mut draw = sample::draw_in_run(cfg, region, &run_draw.national, &u, params);
-                assert_eq!(run_draw.duration(&draw, cfg.training), solved(&draw));
+                let shared = run_draw.duration(&draw, cfg.training);
+                assert_eq!(*shared, solved(&draw));
+                assert!(
+                    matches!(shared, Cow::Borrowed(_)),
+                    "the run's own, not a copy"
+                );
                 for other in [
                     7.3,
                     f64::from_bits(draw.values[mean].unwrap().to_bits() + 1),
                 ] {
                     draw.values[mean] = Some(other);
                     let own = run_draw.duration(&draw, cfg.training);
-                    assert_eq!(own, solved(&draw));
+                    assert_eq!(*own, solved(&draw));
+                    assert!(matches!(own, Cow::Owned(_)), "solved for the region");
                     if other == 7.3 {
-                        assert_ne!(Some(&own), run_draw.duration.as_ref().map(|(_, d)| d));
+                        assert_ne!(Some(&*own), run_draw.duration.as_ref().map(|(_, d)| d));
                     }
                 }
             }

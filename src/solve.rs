@@ -59,7 +59,7 @@ pub struct SolveRow {
 pub struct RegionSolver<'a> {
     plan: &'a RunPlan,
     region: &'a Region,
-    inputs: Vec<RegionInputs>,
+    inputs: Vec<RegionInputs<'a>>,
     horizon: u32,
 }
 

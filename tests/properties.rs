@@ -3,6 +3,8 @@
 //! later and more attrition never earlier; a simulation's outcome does not depend on
 //! the number of threads or on how its runs are split into shards.
 
+use std::borrow::Cow;
+
 use fastlakare::config::{Guideline, Training};
 use fastlakare::model::{
     run_region, DurationDist, IntakePolicy, Noise, RegionInputs, Trajectory, STOCKS,
@@ -17,7 +19,7 @@ const TRAINING: Training = Training {
 const HORIZON: u32 = 60;
 
 /// Any inputs a valid config and data row can produce.
-fn inputs() -> impl Strategy<Value = RegionInputs> {
+fn inputs() -> impl Strategy<Value = RegionInputs<'static>> {
     (
         (1_000.0..3_000_000.0f64, 0.0..1_000.0f64, 0.0..3_000.0f64),
         (0.05..1.0f64, 0.05..1.0f64),
@@ -38,12 +40,12 @@ fn inputs() -> impl Strategy<Value = RegionInputs> {
                 headcount,
                 fte_initial,
                 fte_new,
-                duration: DurationDist::new(mean, sd, TRAINING),
+                duration: Cow::Owned(DurationDist::new(mean, sd, TRAINING)),
                 dropout_share,
                 primary_care_uptake,
                 exit_per_year,
                 intake_growth_per_year,
-                intake: IntakePolicy::default(),
+                intake: Cow::Owned(IntakePolicy::default()),
                 pop_growth_per_year,
             },
         )
@@ -96,10 +98,10 @@ proptest! {
         let (_, faster) = run(&more, Noise::Expected);
         prop_assert!(when(faster) <= when(base), "growth +{extra_growth}: {faster:?} after {base:?}");
         let mut boosted = inp.clone();
-        boosted.intake = IntakePolicy {
+        boosted.intake = Cow::Owned(IntakePolicy {
             rules: vec![(1, HORIZON, fastlakare::config::IntakeChange::Multiply(multiply))],
             cap_per_year: None,
-        };
+        });
         let (_, boost) = run(&boosted, Noise::Expected);
         prop_assert!(when(boost) <= when(base), "intake x{multiply}: {boost:?} after {base:?}");
     }

@@ -415,7 +415,7 @@ impl<'p> Evaluator<'p> {
                 let u_reg = self.uniforms(matrix, j, sample::region_key(&region.code));
                 let draw = sample::draw(cfg, region, &u_nat, &u_reg, &rs.parameters);
                 let mut inp = RegionInputs::new(region, &draw, cfg.training);
-                inp.intake = rs.intake.clone();
+                inp.intake = std::borrow::Cow::Borrowed(&rs.intake);
                 inp
             })
             .collect();
