@@ -460,8 +460,10 @@ fn simulate_in_pool(
         };
         for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
             let outcomes = &mut out.scenarios[s_idx].regions;
+            // Not zeroed first: the first region's runs are copied in, not added (a
+            // fill of the whole buffer was about 30 ms of page faults on one thread
+            // before the first chunk's runs could start).
             let national = &mut national[..if with_national { n * stride } else { 0 }];
-            national.fill(0.0);
             let [stocks_a, stocks_b] = &mut stocks_bufs;
             let [bands_a, bands_b] = &mut band_bufs;
             let band_len = BandValues::group_len(n, years);
@@ -570,7 +572,8 @@ struct Simulated {
 
 impl Chunk<'_> {
     /// Simulates region `u`'s runs of the chunk into `into` (stocks, band values),
-    /// adding each run to Sverige's sums in `national` (empty: none).
+    /// adding each run to Sverige's sums in `national` (empty: none; the first region's
+    /// runs are copied in, so the sums need no zeroing first).
     fn simulate_region(
         &self,
         u: usize,
@@ -603,8 +606,15 @@ impl Chunk<'_> {
                     let run = self.first + i as u32;
                     let kept = run_one(plan, region, rs, run, &self.run_draws[i], x, years);
                     if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
-                        for (a, v) in acc.iter_mut().zip(x.iter()) {
-                            *a += v;
+                        if u == 0 {
+                            // `0.0 + v`, what adding to a zeroed sum gives, -0.0 included.
+                            for (a, v) in acc.iter_mut().zip(x.iter()) {
+                                *a = 0.0 + v;
+                            }
+                        } else {
+                            for (a, v) in acc.iter_mut().zip(x.iter()) {
+                                *a += v;
+                            }
                         }
                     }
                     self.cost_rates
