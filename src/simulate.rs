@@ -359,20 +359,8 @@ impl BandValues {
         debug_assert_eq!(out.len(), BandValues::group_len(runs, years));
         // Year by year, the group's runs side by side: each store next to the last
         // (a run at a time put its 505 values in 505 lines).
-        const _: () = assert!(
-            matches!(Metric::ALL[0], Metric::Coverage)
-                && matches!(Metric::ALL[1], Metric::Specialists)
-                && matches!(Metric::ALL[2], Metric::SpecialistsFte)
-                && matches!(Metric::ALL[3], Metric::Trainees)
-                && matches!(Metric::ALL[4], Metric::InhabitantsPerFte),
-            "the rows below are in the order of Metric::ALL"
-        );
         let at = |j: usize, s: Stock, t: usize| stocks[j * stride + s as usize * years + t];
         for (t, out) in out.chunks_exact_mut(BAND_METRICS * runs).enumerate() {
-            let (coverage_row, rest) = out.split_at_mut(runs);
-            let (sp_row, rest) = rest.split_at_mut(runs);
-            let (fte_row, rest) = rest.split_at_mut(runs);
-            let (tr_row, per_fte_row) = rest.split_at_mut(runs);
             for j in 0..runs {
                 let y = RunYear {
                     specialists: at(j, Stock::Specialists, t),
@@ -381,22 +369,11 @@ impl BandValues {
                     population: at(j, Stock::Population, t),
                     reached: false, // not a band value
                 };
-                coverage_row[j] = m.metric(Metric::Coverage, &y);
-                sp_row[j] = m.metric(Metric::Specialists, &y);
-                fte_row[j] = m.metric(Metric::SpecialistsFte, &y);
-                tr_row[j] = m.metric(Metric::Trainees, &y);
-                per_fte_row[j] = m.metric(Metric::InhabitantsPerFte, &y);
+                for (k, &metric) in Metric::ALL[..BAND_METRICS].iter().enumerate() {
+                    out[k * runs + j] = m.metric(metric, &y);
+                }
             }
         }
-    }
-
-    /// [`BandValues::fill_group`] for every group of a chunk, in parallel.
-    fn fill(stocks: &[f64], years: usize, m: Measure<'_>, out: &mut [f64]) {
-        let stride = STOCKS * years;
-        stocks
-            .par_chunks(BAND_GROUP_RUNS * stride)
-            .zip(out.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
-            .for_each(|(x, b)| BandValues::fill_group(x, years, m, b));
     }
 }
 
@@ -503,16 +480,6 @@ fn simulate_in_pool(
             if with_national {
                 let u = plan.regions.len();
                 let stocks = &*national;
-                let ytt: Vec<Option<u32>> = stocks
-                    .par_chunks(stride)
-                    .map(|x| {
-                        (0..years)
-                            .find(|&t| {
-                                stock_coverage(x, years, t, &scenario.national_guideline) >= 1.0
-                            })
-                            .map(|t| t as u32)
-                    })
-                    .collect();
                 let params: Vec<ParamRow> = run_draws
                     .iter()
                     .map(|d| national_row(&d.national))
@@ -522,8 +489,32 @@ fn simulate_in_pool(
                     dlf_need: None,
                 };
                 let band_values = &mut *now.1;
-                BandValues::fill(stocks, years, measure, band_values);
-                let costs = cost_rates.of_runs(stocks, years);
+                // A group of runs at a time, as the regions': years to target, costs and
+                // band values in one pass over the sums while they are in cache.
+                let per_group: Vec<(Vec<Option<u32>>, Vec<f64>)> = stocks
+                    .par_chunks(BAND_GROUP_RUNS * stride)
+                    .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
+                    .map(|(xs, bands)| {
+                        let ytt = xs
+                            .chunks_exact(stride)
+                            .map(|x| {
+                                (0..years)
+                                    .find(|&t| {
+                                        stock_coverage(x, years, t, &scenario.national_guideline)
+                                            >= 1.0
+                                    })
+                                    .map(|t| t as u32)
+                            })
+                            .collect();
+                        BandValues::fill_group(xs, years, measure, bands);
+                        (ytt, cost_rates.of_group(xs, years))
+                    })
+                    .collect();
+                let (mut ytt, mut costs) = (Vec::with_capacity(n), Vec::new());
+                for (y, c) in per_group {
+                    ytt.extend(y);
+                    costs.extend(c);
+                }
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -584,20 +575,18 @@ impl Chunk<'_> {
     ) -> Simulated {
         let (plan, years) = (self.plan, self.years);
         let stride = STOCKS * years;
-        let k = self.cost_rates.checkpoints();
         let dlf_need = (plan.config.mode == Mode::Dlf)
             .then(|| DlfInputs::of(region).expect("plan checked").need);
         let measure = Measure {
             guideline: &rs.guideline,
             dlf_need,
         };
-        // A group's runs, each added to Sverige's sums and costed by the checkpoints
-        // (`k` a run) as soon as it is done, then the group's band values: all while
-        // the stocks are in cache (passes of their own over the chunk afterwards read
-        // every region's stocks, megabytes, from memory again). Same sums, added in
-        // the same order (region by region).
+        // A group's runs, each added to Sverige's sums as soon as it is done, then the
+        // group's costs by the checkpoints and band values: all while the stocks are
+        // in cache (passes of their own over the chunk afterwards read every region's
+        // stocks, megabytes, from memory again). Same sums, added in the same order
+        // (region by region).
         let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
-            let mut costs = vec![0.0; xs.len() / stride * k];
             let kept: Vec<(Option<u32>, ParamRow)> = xs
                 .chunks_mut(stride)
                 .enumerate()
@@ -606,22 +595,16 @@ impl Chunk<'_> {
                     let run = self.first + i as u32;
                     let kept = run_one(plan, region, rs, run, &self.run_draws[i], x, years);
                     if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
-                        if u == 0 {
-                            // `0.0 + v`, what adding to a zeroed sum gives, -0.0 included.
-                            for (a, v) in acc.iter_mut().zip(x.iter()) {
-                                *a = 0.0 + v;
-                            }
-                        } else {
-                            for (a, v) in acc.iter_mut().zip(x.iter()) {
-                                *a += v;
-                            }
+                        // The first region's runs start the sums (`0.0 + v`, what adding
+                        // to a zeroed sum gives, -0.0 included).
+                        for (a, v) in acc.iter_mut().zip(x.iter()) {
+                            *a = if u == 0 { 0.0 } else { *a } + v;
                         }
                     }
-                    self.cost_rates
-                        .of_run(x, years, &mut costs[j * k..(j + 1) * k]);
                     kept
                 })
                 .collect();
+            let costs = self.cost_rates.of_group(xs, years);
             BandValues::fill_group(xs, years, measure, bands);
             (kept, costs)
         };
@@ -644,7 +627,7 @@ impl Chunk<'_> {
                 .map(|((g, (xs, bands)), acc)| group(g, xs, bands, acc))
                 .collect()
         };
-        let mut costs = Vec::with_capacity(self.runs * k);
+        let mut costs = Vec::with_capacity(self.runs * self.cost_rates.checkpoints());
         let mut per_run = Vec::with_capacity(self.runs);
         for (kept, c) in per_group {
             per_run.extend(kept);
@@ -834,13 +817,13 @@ impl CostRates {
         }
     }
 
-    /// [`CostRates::of_run`] of every run of `stocks`, in parallel: `k` per run.
-    fn of_runs(&self, stocks: &[f64], years: usize) -> Vec<f64> {
+    /// [`CostRates::of_run`] of each run of a group's `stocks`: `checkpoints()` per run.
+    fn of_group(&self, stocks: &[f64], years: usize) -> Vec<f64> {
         let k = self.checkpoints();
         let mut out = vec![0.0; stocks.len() / (STOCKS * years) * k];
-        out.par_chunks_mut(k.max(1))
-            .zip(stocks.par_chunks(STOCKS * years))
-            .for_each(|(row, x)| self.of_run(x, years, row));
+        for (j, x) in stocks.chunks_exact(STOCKS * years).enumerate() {
+            self.of_run(x, years, &mut out[j * k..(j + 1) * k]);
+        }
         out
     }
 }
@@ -967,7 +950,12 @@ mod tests {
                 dlf_need,
             };
             let mut band_values = vec![0.0; BandValues::group_len(runs, years)];
-            BandValues::fill(&stocks, years, measure, &mut band_values);
+            for (xs, bands) in stocks
+                .chunks(BAND_GROUP_RUNS * STOCKS * years)
+                .zip(band_values.chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
+            {
+                BandValues::fill_group(xs, years, measure, bands);
+            }
             let view = RegionRuns {
                 scenario: "baseline",
                 scenario_index: 0,
