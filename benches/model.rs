@@ -25,7 +25,9 @@ use rand::RngCore;
 use rayon::prelude::*;
 
 use fastlakare::config::{Guideline, Mode};
-use fastlakare::model::{run_region, Noise, NoiseSource, RegionInputs, Trajectory, STOCKS};
+use fastlakare::model::{
+    run_region, run_regions, Noise, NoiseSource, RegionInputs, Trajectory, STOCKS,
+};
 use fastlakare::plan::{Overrides, RunPlan};
 use fastlakare::sample::{self, NoiseRng, Purpose};
 use fastlakare::simulate::{simulate, RunRange};
@@ -53,10 +55,12 @@ fn plan(threads: Option<usize>) -> RunPlan {
 fn cases(plan: &RunPlan) -> Vec<Case> {
     let cfg = &plan.config;
     let rs = &plan.scenarios[0].regions;
+    // Region by region, as `simulate` runs them (a region's runs in groups, eight of
+    // them side by side where the processor can).
     let mut out = Vec::new();
-    for run in 0..RUNS {
-        let u_national = sample::national_uniforms(cfg.seed, run);
-        for (region, rs) in plan.regions.iter().zip(rs) {
+    for (region, rs) in plan.regions.iter().zip(rs) {
+        for run in 0..RUNS {
+            let u_national = sample::national_uniforms(cfg.seed, run);
             let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
             let draw = sample::draw(cfg, region, &u_national, &u_region, &rs.parameters);
             out.push(Case {
@@ -74,9 +78,51 @@ fn cases(plan: &RunPlan) -> Vec<Case> {
     out
 }
 
-/// Runs every case; returns the number of runs that reached the target (kept so
-/// nothing is optimised away).
-fn run_cases<R: NoiseSource>(cases: &[Case], horizon: u32, mode: Mode, buf: &mut [f64]) -> u32 {
+/// Region-runs a `run_regions` call takes, as `simulate` groups them.
+const GROUP: usize = 32;
+
+/// Runs every case as `simulate` does (`run_regions`, a group of a region's runs at a
+/// time); returns the number of runs that reached the target (kept so nothing is
+/// optimised away). `buf` holds `GROUP` trajectories.
+fn run_cases(cases: &[Case], horizon: u32, mode: Mode, buf: &mut [f64]) -> u32 {
+    let stride = STOCKS * (horizon as usize + 1);
+    let mut reached = [None; GROUP];
+    let mut total = 0;
+    for group in cases.chunks(GROUP) {
+        // Borrowed, so nothing is allocated to make the slice.
+        let inputs: [RegionInputs<'_>; GROUP] = std::array::from_fn(|j| {
+            let c = &group[j.min(group.len() - 1)].inputs;
+            RegionInputs {
+                duration: std::borrow::Cow::Borrowed(&*c.duration),
+                intake: std::borrow::Cow::Borrowed(&*c.intake),
+                ..*c
+            }
+        });
+        let noise = |j: usize| match mode {
+            Mode::Binomial => Noise::binomial(group[j].noise_key),
+            _ => Noise::Expected,
+        };
+        let n = group.len();
+        run_regions(
+            &inputs[..n],
+            noise,
+            &group[0].guideline,
+            horizon,
+            &mut buf[..n * stride],
+            &mut reached[..n],
+        );
+        total += reached[..n].iter().filter(|r| r.is_some()).count() as u32;
+    }
+    total
+}
+
+/// Runs every case one at a time (`run_region`), drawing with `R`.
+fn run_cases_alone<R: NoiseSource>(
+    cases: &[Case],
+    horizon: u32,
+    mode: Mode,
+    buf: &mut [f64],
+) -> u32 {
     let years = horizon as usize + 1;
     let mut reached = 0;
     for c in cases {
@@ -100,8 +146,8 @@ fn run_parallel(pool: &rayon::ThreadPool, cases: &[Case], horizon: u32, mode: Mo
         cases
             .par_chunks(64)
             .map_init(
-                || vec![0.0; stride],
-                |buf, chunk| run_cases::<NoiseRng>(chunk, horizon, mode, buf),
+                || vec![0.0; GROUP * stride],
+                |buf, chunk| run_cases(chunk, horizon, mode, buf),
             )
             .sum()
     })
@@ -216,9 +262,9 @@ fn paired(
     rounds: u32,
 ) -> Vec<(f64, f64)> {
     let core = |buf: &mut [f64]| {
-        black_box(run_cases::<NoiseRng>(cases, horizon, Mode::Binomial, buf));
+        black_box(run_cases(cases, horizon, Mode::Binomial, buf));
         let started = std::time::Instant::now();
-        black_box(run_cases::<NoiseRng>(cases, horizon, Mode::Binomial, buf));
+        black_box(run_cases(cases, horizon, Mode::Binomial, buf));
         started.elapsed().as_secs_f64() * 1e3
     };
     let floor = || {
@@ -265,7 +311,7 @@ fn benches(c: &mut Criterion) {
     let cases = cases(&plan);
     let region_run_years = cases.len() as u64 * u64::from(horizon);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut buf = vec![0.0; STOCKS * (horizon as usize + 1)];
+    let mut buf = vec![0.0; GROUP * STOCKS * (horizon as usize + 1)];
 
     // FASTLAKARE_CORE_PASSES=N: the binomial core N times over the cases, then stop:
     // for an instruction and branch count under cachegrind, which the machine's load
@@ -273,22 +319,17 @@ fn benches(c: &mut Criterion) {
     if let Ok(passes) = std::env::var("FASTLAKARE_CORE_PASSES") {
         let passes: u32 = passes.parse().expect("FASTLAKARE_CORE_PASSES is a number");
         for _ in 0..passes {
-            black_box(run_cases::<NoiseRng>(
-                &cases,
-                horizon,
-                Mode::Binomial,
-                &mut buf,
-            ));
+            black_box(run_cases(&cases, horizon, Mode::Binomial, &mut buf));
         }
         std::process::exit(0);
     }
 
     DRAWS.with(|d| d.borrow_mut().clear());
-    let counted = run_cases::<Counting>(&cases, horizon, Mode::Binomial, &mut buf);
+    let counted = run_cases_alone::<Counting>(&cases, horizon, Mode::Binomial, &mut buf);
     let draws = Draws::new(&DRAWS.with(|d| std::mem::take(&mut *d.borrow_mut())));
     assert_eq!(
         counted,
-        run_cases::<NoiseRng>(&cases, horizon, Mode::Binomial, &mut buf),
+        run_cases(&cases, horizon, Mode::Binomial, &mut buf),
         "the counting generator must not change the model"
     );
     // FASTLAKARE_FLOOR_PASSES=N: the floor's replay N times on this thread, timed by a

@@ -12,6 +12,8 @@ pub mod dist;
 pub mod dlf;
 pub mod error;
 pub mod interrupt;
+#[cfg(target_arch = "x86_64")]
+pub mod lanes;
 pub mod model;
 pub mod output;
 pub mod params;

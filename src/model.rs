@@ -977,6 +977,172 @@ pub fn run_region<R: NoiseSource>(
     reached
 }
 
+/// [`run_region`] for region-runs of one region-scenario, into `values` (their
+/// trajectories back to back, `STOCKS * (horizon + 1)` each) and `reached`, with
+/// `noise(i)` the noise of the i-th.
+///
+/// Eight at a time side by side where the processor has AVX-512 and the noise is
+/// binomial: each region-run's trainee pass as `run_region` runs it, then the eight
+/// specialists' passes in the lanes of one vector ([`crate::lanes`]); else one at a
+/// time. The stocks and years to target are the same bits either way
+/// (`region_runs_side_by_side_are_each_run_alone`).
+pub fn run_regions(
+    inputs: &[RegionInputs<'_>],
+    mut noise: impl FnMut(usize) -> Noise,
+    guideline: &Guideline,
+    horizon: u32,
+    values: &mut [f64],
+    reached: &mut [Option<u32>],
+) {
+    let years = horizon as usize + 1;
+    let stride = STOCKS * years;
+    assert_eq!(
+        values.len(),
+        inputs.len() * stride,
+        "a trajectory per region-run"
+    );
+    assert_eq!(
+        reached.len(),
+        inputs.len(),
+        "a year to target per region-run"
+    );
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(lanes) = crate::lanes::Lanes::detect() {
+        use crate::lanes::LANES;
+        while done + LANES <= inputs.len() {
+            let mut noises: [Noise; LANES] = std::array::from_fn(|j| noise(done + j));
+            let keys: [Option<u64>; LANES] = std::array::from_fn(|j| match noises[j] {
+                Noise::Binomial { key, .. } => Some(key),
+                Noise::Expected => None,
+            });
+            let inp = &inputs[done..done + LANES];
+            let chunk = &mut values[done * stride..(done + LANES) * stride];
+            let out = &mut reached[done..done + LANES];
+            if keys.iter().all(Option::is_some) {
+                for ((x, inp), noise) in chunk.chunks_mut(stride).zip(inp).zip(&mut noises) {
+                    let (_, rest) = x.split_at_mut(years);
+                    let (fte_row, rest) = rest.split_at_mut(years);
+                    trainee_years(inp, noise, fte_row, &mut rest[..years]);
+                }
+                let keys: [u64; LANES] = std::array::from_fn(|j| keys[j].unwrap_or(0));
+                #[allow(unsafe_code)]
+                // SAFETY: `Lanes::detect` found the features.
+                unsafe {
+                    specialists_lanes(lanes, inp, &keys, guideline, chunk, years, out)
+                };
+            } else {
+                for (((x, inp), noise), r) in chunk.chunks_mut(stride).zip(inp).zip(noises).zip(out)
+                {
+                    let mut traj = Trajectory { years, values: x };
+                    *r = run_region(inp, guideline, horizon, noise, &mut traj);
+                }
+            }
+            done += LANES;
+        }
+    }
+    for (i, (x, r)) in values[done * stride..]
+        .chunks_mut(stride)
+        .zip(&mut reached[done..])
+        .enumerate()
+    {
+        let mut traj = Trajectory { years, values: x };
+        *r = run_region(
+            &inputs[done + i],
+            guideline,
+            horizon,
+            noise(done + i),
+            &mut traj,
+        );
+    }
+}
+
+/// The second pass of [`run_region`] for eight region-runs of binomial noise with
+/// `keys`, their trainee passes done (`values` as in [`run_regions`]): the three draws
+/// of a year in the lanes of a vector, everything else lane by lane as `run_region`
+/// does it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn specialists_lanes(
+    _lanes: crate::lanes::Lanes,
+    inputs: &[RegionInputs<'_>],
+    keys: &[u64; crate::lanes::LANES],
+    guideline: &Guideline,
+    values: &mut [f64],
+    years: usize,
+    reached: &mut [Option<u32>],
+) {
+    use crate::lanes::{self, Probs, LANES};
+    use std::arch::x86_64::*;
+    let stride = STOCKS * years;
+    use lanes::{load, unload};
+    let each = |f: &dyn Fn(&RegionInputs) -> f64| load(&std::array::from_fn(|j| f(&inputs[j])));
+    let exit: [Prob; LANES] = std::array::from_fn(|j| Prob::new(inputs[j].exit_per_year));
+    let to_primary_care: [Prob; LANES] = std::array::from_fn(|j| {
+        Prob::new((1.0 - inputs[j].dropout_share) * inputs[j].primary_care_uptake)
+    });
+    let (exit_v, to_primary_care_v) = (Probs::new(&exit), Probs::new(&to_primary_care));
+    let key_v = lanes::load_keys(keys);
+    // A year's draw of `event` in every lane; the lanes the vector loop leaves (BTRS,
+    // a uniform used up by rounding) drawn again one at a time, as `Noise::count` does.
+    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event: Event| {
+        let index = (t as u64) << 3 | event as u64;
+        let (x, redraw) = lanes::binomial(n, p_v, lanes::first_uniforms(key_v, index));
+        if redraw == 0 {
+            return x;
+        }
+        let (mut x, n) = (unload(x), unload(n));
+        for j in (0..LANES).filter(|j| redraw & (1 << j) != 0) {
+            let mut rng = NoiseRng::substream(keys[j], index);
+            x[j] = crate::binomial::binomial_at(&mut rng, n[j].max(0.0) as i64 as u64, &p[j]) as i64
+                as f64;
+        }
+        load(&x)
+    };
+    reached.fill(None);
+    let mut s_init = each(&|inp| inp.headcount.round());
+    let mut s_joined = _mm512_setzero_pd();
+    let mut population = each(&|inp| inp.population);
+    let growth = each(&|inp| 1.0 + inp.pop_growth_per_year);
+    let (fte_initial, fte_new) = (each(&|inp| inp.fte_initial), each(&|inp| inp.fte_new));
+    for t in 0..years {
+        if t > 0 {
+            s_init = _mm512_sub_pd(s_init, draw(s_init, &exit_v, &exit, t, Event::ExitsInitial));
+            let completers = load(&std::array::from_fn(|j| values[j * stride + years + t]));
+            s_joined = _mm512_add_pd(
+                s_joined,
+                draw(
+                    completers,
+                    &to_primary_care_v,
+                    &to_primary_care,
+                    t,
+                    Event::Uptake,
+                ),
+            );
+            s_joined = _mm512_sub_pd(
+                s_joined,
+                draw(s_joined, &exit_v, &exit, t, Event::ExitsJoined),
+            );
+            population = _mm512_mul_pd(population, growth);
+        }
+        let fte = unload(_mm512_add_pd(
+            _mm512_mul_pd(s_init, fte_initial),
+            _mm512_mul_pd(s_joined, fte_new),
+        ));
+        let specialists = unload(_mm512_add_pd(s_init, s_joined));
+        let people = unload(population);
+        for (j, r) in reached.iter_mut().enumerate() {
+            let x = &mut values[j * stride..(j + 1) * stride];
+            x[t] = specialists[j];
+            x[years + t] = fte[j];
+            x[3 * years + t] = people[j];
+            if r.is_none() && covered(guideline, fte[j], x[2 * years + t], people[j]) {
+                *r = Some(t as u32);
+            }
+        }
+    }
+}
+
 /// The first pass of [`run_region`]: the trainees in post each year into `trainees`,
 /// and year t's completers (the trainees whose last year was t - 1) into
 /// `completions[t]`.
@@ -1238,6 +1404,58 @@ mod tests {
             },
         );
         (buf, y)
+    }
+
+    /// `run_regions` (eight side by side where the processor has AVX-512) gives every
+    /// region-run the stocks and year to target `run_region` gives it alone: region-runs
+    /// of all sizes (Stockholm's stock and more, so BTRS's lanes too), uptake above and
+    /// below 1/2, a batch not a multiple of eight, and expected noise in a batch.
+    #[test]
+    fn region_runs_side_by_side_are_each_run_alone() {
+        let horizon = 100;
+        let years = horizon as usize + 1;
+        let batch: Vec<RegionInputs> = (0..21)
+            .map(|i| {
+                let f = i as f64;
+                RegionInputs {
+                    population: 60_000.0 + 120_000.0 * f,
+                    trainees: 10.0 + 40.0 * f,
+                    headcount: [0.0, 3.0, 26.0, 230.0, 1060.0, 30_000.0][i % 6],
+                    exit_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
+                    primary_care_uptake: [0.6, 0.3, 0.95][i % 3],
+                    intake_growth_per_year: 0.03 * (i % 4) as f64 / 3.0,
+                    ..inputs()
+                }
+            })
+            .collect();
+        for expected_at in [None, Some(9)] {
+            let noise = |i: usize| match expected_at {
+                Some(e) if i == e => Noise::Expected,
+                _ => Noise::binomial(stream_key(11, i as u32, 7, Purpose::Noise)),
+            };
+            let mut values = vec![0.0; batch.len() * STOCKS * years];
+            // Whatever the slices held before is overwritten.
+            let mut reached = vec![Some(999); batch.len()];
+            run_regions(
+                &batch,
+                noise,
+                &Guideline::default(),
+                horizon,
+                &mut values,
+                &mut reached,
+            );
+            for (i, inp) in batch.iter().enumerate() {
+                let (alone, y) = run(inp, horizon, noise(i));
+                let x = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
+                assert!(
+                    x.iter()
+                        .zip(&alone)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "region-run {i}"
+                );
+                assert_eq!(reached[i], y, "region-run {i}");
+            }
+        }
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub enum Purpose {
 /// Key of the national "region" in stream derivation.
 pub const NATIONAL_KEY: u64 = u64::MAX;
 
-const fn splitmix64(mut z: u64) -> u64 {
+pub(crate) const fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -131,11 +131,17 @@ pub fn substream(key: u64, index: u64) -> Rng {
 /// The noise generator of sub-stream `index` of `key` (see [`substream`]).
 #[inline]
 pub fn noise_substream(key: u64, index: u64) -> NoiseRng {
-    let hashed = match INDEX_HASHES.get(index as usize) {
+    NoiseRng::seed_from_u64(splitmix64(key ^ noise_index_hash(index)))
+}
+
+/// What sub-stream `index` mixes into its key: `splitmix64(index)`, tabled for the
+/// model's indices.
+#[inline]
+pub(crate) fn noise_index_hash(index: u64) -> u64 {
+    match INDEX_HASHES.get(index as usize) {
         Some(&h) => h,
         None => splitmix64(index),
-    };
-    NoiseRng::seed_from_u64(splitmix64(key ^ hashed))
+    }
 }
 
 /// `splitmix64(index)` for the model's sub-stream indices (`year << 3 | event`, years

@@ -587,23 +587,49 @@ impl Chunk<'_> {
         // stocks, megabytes, from memory again). Same sums, added in the same order
         // (region by region).
         let group = |g: usize, xs: &mut [f64], bands: &mut [f64], acc: &mut [f64]| {
-            let kept: Vec<(Option<u32>, ParamRow)> = xs
-                .chunks_mut(stride)
-                .enumerate()
-                .map(|(j, x)| {
-                    let i = g * BAND_GROUP_RUNS + j;
-                    let run = self.first + i as u32;
-                    let kept = run_one(plan, region, rs, run, &self.run_draws[i], x, years);
-                    if let Some(acc) = acc.get_mut(j * stride..(j + 1) * stride) {
-                        // The first region's runs start the sums (`0.0 + v`, what adding
-                        // to a zeroed sum gives, -0.0 included).
-                        for (a, v) in acc.iter_mut().zip(x.iter()) {
-                            *a = if u == 0 { 0.0 } else { *a } + v;
-                        }
-                    }
-                    kept
-                })
-                .collect();
+            let first = g * BAND_GROUP_RUNS;
+            let runs = xs.len() / stride;
+            let run_index = |j: usize| self.first + (first + j) as u32;
+            let kept: Vec<(Option<u32>, ParamRow)> = if plan.config.mode == Mode::Dlf {
+                let inp = DlfInputs::of(region).expect("plan checked");
+                xs.chunks_mut(stride)
+                    .map(|x| {
+                        let mut traj = Trajectory { years, values: x };
+                        let reached = model::run_dlf(&inp, plan.config.horizon_years, &mut traj);
+                        (reached, [None; PARAM_COLUMNS])
+                    })
+                    .collect()
+            } else {
+                let (inputs, rows): (Vec<RegionInputs<'_>>, Vec<ParamRow>) = (0..runs)
+                    .map(|j| region_run(plan, region, rs, run_index(j), &self.run_draws[first + j]))
+                    .unzip();
+                let mut reached = [None; BAND_GROUP_RUNS];
+                let noise = |j: usize| match plan.config.mode {
+                    Mode::Binomial => Noise::binomial(sample::stream_key(
+                        plan.config.seed,
+                        run_index(j),
+                        sample::region_key(&region.code),
+                        Purpose::Noise,
+                    )),
+                    _ => Noise::Expected,
+                };
+                model::run_regions(
+                    &inputs,
+                    noise,
+                    &rs.guideline,
+                    plan.config.horizon_years,
+                    xs,
+                    &mut reached[..runs],
+                );
+                reached.into_iter().zip(rows).collect()
+            };
+            if !acc.is_empty() {
+                // The first region's runs start the sums (`0.0 + v`, what adding to a
+                // zeroed sum gives, -0.0 included).
+                for (a, v) in acc.iter_mut().zip(xs.iter()) {
+                    *a = if u == 0 { 0.0 } else { *a } + v;
+                }
+            }
             let costs = self.cost_rates.of_group(xs, years);
             BandValues::fill_group(xs, years, measure, bands);
             (kept, costs)
@@ -870,50 +896,28 @@ impl RunDraw {
     }
 }
 
-/// One region-run: draw its parameters, run the model into `chunk`.
-fn run_one(
+/// One region-run's inputs to the model, its parameters drawn, and the row of them
+/// `runs.parquet` keeps.
+fn region_run<'a>(
     plan: &RunPlan,
     region: &Region,
-    rs: &RegionScenario,
+    rs: &'a RegionScenario,
     run: u32,
-    run_draw: &RunDraw,
-    chunk: &mut [f64],
-    years: usize,
-) -> (Option<u32>, ParamRow) {
+    run_draw: &'a RunDraw,
+) -> (RegionInputs<'a>, ParamRow) {
     let cfg = &plan.config;
-    let mut traj = Trajectory {
-        years,
-        values: chunk,
-    };
-    if cfg.mode == Mode::Dlf {
-        let inp = DlfInputs::of(region).expect("plan checked");
-        return (
-            model::run_dlf(&inp, cfg.horizon_years, &mut traj),
-            [None; PARAM_COLUMNS],
-        );
-    }
     let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
     let draw = sample::draw_in_run(cfg, region, &run_draw.national, &u_region, &rs.parameters);
     let duration = run_draw.duration(&draw, cfg.training);
     let mut inputs = RegionInputs::with_duration(region, &draw, duration);
     inputs.intake = Cow::Borrowed(&rs.intake);
-    let noise = match cfg.mode {
-        Mode::Binomial => Noise::binomial(sample::stream_key(
-            cfg.seed,
-            run,
-            sample::region_key(&region.code),
-            Purpose::Noise,
-        )),
-        _ => Noise::Expected,
-    };
-    let reached = model::run_region(&inputs, &rs.guideline, cfg.horizon_years, noise, &mut traj);
     let mut row: ParamRow = [None; PARAM_COLUMNS];
     row[..PARAM_COUNT].copy_from_slice(&draw.values);
     // Columns of values the model used, whether drawn or taken from the data.
     row[Param::PopGrowthPerYear.index()] = Some(draw.pop_growth_per_year);
     row[Param::FteInitial.index()] = Some(draw.fte_initial);
     row[PARAM_COUNT] = Some(draw.initial_headcount);
-    (reached, row)
+    (inputs, row)
 }
 
 fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {

@@ -1,0 +1,367 @@
+//! Eight region-runs side by side (AVX-512): the vector arithmetic of the model's
+//! specialists' pass ([`crate::model::run_regions`]).
+//!
+//! Each year the pass makes three binomial draws per region-run (today's specialists'
+//! exits, the uptake of completers, the exits of those who joined), each a chain of
+//! dependent steps ending in a branch no predictor can guess: one at a time, the
+//! processor waits on the chain and then on the mispredicted exit. Eight region-runs of
+//! one region in the eight lanes of a vector make those eight draws in one loop whose
+//! trips are the longest lane's, with no branch on a uniform.
+//!
+//! A lane computes exactly what [`binomial::binomial_at`] computes for its region-run,
+//! operation for operation (IEEE additions, multiplications and comparisons, the same
+//! tables, [`binomial::exp`] instead of libm's), so the results are the same bits with
+//! or without AVX-512, on any number of threads (`lanes_draw_what_one_at_a_time_draws`).
+//! A lane that needs what the vector loop does not do (BTRS above the tables, a
+//! uniform used up by rounding) is flagged and drawn again one at a time.
+
+#![cfg(target_arch = "x86_64")]
+
+use std::arch::x86_64::*;
+
+use crate::binomial::{self, Prob, EXP_MIN, EXP_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO};
+
+/// Region-runs a vector holds.
+pub const LANES: usize = 8;
+
+/// Proof that this processor has AVX-512 F and DQ (64-bit multiplications and
+/// conversions): made only by [`Lanes::detect`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes(());
+
+impl Lanes {
+    /// `Some` where the processor has the features (`std` caches the answer). Under
+    /// valgrind, which has no AVX-512, `None`.
+    #[inline]
+    pub fn detect() -> Option<Lanes> {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+        {
+            return Some(Lanes(()));
+        }
+        None
+    }
+}
+
+/// Eight values as a vector, lane i from `a[i]`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn load(a: &[f64; LANES]) -> __m512d {
+    _mm512_set_pd(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
+}
+
+/// Eight keys as a vector, lane i from `a[i]`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn load_keys(a: &[u64; LANES]) -> __m512i {
+    let a = a.map(|k| k as i64);
+    _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
+}
+
+/// A vector's eight values, `a[i]` from lane i.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn unload(v: __m512d) -> [f64; LANES] {
+    let mut a = [0.0; LANES];
+    #[allow(unsafe_code)]
+    // SAFETY: `a` is 64 bytes, what an unaligned 512-bit store writes.
+    unsafe {
+        _mm512_storeu_pd(a.as_mut_ptr(), v)
+    };
+    a
+}
+
+/// SplitMix64's step (`sample::splitmix64`) in each lane.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn splitmix(z: __m512i) -> __m512i {
+    let z = _mm512_add_epi64(z, _mm512_set1_epi64(0x9E37_79B9_7F4A_7C15_u64 as i64));
+    let z = _mm512_mullo_epi64(
+        _mm512_xor_si512(z, _mm512_srli_epi64::<30>(z)),
+        _mm512_set1_epi64(0xBF58_476D_1CE4_E5B9_u64 as i64),
+    );
+    let z = _mm512_mullo_epi64(
+        _mm512_xor_si512(z, _mm512_srli_epi64::<27>(z)),
+        _mm512_set1_epi64(0x94D0_49BB_1331_11EB_u64 as i64),
+    );
+    _mm512_xor_si512(z, _mm512_srli_epi64::<31>(z))
+}
+
+/// The first uniform of sub-stream `index` of each lane's noise key: what
+/// `sample::noise_substream(key, index)` gives first, as `binomial`'s 53-bit uniform.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn first_uniforms(keys: __m512i, index: u64) -> __m512d {
+    let hashed = _mm512_set1_epi64(crate::sample::noise_index_hash(index) as i64);
+    let x = splitmix(splitmix(_mm512_xor_si512(keys, hashed)));
+    _mm512_mul_pd(
+        _mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(x)),
+        _mm512_set1_pd(1.0 / 9_007_199_254_740_992.0),
+    )
+}
+
+/// [`binomial::exp`] in each lane, operation for operation.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn exp(x: __m512d) -> __m512d {
+    let set = _mm512_set1_pd;
+    let (add, mul, sub) = (_mm512_add_pd, _mm512_mul_pd, _mm512_sub_pd);
+    let t = add(mul(x, set(std::f64::consts::LOG2_E)), set(EXP_SHIFT));
+    let k = sub(t, set(EXP_SHIFT));
+    let r = sub(sub(x, mul(k, set(LN2_HI))), mul(k, set(LN2_LO)));
+    let r2 = mul(r, r);
+    let r4 = mul(r2, r2);
+    let r8 = mul(r4, r4);
+    let c = |i: usize| set(EXP_TAYLOR[i]);
+    let a0 = add(c(0), mul(c(1), r));
+    let a1 = add(c(2), mul(c(3), r));
+    let a2 = add(c(4), mul(c(5), r));
+    let a3 = add(c(6), mul(c(7), r));
+    let a4 = add(c(8), mul(c(9), r));
+    let a5 = add(c(10), mul(c(11), r));
+    let b0 = add(a0, mul(a1, r2));
+    let b1 = add(a2, mul(a3, r2));
+    let b2 = add(a4, mul(a5, r2));
+    let d0 = add(b0, mul(b1, r4));
+    let d1 = add(b2, mul(c(12), r4));
+    let poly = add(d0, mul(d1, r8));
+    let scale = _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_add_epi64(
+        _mm512_cvttpd_epi64(k),
+        _mm512_set1_epi64(1023),
+    )));
+    let small = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, set(EXP_MIN));
+    _mm512_mask_blend_pd(small, mul(poly, scale), _mm512_setzero_pd())
+}
+
+/// Eight prepared probabilities ([`Prob`]), a lane each.
+#[derive(Clone, Copy)]
+pub(crate) struct Probs {
+    low: __m512d,
+    ln_p: __m512d,
+    ln_q: __m512d,
+    r: __m512d,
+    inv_r: __m512d,
+    /// Lanes with `p <= 0` (every draw 0), `p >= 1` (every draw n), `p > 1/2` (drawn
+    /// at `1 - p` and mirrored).
+    zero: __mmask8,
+    one: __mmask8,
+    high: __mmask8,
+}
+
+impl Probs {
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn new(p: &[Prob; LANES]) -> Probs {
+        let v = |f: fn(&Prob) -> f64| load(&std::array::from_fn(|i| f(&p[i])));
+        let mask =
+            |f: fn(&Prob) -> bool| (0..LANES).fold(0u8, |m, i| m | (u8::from(f(&p[i])) << i));
+        Probs {
+            low: v(|p| p.low),
+            ln_p: v(|p| p.ln_p),
+            ln_q: v(|p| p.ln_q),
+            r: v(|p| p.r),
+            inv_r: v(|p| p.inv_r),
+            zero: mask(|p| p.p <= 0.0),
+            one: mask(|p| p.p >= 1.0),
+            high: mask(|p| p.p > 0.5),
+        }
+    }
+}
+
+/// A table's values at each lane's index, for the lanes of `mask` (0 elsewhere, and
+/// nothing read there).
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
+    debug_assert!({
+        let mut a = [0i64; LANES];
+        #[allow(unsafe_code)]
+        // SAFETY: `a` is 64 bytes, what an unaligned 512-bit store writes.
+        unsafe {
+            _mm512_storeu_si512(a.as_mut_ptr().cast(), index)
+        };
+        (0..LANES).all(|i| mask & (1 << i) == 0 || (0..table.len() as i64).contains(&a[i]))
+    });
+    #[allow(unsafe_code)]
+    // SAFETY: the lanes of `mask`, the only ones read, index within `table` (callers
+    // pass indices below `binomial::TABLE_SIZE`, the tables' length; checked in debug).
+    unsafe {
+        _mm512_mask_i64gather_pd::<8>(_mm512_setzero_pd(), mask, index, table.as_ptr())
+    }
+}
+
+/// Binomial(n, p) in each lane, as [`binomial::binomial_at`] draws it from a sub-stream
+/// whose first uniform is `u`: the counts, and the lanes to draw again one at a time
+/// (their counts are not set). `n` holds whole counts as the model's stocks do; a lane
+/// takes `n.max(0) as i64` as `model::Noise::count` does.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn binomial(n: __m512d, p: &Probs, u: __m512d) -> (__m512d, __mmask8) {
+    let zero_i = _mm512_setzero_si512();
+    let one_i = _mm512_set1_epi64(1);
+    let n = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
+    let nf = _mm512_cvtepi64_pd(n);
+    let nonzero = _mm512_cmpgt_epi64_mask(n, zero_i);
+    let normal = nonzero & !p.zero & !p.one;
+    let mean = _mm512_mul_pd(nf, p.low);
+    let inrange = normal
+        & _mm512_cmplt_epi64_mask(n, _mm512_set1_epi64(binomial::TABLE_SIZE as i64))
+        & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(mean, _mm512_set1_pd(binomial::MODE_SEARCH_MAX_MEAN));
+    let mut redraw = normal & !inrange;
+    let mut active = inrange;
+
+    // The mode and the pmf there, as `binomial::mode_search` computes them.
+    let m = _mm512_min_epi64(
+        _mm512_cvttpd_epi64(_mm512_mul_pd(
+            _mm512_cvtepi64_pd(_mm512_add_epi64(n, one_i)),
+            p.low,
+        )),
+        n,
+    );
+    let ln_fact = binomial::ln_factorials();
+    let n_less_m = _mm512_sub_epi64(n, m);
+    let ln_f = _mm512_add_pd(
+        _mm512_add_pd(
+            _mm512_sub_pd(
+                _mm512_sub_pd(gather(ln_fact, active, n), gather(ln_fact, active, m)),
+                gather(ln_fact, active, n_less_m),
+            ),
+            _mm512_mul_pd(_mm512_cvtepi64_pd(m), p.ln_p),
+        ),
+        _mm512_mul_pd(_mm512_cvtepi64_pd(n_less_m), p.ln_q),
+    );
+    let f_m = exp(ln_f);
+    let mut x = _mm512_setzero_pd();
+    let hit = active & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(u, f_m);
+    x = _mm512_mask_mov_pd(x, hit, _mm512_cvtepi64_pd(m));
+    active &= !hit;
+    let mut u = _mm512_sub_pd(u, f_m);
+
+    // One step down and one up in turn, each lane until its uniform is used up. The
+    // steps' probabilities do not depend on the uniform: every lane in range takes
+    // every step (a lane whose draw is done goes on, its result kept), so they are
+    // masked by the steps' bounds alone and run ahead of the chain of subtractions
+    // from the uniforms, which alone decides when the loop ends.
+    let recip = &binomial::RECIPROCALS[..];
+    let (mut lo, mut hi, mut f_lo, mut f_hi) = (m, m, f_m, f_m);
+    while active != 0 {
+        let down = inrange & _mm512_cmpgt_epi64_mask(lo, zero_i);
+        let up = inrange & _mm512_cmplt_epi64_mask(hi, n);
+        let used_up = active & !(down | up);
+        redraw |= used_up;
+        active &= !used_up;
+
+        let step = _mm512_mul_pd(
+            _mm512_mul_pd(
+                _mm512_cvtepi64_pd(lo),
+                gather(
+                    recip,
+                    down,
+                    _mm512_add_epi64(_mm512_sub_epi64(n, lo), one_i),
+                ),
+            ),
+            p.inv_r,
+        );
+        f_lo = _mm512_mask_mul_pd(f_lo, down, f_lo, step);
+        lo = _mm512_mask_sub_epi64(lo, down, lo, one_i);
+        let hit = active & down & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(u, f_lo);
+        x = _mm512_mask_mov_pd(x, hit, _mm512_cvtepi64_pd(lo));
+        active &= !hit;
+        u = _mm512_mask_sub_pd(u, down, u, f_lo);
+
+        let step = _mm512_mul_pd(
+            _mm512_mul_pd(
+                _mm512_cvtepi64_pd(_mm512_sub_epi64(n, hi)),
+                gather(recip, up, _mm512_add_epi64(hi, one_i)),
+            ),
+            p.r,
+        );
+        f_hi = _mm512_mask_mul_pd(f_hi, up, f_hi, step);
+        hi = _mm512_mask_add_epi64(hi, up, hi, one_i);
+        let hit = active & up & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(u, f_hi);
+        x = _mm512_mask_mov_pd(x, hit, _mm512_cvtepi64_pd(hi));
+        active &= !hit;
+        u = _mm512_mask_sub_pd(u, up, u, f_hi);
+    }
+    // Drawn at min(p, 1 - p): mirrored where p > 1/2; n where p >= 1.
+    x = _mm512_mask_sub_pd(x, p.high & inrange, nf, x);
+    x = _mm512_mask_mov_pd(x, nonzero & !p.zero & p.one, nf);
+    (x, redraw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NoiseSource;
+    use crate::sample::NoiseRng;
+
+    #[test]
+    fn exp_is_the_scalar_exp_in_every_lane() {
+        let Some(_) = Lanes::detect() else {
+            eprintln!("no AVX-512 here: nothing to compare");
+            return;
+        };
+        #[target_feature(enable = "avx512f,avx512dq")]
+        fn check() {
+            let mut x = -720.0;
+            while x < 5.0 {
+                let xs: [f64; LANES] = std::array::from_fn(|i| x + i as f64 * 0.0137);
+                let v = exp(load(&xs));
+                for (i, y) in unload(v).into_iter().enumerate() {
+                    assert_eq!(y.to_bits(), binomial::exp(xs[i]).to_bits(), "x {}", xs[i]);
+                }
+                x += 0.1097;
+            }
+        }
+        #[allow(unsafe_code)]
+        // SAFETY: `Lanes::detect` found the features.
+        unsafe {
+            check()
+        }
+    }
+
+    /// Every lane draws what `binomial_at` draws from the same sub-stream, over the
+    /// model's ranges and the edges (n 0, p 0 and 1, p above 1/2, BTRS's n and means).
+    #[test]
+    fn lanes_draw_what_one_at_a_time_draws() {
+        let Some(_) = Lanes::detect() else {
+            eprintln!("no AVX-512 here: nothing to compare");
+            return;
+        };
+        #[target_feature(enable = "avx512f,avx512dq")]
+        fn check() {
+            let ns = [
+                0.0, 1.0, 2.0, 5.0, 17.0, 46.0, 63.0, 64.0, 150.0, 315.0, 1060.0, 4000.0, 16_383.0,
+                16_384.0, 30_000.0,
+            ];
+            let ps = [0.0, 1.0, 0.5, 0.055, 0.04, 0.07, 0.57, 0.43, 0.9, 1e-4, 0.3];
+            let mut case = 0u64;
+            for round in 0..400u64 {
+                let n: [f64; LANES] =
+                    std::array::from_fn(|i| ns[(round as usize * 7 + i * 3) % ns.len()]);
+                let p: [Prob; LANES] = std::array::from_fn(|i| {
+                    Prob::new(ps[(round as usize * 5 + i * 2 + round as usize / 11) % ps.len()])
+                });
+                let keys: [u64; LANES] =
+                    std::array::from_fn(|i| crate::sample::splitmix64(round * 8 + i as u64));
+                let index = round % 800;
+                let key_v = load_keys(&keys);
+                let u = first_uniforms(key_v, index);
+                let (x, redraw) = binomial(load(&n), &Probs::new(&p), u);
+                for (i, &xi) in unload(x).iter().enumerate() {
+                    let mut rng = NoiseRng::substream(keys[i], index);
+                    let want = binomial::binomial_at(&mut rng, n[i] as u64, &p[i]) as f64;
+                    if redraw & (1 << i) == 0 {
+                        assert_eq!(xi, want, "n {}, p {:?}", n[i], p[i]);
+                        case += 1;
+                    }
+                }
+            }
+            assert!(case > 2500, "{case} lanes compared");
+        }
+        #[allow(unsafe_code)]
+        // SAFETY: `Lanes::detect` found the features.
+        unsafe {
+            check()
+        }
+    }
+}
