@@ -24,8 +24,8 @@ use crate::binomial::{self, Prob, EXP_MIN, EXP_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO
 /// Region-runs a vector holds.
 pub const LANES: usize = 8;
 
-/// Proof that this processor has AVX-512 F and DQ (64-bit multiplications and
-/// conversions): made only by [`Lanes::detect`].
+/// Proof that this processor has AVX-512 F, DQ (64-bit multiplications and
+/// conversions) and BW (byte comparisons): made only by [`Lanes::detect`].
 #[derive(Debug, Clone, Copy)]
 pub struct Lanes(());
 
@@ -36,6 +36,7 @@ impl Lanes {
     pub fn detect() -> Option<Lanes> {
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512bw")
         {
             return Some(Lanes(()));
         }
@@ -71,11 +72,38 @@ pub(crate) fn unload(v: __m512d) -> [f64; LANES] {
     a
 }
 
+/// SplitMix64's increment.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// SplitMix64's step (`sample::splitmix64`) in each lane.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn splitmix(z: __m512i) -> __m512i {
-    let z = _mm512_add_epi64(z, _mm512_set1_epi64(0x9E37_79B9_7F4A_7C15_u64 as i64));
+    mix(_mm512_add_epi64(z, _mm512_set1_epi64(GAMMA as i64)))
+}
+
+/// Each lane's generator state of sub-stream `index` of its noise key: what
+/// `sample::noise_substream(key, index)` starts from.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn substreams(keys: __m512i, index: u64) -> __m512i {
+    let hashed = _mm512_set1_epi64(crate::sample::noise_index_hash(index) as i64);
+    splitmix(_mm512_xor_si512(keys, hashed))
+}
+
+/// The next 64-bit number of the generators of the lanes of `live`, whose states
+/// advance; the other lanes' states stay and their numbers are not to be used.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn next(state: &mut __m512i, live: __mmask8) -> __m512i {
+    *state = _mm512_mask_add_epi64(*state, live, *state, _mm512_set1_epi64(GAMMA as i64));
+    mix(*state)
+}
+
+/// SplitMix64's output function: the step without its increment.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn mix(z: __m512i) -> __m512i {
     let z = _mm512_mullo_epi64(
         _mm512_xor_si512(z, _mm512_srli_epi64::<30>(z)),
         _mm512_set1_epi64(0xBF58_476D_1CE4_E5B9_u64 as i64),
@@ -92,8 +120,7 @@ fn splitmix(z: __m512i) -> __m512i {
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn first_uniforms(keys: __m512i, index: u64) -> __m512d {
-    let hashed = _mm512_set1_epi64(crate::sample::noise_index_hash(index) as i64);
-    let x = splitmix(splitmix(_mm512_xor_si512(keys, hashed)));
+    let x = splitmix(substreams(keys, index));
     _mm512_mul_pd(
         _mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(x)),
         _mm512_set1_pd(1.0 / 9_007_199_254_740_992.0),

@@ -1020,12 +1020,18 @@ pub fn run_regions(
             let chunk = &mut values[done * stride..(done + LANES) * stride];
             let out = &mut reached[done..done + LANES];
             if keys.iter().all(Option::is_some) {
-                for ((x, inp), noise) in chunk.chunks_mut(stride).zip(inp).zip(&mut noises) {
-                    let (_, rest) = x.split_at_mut(years);
-                    let (fte_row, rest) = rest.split_at_mut(years);
-                    trainee_years(inp, noise, fte_row, &mut rest[..years]);
-                }
                 let keys: [u64; LANES] = std::array::from_fn(|j| keys[j].unwrap_or(0));
+                #[allow(unsafe_code)]
+                // SAFETY: `Lanes::detect` found the features.
+                let side_by_side =
+                    unsafe { trainee_lanes(lanes, inp, &keys, &mut noises, chunk, years) };
+                if !side_by_side {
+                    for ((x, inp), noise) in chunk.chunks_mut(stride).zip(inp).zip(&mut noises) {
+                        let (_, rest) = x.split_at_mut(years);
+                        let (fte_row, rest) = rest.split_at_mut(years);
+                        trainee_years(inp, noise, fte_row, &mut rest[..years]);
+                    }
+                }
                 #[allow(unsafe_code)]
                 // SAFETY: `Lanes::detect` found the features.
                 unsafe {
@@ -1057,12 +1063,225 @@ pub fn run_regions(
     }
 }
 
+/// The first pass of [`run_region`] ([`trainee_years`]) for eight region-runs of binomial
+/// noise with `keys`, side by side (`values` as in [`run_regions`]); false, with
+/// nothing the one-at-a-time pass would not overwrite, where a lane's split is not
+/// packed, the lanes' shortest durations differ, or some year's intake is
+/// [`PACKED_COUNT`] or more.
+///
+/// Lane by lane it draws and counts what [`Split::place_packed`] draws and counts for
+/// its region-run: each lane's people eight to a number from its own sub-stream, a
+/// vector of eight numbers (64 people, 8 a lane) at a time, counted per boundary and
+/// open slice in byte counters; then the people of open slices, one number each. The
+/// cohorts due in the next eight years are eight vectors (a lane each) that each year's
+/// counts are added to; the year they are due, the first is written out.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+fn trainee_lanes(
+    _lanes: crate::lanes::Lanes,
+    inputs: &[RegionInputs<'_>],
+    keys: &[u64; crate::lanes::LANES],
+    noises: &mut [Noise; crate::lanes::LANES],
+    values: &mut [f64],
+    years: usize,
+) -> bool {
+    use crate::lanes::{self, load, unload, LANES};
+    use std::arch::x86_64::*;
+    const B: usize = PACKED_CATEGORIES - 1;
+    let stride = STOCKS * years;
+    let (completions_at, trainees_at) = (years, 2 * years);
+    let first = inputs[0].duration.min_years as usize;
+    if inputs
+        .iter()
+        .any(|inp| inp.duration.min_years as usize != first)
+    {
+        return false;
+    }
+    let splits: [Split<'_>; LANES] =
+        std::array::from_fn(|j| Split::new(&inputs[j].duration.probs, true));
+    if !splits.iter().all(|s| s.packed) {
+        return false;
+    }
+    // Every year's intake first (it depends on no draw), kept in the trainees row
+    // until the year's stock replaces it.
+    let mut admissions: [Admissions<'_>; LANES] = std::array::from_fn(|j| {
+        Admissions::new(&inputs[j], noises[j].whole(inputs[j].trainees), true)
+    });
+    for t in 1..years {
+        for (j, a) in admissions.iter_mut().enumerate() {
+            let intake = a.next(t);
+            if intake.is_nan() || intake >= PACKED_COUNT {
+                return false;
+            }
+            values[j * stride + trainees_at + t] = intake;
+        }
+    }
+    let in_post: [f64; LANES] = std::array::from_fn(|j| {
+        let x = &mut values[j * stride..(j + 1) * stride];
+        let (_, rest) = x.split_at_mut(years);
+        let (completions, rest) = rest.split_at_mut(years);
+        initial_trainees(&inputs[j], &mut noises[j], completions, &mut rest[..years])
+    });
+
+    // Each lane's split, a lane of a vector: bytes repeated over the lane's eight.
+    let bytes = |f: &dyn Fn(&Split<'_>) -> u8| {
+        let a: [i64; LANES] =
+            std::array::from_fn(|j| (u64::from(f(&splits[j])) * 0x0101_0101_0101_0101) as i64);
+        _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
+    };
+    let words = |f: &dyn Fn(&Split<'_>) -> u64| {
+        let a: [i64; LANES] = std::array::from_fn(|j| f(&splits[j]) as i64);
+        _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
+    };
+    let lanes_where = |f: &dyn Fn(&Split<'_>) -> bool| {
+        (0..LANES).fold(0u8, |m, j| m | (u8::from(f(&splits[j])) << j))
+    };
+    let top_bytes: [__m512i; B] = std::array::from_fn(|k| bytes(&|s| s.top_bytes[k]));
+    let open_slices: [__m512i; B] = std::array::from_fn(|g| bytes(&|s| s.open[g]));
+    let thresholds: [__m512i; B] = std::array::from_fn(|k| words(&|s| s.thresholds[k]));
+    let open_packed = words(&|s| {
+        s.open
+            .iter()
+            .enumerate()
+            .fold(0, |w, (g, &b)| w | u64::from(b) << (8 * g))
+    });
+    let all_below: [__mmask8; B] =
+        std::array::from_fn(|k| lanes_where(&|s| s.all_below & (1 << k) != 0));
+    let open_live: [__mmask8; B] = std::array::from_fn(|g| lanes_where(&|s| g < s.open_len));
+    // open_below_is[k][g]: the lanes whose boundary k has g open slices below it.
+    let open_below_is: [[__mmask8; PACKED_CATEGORIES]; B] = std::array::from_fn(|k| {
+        std::array::from_fn(|g| lanes_where(&|s| usize::from(s.open_below[k]) == g))
+    });
+
+    let zero = _mm512_setzero_si512();
+    let one = _mm512_set1_epi64(1);
+    let key_v = lanes::load_keys(keys);
+    let byte_in_lane = _mm512_set1_epi64(0x0706_0504_0302_0100);
+    let at = |values: &[f64], row: usize, t: usize| {
+        if t < years {
+            load(&std::array::from_fn(|j| values[j * stride + row + t]))
+        } else {
+            _mm512_setzero_pd()
+        }
+    };
+    // window[k]: the completions due in year t + first + k so far.
+    let mut window: [__m512d; PACKED_CATEGORIES] =
+        std::array::from_fn(|k| at(values, completions_at, 1 + first + k));
+    let mut in_post = load(&in_post);
+    for t in 1..years {
+        let intake = at(values, trainees_at, t);
+        let n = _mm512_cvttpd_epi64(intake);
+        let mut state = lanes::substreams(key_v, (t as u64) << 3 | Event::Intake as u64);
+        let (mut below, mut in_open) = ([zero; B], [zero; B]);
+        let mut left = n;
+        // A comparison into a mask and an addition of 1 under it. Told it adds 1, LLVM
+        // makes the mask a vector (`movm`) and subtracts that: a second instruction on
+        // the one port that compares. Hidden, the addition stays one instruction.
+        let ones = std::hint::black_box(_mm512_set1_epi8(1));
+        loop {
+            let live = _mm512_cmpgt_epi64_mask(left, zero);
+            if live == 0 {
+                break;
+            }
+            let drawn = lanes::next(&mut state, live);
+            let used = _mm512_min_epi64(left, _mm512_set1_epi64(8));
+            let people = _mm512_cmplt_epu8_mask(
+                byte_in_lane,
+                _mm512_mullo_epi64(used, _mm512_set1_epi64(0x0101_0101_0101_0101)),
+            );
+            for (c, &limit) in below.iter_mut().zip(&top_bytes) {
+                let m = _mm512_mask_cmplt_epu8_mask(people, drawn, limit);
+                *c = _mm512_mask_add_epi8(*c, m, *c, ones);
+            }
+            for (c, &slice) in in_open.iter_mut().zip(&open_slices) {
+                let m = _mm512_mask_cmpeq_epi8_mask(people, drawn, slice);
+                *c = _mm512_mask_add_epi8(*c, m, *c, ones);
+            }
+            left = _mm512_sub_epi64(left, used);
+        }
+        // Per lane, as `place_packed` puts them.
+        let lane_sum = |v: __m512i| _mm512_sad_epu8(v, zero);
+        let mut open_people = [zero; PACKED_CATEGORIES];
+        for g in 0..B {
+            let c = _mm512_maskz_mov_epi64(open_live[g], lane_sum(in_open[g]));
+            open_people[g + 1] = _mm512_add_epi64(open_people[g], c);
+        }
+        let mut placed_below = zero;
+        for k in 0..B {
+            let below_k = _mm512_mask_mov_epi64(lane_sum(below[k]), all_below[k], n);
+            let open_below = open_below_is[k][1..]
+                .iter()
+                .zip(&open_people[1..])
+                .fold(zero, |acc, (&m, &o)| _mm512_mask_mov_epi64(acc, m, o));
+            let certain = _mm512_sub_epi64(below_k, open_below);
+            window[k] = _mm512_add_pd(
+                window[k],
+                _mm512_cvtepi64_pd(_mm512_sub_epi64(certain, placed_below)),
+            );
+            placed_below = certain;
+        }
+        window[B] = _mm512_add_pd(
+            window[B],
+            _mm512_cvtepi64_pd(_mm512_sub_epi64(
+                _mm512_sub_epi64(n, open_people[B]),
+                placed_below,
+            )),
+        );
+        // The open slices' people, one number each, slice by slice.
+        let mut i = zero;
+        loop {
+            let live = _mm512_cmplt_epi64_mask(i, open_people[B]);
+            if live == 0 {
+                break;
+            }
+            let drawn = lanes::next(&mut state, live);
+            let slice = open_people[1..].iter().fold(zero, |acc, &o| {
+                _mm512_mask_add_epi64(acc, _mm512_cmple_epi64_mask(o, i), acc, one)
+            });
+            let g = _mm512_and_si512(
+                _mm512_srlv_epi64(open_packed, _mm512_slli_epi64::<3>(slice)),
+                _mm512_set1_epi64(0xff),
+            );
+            let u = _mm512_or_si512(
+                _mm512_slli_epi64::<{ GUIDE_SHIFT }>(g),
+                _mm512_srli_epi64::<{ 64 - GUIDE_SHIFT }>(drawn),
+            );
+            let category = thresholds.iter().fold(zero, |acc, &th| {
+                _mm512_mask_add_epi64(acc, _mm512_cmple_epu64_mask(th, u), acc, one)
+            });
+            for (c, w) in window.iter_mut().enumerate() {
+                let here = live & _mm512_cmpeq_epi64_mask(category, _mm512_set1_epi64(c as i64));
+                *w = _mm512_mask_add_pd(*w, here, *w, _mm512_set1_pd(1.0));
+            }
+            i = _mm512_add_epi64(i, one);
+        }
+        // Year t + first's completions are all in: written out, and the window moves on.
+        let due = t + first;
+        if due < years {
+            let done = unload(window[0]);
+            for (j, &d) in done.iter().enumerate() {
+                values[j * stride + completions_at + due] = d;
+            }
+        }
+        window.rotate_left(1);
+        window[B] = at(values, completions_at, due + PACKED_CATEGORIES);
+        in_post = _mm512_add_pd(
+            _mm512_sub_pd(in_post, at(values, completions_at, t)),
+            intake,
+        );
+        for (j, &x) in unload(in_post).iter().enumerate() {
+            values[j * stride + trainees_at + t] = x;
+        }
+    }
+    true
+}
+
 /// The second pass of [`run_region`] for eight region-runs of binomial noise with
 /// `keys`, their trainee passes done (`values` as in [`run_regions`]): the three draws
 /// of a year in the lanes of a vector, everything else lane by lane as `run_region`
 /// does it.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn specialists_lanes(
     _lanes: crate::lanes::Lanes,
     inputs: &[RegionInputs<'_>],
@@ -1085,9 +1304,10 @@ fn specialists_lanes(
     let key_v = lanes::load_keys(keys);
     // A year's draw of `event` in every lane; the lanes the vector loop leaves (BTRS,
     // a uniform used up by rounding) drawn again one at a time, as `Noise::count` does.
-    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event: Event| {
-        let index = (t as u64) << 3 | event as u64;
-        let (x, redraw) = lanes::binomial(n, p_v, lanes::first_uniforms(key_v, index));
+    let index = |t: usize, event: Event| (t as u64) << 3 | event as u64;
+    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], u: __m512d, t: usize, event: Event| {
+        let index = index(t, event);
+        let (x, redraw) = lanes::binomial(n, p_v, u);
         if redraw == 0 {
             return x;
         }
@@ -1105,9 +1325,27 @@ fn specialists_lanes(
     let mut population = each(&|inp| inp.population);
     let growth = each(&|inp| 1.0 + inp.pop_growth_per_year);
     let (fte_initial, fte_new) = (each(&|inp| inp.fte_initial), each(&|inp| inp.fte_new));
+    // The first uniform of each draw's sub-stream, for the next `AHEAD` years at a
+    // time: they depend on nothing the draws do, so they are made in a loop of their
+    // own whose multiplications overlap, not at the head of each draw's chain (where
+    // they were a fifth of the pass's samples).
+    const AHEAD: usize = 16;
+    const EVENTS: [Event; 3] = [Event::ExitsInitial, Event::Uptake, Event::ExitsJoined];
+    let mut ahead = [[_mm512_setzero_pd(); EVENTS.len()]; AHEAD];
     for t in 0..years {
+        if t > 0 && (t - 1) % AHEAD == 0 {
+            for (year, us) in (t..years).zip(&mut ahead) {
+                for (u, &event) in us.iter_mut().zip(&EVENTS) {
+                    *u = lanes::first_uniforms(key_v, index(year, event));
+                }
+            }
+        }
         if t > 0 {
-            s_init = _mm512_sub_pd(s_init, draw(s_init, &exit_v, &exit, t, Event::ExitsInitial));
+            let u = &ahead[(t - 1) % AHEAD];
+            s_init = _mm512_sub_pd(
+                s_init,
+                draw(s_init, &exit_v, &exit, u[0], t, Event::ExitsInitial),
+            );
             let completers = load(&std::array::from_fn(|j| values[j * stride + years + t]));
             s_joined = _mm512_add_pd(
                 s_joined,
@@ -1115,13 +1353,14 @@ fn specialists_lanes(
                     completers,
                     &to_primary_care_v,
                     &to_primary_care,
+                    u[1],
                     t,
                     Event::Uptake,
                 ),
             );
             s_joined = _mm512_sub_pd(
                 s_joined,
-                draw(s_joined, &exit_v, &exit, t, Event::ExitsJoined),
+                draw(s_joined, &exit_v, &exit, u[2], t, Event::ExitsJoined),
             );
             population = _mm512_mul_pd(population, growth);
         }
@@ -1200,17 +1439,15 @@ fn trainee_years_avx512<R: NoiseSource>(
     trainee_pass(lanes, inp, noise, completions, trainees);
 }
 
-/// The body of [`trainee_years`], inlined into each of its compilations.
+/// Today's trainees into `trainees[0]` (returned) and their completions by year into
+/// `completions` (zeroed first): the start of every trainee pass.
 #[inline(always)]
-fn trainee_pass<R: NoiseSource>(
-    lanes: impl ByteLanes,
+fn initial_trainees<R: NoiseSource>(
     inp: &RegionInputs,
     noise: &mut Noise<R>,
     completions: &mut [f64],
     trainees: &mut [f64],
-) {
-    let years = trainees.len();
-    let counts = noise.counts();
+) -> f64 {
     let trainees0 = noise.whole(inp.trainees);
     completions.fill(0.0);
     trainees[0] = trainees0;
@@ -1223,7 +1460,21 @@ fn trainee_pass<R: NoiseSource>(
             *c += x;
         }
     });
+    trainees0
+}
 
+/// The body of [`trainee_years`], inlined into each of its compilations.
+#[inline(always)]
+fn trainee_pass<R: NoiseSource>(
+    lanes: impl ByteLanes,
+    inp: &RegionInputs,
+    noise: &mut Noise<R>,
+    completions: &mut [f64],
+    trainees: &mut [f64],
+) {
+    let years = trainees.len();
+    let counts = noise.counts();
+    let trainees0 = initial_trainees(inp, noise, completions, trainees);
     let first = inp.duration.min_years as usize;
     let split = Split::new(&inp.duration.probs, counts);
     let mut admissions = Admissions::new(inp, trainees0, counts);
@@ -1409,51 +1660,60 @@ mod tests {
     /// `run_regions` (eight side by side where the processor has AVX-512) gives every
     /// region-run the stocks and year to target `run_region` gives it alone: region-runs
     /// of all sizes (Stockholm's stock and more, so BTRS's lanes too), uptake above and
-    /// below 1/2, a batch not a multiple of eight, and expected noise in a batch.
+    /// below 1/2, a batch not a multiple of eight, expected noise in a batch, an intake
+    /// too large to be placed eight to a number (in the first batch of eight), and
+    /// durations over too many years for that (the second `Training`).
     #[test]
     fn region_runs_side_by_side_are_each_run_alone() {
         let horizon = 100;
         let years = horizon as usize + 1;
-        let batch: Vec<RegionInputs> = (0..21)
-            .map(|i| {
-                let f = i as f64;
-                RegionInputs {
-                    population: 60_000.0 + 120_000.0 * f,
-                    trainees: 10.0 + 40.0 * f,
-                    headcount: [0.0, 3.0, 26.0, 230.0, 1060.0, 30_000.0][i % 6],
-                    exit_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
-                    primary_care_uptake: [0.6, 0.3, 0.95][i % 3],
-                    intake_growth_per_year: 0.03 * (i % 4) as f64 / 3.0,
-                    ..inputs()
-                }
-            })
-            .collect();
-        for expected_at in [None, Some(9)] {
-            let noise = |i: usize| match expected_at {
-                Some(e) if i == e => Noise::Expected,
-                _ => Noise::binomial(stream_key(11, i as u32, 7, Purpose::Noise)),
-            };
-            let mut values = vec![0.0; batch.len() * STOCKS * years];
-            // Whatever the slices held before is overwritten.
-            let mut reached = vec![Some(999); batch.len()];
-            run_regions(
-                &batch,
-                noise,
-                &Guideline::default(),
-                horizon,
-                &mut values,
-                &mut reached,
-            );
-            for (i, inp) in batch.iter().enumerate() {
-                let (alone, y) = run(inp, horizon, noise(i));
-                let x = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
-                assert!(
-                    x.iter()
-                        .zip(&alone)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "region-run {i}"
+        let wide = Training {
+            min_years: 3,
+            max_years: 14,
+        };
+        for (training, expected_at) in [(TRAINING, None), (TRAINING, Some(9)), (wide, None)] {
+            let batch: Vec<RegionInputs> = (0..21)
+                .map(|i| {
+                    let f = i as f64;
+                    RegionInputs {
+                        population: 60_000.0 + 120_000.0 * f,
+                        trainees: if i == 3 { 20_000.0 } else { 10.0 + 40.0 * f },
+                        duration: Cow::Owned(DurationDist::new(7.0 + 0.1 * f, 1.5, training)),
+                        headcount: [0.0, 3.0, 26.0, 230.0, 1060.0, 30_000.0][i % 6],
+                        exit_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
+                        primary_care_uptake: [0.6, 0.3, 0.95][i % 3],
+                        intake_growth_per_year: 0.03 * (i % 4) as f64 / 3.0,
+                        ..inputs()
+                    }
+                })
+                .collect();
+            {
+                let noise = |i: usize| match expected_at {
+                    Some(e) if i == e => Noise::Expected,
+                    _ => Noise::binomial(stream_key(11, i as u32, 7, Purpose::Noise)),
+                };
+                let mut values = vec![0.0; batch.len() * STOCKS * years];
+                // Whatever the slices held before is overwritten.
+                let mut reached = vec![Some(999); batch.len()];
+                run_regions(
+                    &batch,
+                    noise,
+                    &Guideline::default(),
+                    horizon,
+                    &mut values,
+                    &mut reached,
                 );
-                assert_eq!(reached[i], y, "region-run {i}");
+                for (i, inp) in batch.iter().enumerate() {
+                    let (alone, y) = run(inp, horizon, noise(i));
+                    let x = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
+                    assert!(
+                        x.iter()
+                            .zip(&alone)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "region-run {i}"
+                    );
+                    assert_eq!(reached[i], y, "region-run {i}");
+                }
             }
         }
     }
