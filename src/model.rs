@@ -1304,10 +1304,9 @@ fn specialists_lanes(
     let key_v = lanes::load_keys(keys);
     // A year's draw of `event` in every lane; the lanes the vector loop leaves (BTRS,
     // a uniform used up by rounding) drawn again one at a time, as `Noise::count` does.
-    let index = |t: usize, event: Event| (t as u64) << 3 | event as u64;
-    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], u: __m512d, t: usize, event: Event| {
-        let index = index(t, event);
-        let (x, redraw) = lanes::binomial(n, p_v, u);
+    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event: Event| {
+        let index = (t as u64) << 3 | event as u64;
+        let (x, redraw) = lanes::binomial(n, p_v, lanes::first_uniforms(key_v, index));
         if redraw == 0 {
             return x;
         }
@@ -1325,27 +1324,9 @@ fn specialists_lanes(
     let mut population = each(&|inp| inp.population);
     let growth = each(&|inp| 1.0 + inp.pop_growth_per_year);
     let (fte_initial, fte_new) = (each(&|inp| inp.fte_initial), each(&|inp| inp.fte_new));
-    // The first uniform of each draw's sub-stream, for the next `AHEAD` years at a
-    // time: they depend on nothing the draws do, so they are made in a loop of their
-    // own whose multiplications overlap, not at the head of each draw's chain (where
-    // they were a fifth of the pass's samples).
-    const AHEAD: usize = 16;
-    const EVENTS: [Event; 3] = [Event::ExitsInitial, Event::Uptake, Event::ExitsJoined];
-    let mut ahead = [[_mm512_setzero_pd(); EVENTS.len()]; AHEAD];
     for t in 0..years {
-        if t > 0 && (t - 1) % AHEAD == 0 {
-            for (year, us) in (t..years).zip(&mut ahead) {
-                for (u, &event) in us.iter_mut().zip(&EVENTS) {
-                    *u = lanes::first_uniforms(key_v, index(year, event));
-                }
-            }
-        }
         if t > 0 {
-            let u = &ahead[(t - 1) % AHEAD];
-            s_init = _mm512_sub_pd(
-                s_init,
-                draw(s_init, &exit_v, &exit, u[0], t, Event::ExitsInitial),
-            );
+            s_init = _mm512_sub_pd(s_init, draw(s_init, &exit_v, &exit, t, Event::ExitsInitial));
             let completers = load(&std::array::from_fn(|j| values[j * stride + years + t]));
             s_joined = _mm512_add_pd(
                 s_joined,
@@ -1353,14 +1334,13 @@ fn specialists_lanes(
                     completers,
                     &to_primary_care_v,
                     &to_primary_care,
-                    u[1],
                     t,
                     Event::Uptake,
                 ),
             );
             s_joined = _mm512_sub_pd(
                 s_joined,
-                draw(s_joined, &exit_v, &exit, u[2], t, Event::ExitsJoined),
+                draw(s_joined, &exit_v, &exit, t, Event::ExitsJoined),
             );
             population = _mm512_mul_pd(population, growth);
         }
