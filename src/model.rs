@@ -1104,16 +1104,58 @@ fn trainee_lanes(
     }
     // Every year's intake first (it depends on no draw), kept in the trainees row
     // until the year's stock replaces it.
-    let mut admissions: [Admissions<'_>; LANES] = std::array::from_fn(|j| {
-        Admissions::new(&inputs[j], noises[j].whole(inputs[j].trainees), true)
-    });
-    for t in 1..years {
-        for (j, a) in admissions.iter_mut().enumerate() {
-            let intake = a.next(t);
-            if intake.is_nan() || intake >= PACKED_COUNT {
+    let policy = &*inputs[0].intake;
+    if inputs.iter().all(|inp| *inp.intake == *policy)
+        && !policy.cap_per_year.is_some_and(f64::is_nan)
+    {
+        // `Admissions::next` in every lane, operation for operation.
+        let each =
+            |f: &dyn Fn(&RegionInputs<'_>) -> f64| load(&std::array::from_fn(|j| f(&inputs[j])));
+        let base = each(&|inp| noises[0].whole(inp.trainees) / inp.duration.mean_years);
+        let growth = each(&|inp| 1.0 + inp.intake_growth_per_year);
+        let (mut factor, mut target_total, mut admitted_total) = (
+            _mm512_set1_pd(1.0),
+            _mm512_setzero_pd(),
+            _mm512_setzero_pd(),
+        );
+        for t in 1..years {
+            factor = _mm512_mul_pd(factor, growth);
+            let mut target = _mm512_mul_pd(base, factor);
+            for &(from, to, change) in &policy.rules {
+                if (from..=to).contains(&(t as u32)) {
+                    target = match change {
+                        IntakeChange::Multiply(m) => _mm512_mul_pd(target, _mm512_set1_pd(m)),
+                        IntakeChange::TraineesPerYear(n) => _mm512_set1_pd(n),
+                    };
+                }
+            }
+            if let Some(cap) = policy.cap_per_year {
+                // `f64::min` of a NaN target is the cap, as `minpd` gives its second
+                // operand where either is NaN.
+                target = _mm512_min_pd(target, _mm512_set1_pd(cap));
+            }
+            target_total = _mm512_add_pd(target_total, target);
+            let intake = round_non_negative_lanes(_mm512_sub_pd(target_total, admitted_total));
+            admitted_total = _mm512_add_pd(admitted_total, intake);
+            if _mm512_cmp_pd_mask::<_CMP_LT_OQ>(intake, _mm512_set1_pd(PACKED_COUNT)) != 0xff {
                 return false;
             }
-            values[j * stride + trainees_at + t] = intake;
+            for (j, &x) in unload(intake).iter().enumerate() {
+                values[j * stride + trainees_at + t] = x;
+            }
+        }
+    } else {
+        let mut admissions: [Admissions<'_>; LANES] = std::array::from_fn(|j| {
+            Admissions::new(&inputs[j], noises[j].whole(inputs[j].trainees), true)
+        });
+        for t in 1..years {
+            for (j, a) in admissions.iter_mut().enumerate() {
+                let intake = a.next(t);
+                if intake.is_nan() || intake >= PACKED_COUNT {
+                    return false;
+                }
+                values[j * stride + trainees_at + t] = intake;
+            }
         }
     }
     let in_post: [f64; LANES] = std::array::from_fn(|j| {
@@ -1506,6 +1548,21 @@ fn trainee_pass<R: NoiseSource>(
     }
 }
 
+/// [`round_non_negative`] in each lane, operation for operation.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn round_non_negative_lanes(x: std::arch::x86_64::__m512d) -> std::arch::x86_64::__m512d {
+    use std::arch::x86_64::*;
+    const WHOLE: f64 = 4_503_599_627_370_496.0;
+    let t = _mm512_cvtepi64_pd(_mm512_cvttpd_epi64(x));
+    let half_up = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_sub_pd(x, t), _mm512_set1_pd(0.5));
+    let rounded = _mm512_add_pd(t, _mm512_maskz_mov_pd(half_up, _mm512_set1_pd(1.0)));
+    let whole = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, _mm512_set1_pd(WHOLE));
+    let positive = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, _mm512_setzero_pd());
+    _mm512_maskz_mov_pd(positive, _mm512_mask_mov_pd(rounded, whole, x))
+}
+
 /// `x.round().max(0.0)` (halves away from zero) without a call: x86-64's baseline has
 /// no rounding instruction, and `round` showed in the profile at one call a year.
 #[inline]
@@ -1671,7 +1728,23 @@ mod tests {
             min_years: 3,
             max_years: 14,
         };
-        for (training, expected_at) in [(TRAINING, None), (TRAINING, Some(9)), (wide, None)] {
+        // A scenario's rules and cap for every region-run, and one region-run with a
+        // policy of its own (the lanes' intakes one at a time).
+        let rules = IntakePolicy {
+            rules: vec![
+                (10, 30, IntakeChange::Multiply(1.5)),
+                (20, 25, IntakeChange::TraineesPerYear(7.5)),
+            ],
+            cap_per_year: Some(60.0),
+        };
+        let default = IntakePolicy::default();
+        for (training, expected_at, policy, odd_one) in [
+            (TRAINING, None, &default, None),
+            (TRAINING, Some(9), &default, None),
+            (wide, None, &default, None),
+            (TRAINING, None, &rules, None),
+            (TRAINING, None, &rules, Some(10)),
+        ] {
             let batch: Vec<RegionInputs> = (0..21)
                 .map(|i| {
                     let f = i as f64;
@@ -1683,6 +1756,11 @@ mod tests {
                         exit_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
                         primary_care_uptake: [0.6, 0.3, 0.95][i % 3],
                         intake_growth_per_year: 0.03 * (i % 4) as f64 / 3.0,
+                        intake: if odd_one == Some(i) {
+                            Cow::Owned(IntakePolicy::default())
+                        } else {
+                            Cow::Borrowed(policy)
+                        },
                         ..inputs()
                     }
                 })
