@@ -1381,6 +1381,7 @@ fn specialists_lanes(
         load(&x)
     };
     reached.fill(None);
+    let mut reached_lanes: __mmask8 = 0;
     let mut s_init = each(&|inp| inp.headcount.round());
     let mut s_joined = _mm512_setzero_pd();
     let mut population = each(&|inp| inp.population);
@@ -1406,22 +1407,51 @@ fn specialists_lanes(
             );
             population = _mm512_mul_pd(population, growth);
         }
-        let fte = unload(_mm512_add_pd(
+        let fte_v = _mm512_add_pd(
             _mm512_mul_pd(s_init, fte_initial),
             _mm512_mul_pd(s_joined, fte_new),
-        ));
-        let specialists = unload(_mm512_add_pd(s_init, s_joined));
+        );
+        let (fte, specialists) = (unload(fte_v), unload(_mm512_add_pd(s_init, s_joined)));
         let people = unload(population);
-        for (j, r) in reached.iter_mut().enumerate() {
-            let x = &mut values[j * stride..(j + 1) * stride];
+        let trainees = load(&std::array::from_fn(|j| values[j * stride + 2 * years + t]));
+        for (j, x) in values.chunks_mut(stride).enumerate() {
             x[t] = specialists[j];
             x[years + t] = fte[j];
             x[3 * years + t] = people[j];
-            if r.is_none() && covered(guideline, fte[j], x[2 * years + t], people[j]) {
-                *r = Some(t as u32);
+        }
+        // `covered` in every lane: the first year a lane reaches the target is rare, so
+        // only then is a lane looked at on its own.
+        let now = covered_lanes(guideline, fte_v, trainees, population) & !reached_lanes;
+        if now != 0 {
+            for (j, r) in reached.iter_mut().enumerate() {
+                if now & (1 << j) != 0 {
+                    *r = Some(t as u32);
+                }
             }
+            reached_lanes |= now;
         }
     }
+}
+
+/// [`covered`] in each lane, operation for operation.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn covered_lanes(
+    g: &Guideline,
+    fte: std::arch::x86_64::__m512d,
+    trainees: std::arch::x86_64::__m512d,
+    population: std::arch::x86_64::__m512d,
+) -> std::arch::x86_64::__mmask8 {
+    use std::arch::x86_64::*;
+    let x = _mm512_add_pd(
+        _mm512_mul_pd(_mm512_set1_pd(g.inhabitants_per_specialist), fte),
+        _mm512_mul_pd(_mm512_set1_pd(g.inhabitants_per_trainee), trainees),
+    );
+    let positive = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(population, _mm512_setzero_pd());
+    let ge = |a, b| _mm512_cmp_pd_mask::<_CMP_GE_OQ>(a, b);
+    (positive & ge(x, population))
+        | (!positive & ge(_mm512_div_pd(x, population), _mm512_set1_pd(1.0)))
 }
 
 /// The first pass of [`run_region`]: the trainees in post each year into `trainees`,
@@ -1749,7 +1779,12 @@ mod tests {
                 .map(|i| {
                     let f = i as f64;
                     RegionInputs {
-                        population: 60_000.0 + 120_000.0 * f,
+                        // Region-run 6 has nobody: coverage by the division.
+                        population: if i == 6 {
+                            0.0
+                        } else {
+                            60_000.0 + 120_000.0 * f
+                        },
                         trainees: if i == 3 { 20_000.0 } else { 10.0 + 40.0 * f },
                         duration: Cow::Owned(DurationDist::new(7.0 + 0.1 * f, 1.5, training)),
                         headcount: [0.0, 3.0, 26.0, 230.0, 1060.0, 30_000.0][i % 6],
