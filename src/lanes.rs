@@ -1,12 +1,14 @@
-//! Eight region-runs side by side (AVX-512): the vector arithmetic of the model's
-//! specialists' pass ([`crate::model::run_regions`]).
+//! Eight region-runs side by side (AVX-512): the vector arithmetic of the model's two
+//! passes when [`crate::model::run_regions`] runs a region's runs eight at a time.
 //!
-//! Each year the pass makes three binomial draws per region-run (today's specialists'
-//! exits, the uptake of completers, the exits of those who joined), each a chain of
-//! dependent steps ending in a branch no predictor can guess: one at a time, the
-//! processor waits on the chain and then on the mispredicted exit. Eight region-runs of
-//! one region in the eight lanes of a vector make those eight draws in one loop whose
-//! trips are the longest lane's, with no branch on a uniform.
+//! Each year the specialists' pass makes three binomial draws per region-run (today's
+//! specialists' exits, the uptake of completers, the exits of those who joined), each a
+//! chain of dependent steps ending in a branch no predictor can guess: one at a time,
+//! the processor waits on the chain and then on the mispredicted exit. Eight
+//! region-runs of one region in the eight lanes of a vector make those eight draws in
+//! one loop whose trips are the longest lane's; a lane's own end is a mask, not a
+//! branch. The trainee pass takes its lanes' random numbers from here too
+//! ([`substreams`], [`next`]): one 64-bit number a lane, eight people each.
 //!
 //! A lane computes exactly what [`binomial::binomial_at`] computes for its region-run,
 //! operation for operation (IEEE additions, multiplications and comparisons, the same
