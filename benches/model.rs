@@ -2,8 +2,9 @@
 //!
 //!     cargo bench --bench model            then  python3 scripts/bench-summary.py
 //!
-//! `core/*` times `model::run_region` over the baseline config's 21 regions x
-//! `RUNS` runs x 100 years with parameters drawn beforehand (as `simulate` draws them),
+//! `core/*` times `model::run_regions` (as `simulate` calls it: a region's runs 32 at
+//! a time, eight side by side where the processor has AVX-512) over the baseline
+//! config's 21 regions x `RUNS` runs x 100 years with parameters drawn beforehand (as `simulate` draws them),
 //! in binomial and expected mode, on one thread and on all cores. `floor/*` replays the
 //! very draws the binomial core makes (same sub-streams, same number of 64-bit numbers
 //! from each, recorded by a counting generator) and does nothing else: the time the
@@ -90,14 +91,8 @@ fn run_cases(cases: &[Case], horizon: u32, mode: Mode, buf: &mut [f64]) -> u32 {
     let mut total = 0;
     for group in cases.chunks(GROUP) {
         // Borrowed, so nothing is allocated to make the slice.
-        let inputs: [RegionInputs<'_>; GROUP] = std::array::from_fn(|j| {
-            let c = &group[j.min(group.len() - 1)].inputs;
-            RegionInputs {
-                duration: std::borrow::Cow::Borrowed(&*c.duration),
-                intake: std::borrow::Cow::Borrowed(&*c.intake),
-                ..*c
-            }
-        });
+        let inputs: [RegionInputs<'_>; GROUP] =
+            std::array::from_fn(|j| group[j.min(group.len() - 1)].inputs.borrowed());
         let noise = |j: usize| match mode {
             Mode::Binomial => Noise::binomial(group[j].noise_key),
             _ => Noise::Expected,

@@ -53,10 +53,10 @@ pub(crate) fn load(a: &[f64; LANES]) -> __m512d {
     _mm512_set_pd(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
 }
 
-/// Eight keys as a vector, lane i from `a[i]`.
+/// Eight 64-bit words (keys, thresholds) as a vector, lane i from `a[i]`.
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn load_keys(a: &[u64; LANES]) -> __m512i {
+pub(crate) fn load_words(a: &[u64; LANES]) -> __m512i {
     let a = a.map(|k| k as i64);
     _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
 }
@@ -373,7 +373,7 @@ mod tests {
                 let keys: [u64; LANES] =
                     std::array::from_fn(|i| crate::sample::splitmix64(round * 8 + i as u64));
                 let index = round % 800;
-                let key_v = load_keys(&keys);
+                let key_v = load_words(&keys);
                 let u = first_uniforms(key_v, index);
                 let (x, redraw) = binomial(load(&n), &Probs::new(&p), u);
                 for (i, &xi) in unload(x).iter().enumerate() {

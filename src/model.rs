@@ -876,6 +876,16 @@ impl IntakePolicy {
 }
 
 impl<'a> RegionInputs<'a> {
+    /// The same inputs with the duration distribution and policy borrowed from these:
+    /// a copy for a batch of region-runs that allocates nothing.
+    pub fn borrowed(&self) -> RegionInputs<'_> {
+        RegionInputs {
+            duration: Cow::Borrowed(&*self.duration),
+            intake: Cow::Borrowed(&*self.intake),
+            ..*self
+        }
+    }
+
     pub fn new(region: &Region, draw: &Draw, training: Training) -> Self {
         let duration = DurationDist::new(
             draw.get(Param::StDurationMeanYears),
@@ -1109,8 +1119,7 @@ fn trainee_lanes(
         && !policy.cap_per_year.is_some_and(f64::is_nan)
     {
         // `Admissions::next` in every lane, operation for operation.
-        let each =
-            |f: &dyn Fn(&RegionInputs<'_>) -> f64| load(&std::array::from_fn(|j| f(&inputs[j])));
+        let each = |f: &dyn Fn(&RegionInputs<'_>) -> f64| each_lane(inputs, f);
         let base = each(&|inp| noises[0].whole(inp.trainees) / inp.duration.mean_years);
         let growth = each(&|inp| 1.0 + inp.intake_growth_per_year);
         let (mut factor, mut target_total, mut admitted_total) = (
@@ -1166,15 +1175,9 @@ fn trainee_lanes(
     });
 
     // Each lane's split, a lane of a vector: bytes repeated over the lane's eight.
-    let bytes = |f: &dyn Fn(&Split<'_>) -> u8| {
-        let a: [i64; LANES] =
-            std::array::from_fn(|j| (u64::from(f(&splits[j])) * 0x0101_0101_0101_0101) as i64);
-        _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
-    };
-    let words = |f: &dyn Fn(&Split<'_>) -> u64| {
-        let a: [i64; LANES] = std::array::from_fn(|j| f(&splits[j]) as i64);
-        _mm512_set_epi64(a[7], a[6], a[5], a[4], a[3], a[2], a[1], a[0])
-    };
+    let words =
+        |f: &dyn Fn(&Split<'_>) -> u64| lanes::load_words(&std::array::from_fn(|j| f(&splits[j])));
+    let bytes = |f: &dyn Fn(&Split<'_>) -> u8| words(&|s| u64::from(f(s)) * 0x0101_0101_0101_0101);
     let lanes_where = |f: &dyn Fn(&Split<'_>) -> bool| {
         (0..LANES).fold(0u8, |m, j| m | (u8::from(f(&splits[j])) << j))
     };
@@ -1197,7 +1200,7 @@ fn trainee_lanes(
 
     let zero = _mm512_setzero_si512();
     let one = _mm512_set1_epi64(1);
-    let key_v = lanes::load_keys(keys);
+    let key_v = lanes::load_words(keys);
     let byte_in_lane = _mm512_set1_epi64(0x0706_0504_0302_0100);
     let at = |values: &[f64], row: usize, t: usize| {
         if t < years {
@@ -1338,10 +1341,20 @@ fn trainee_lanes(
     true
 }
 
+/// `f` of each of eight region-runs, a lane each.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn each_lane(
+    inputs: &[RegionInputs<'_>],
+    f: &dyn Fn(&RegionInputs<'_>) -> f64,
+) -> std::arch::x86_64::__m512d {
+    crate::lanes::load(&std::array::from_fn(|j| f(&inputs[j])))
+}
+
 /// The second pass of [`run_region`] for eight region-runs of binomial noise with
-/// `keys`, their trainee passes done (`values` as in [`run_regions`]): the three draws
-/// of a year in the lanes of a vector, everything else lane by lane as `run_region`
-/// does it.
+/// `keys`, their trainee passes done (`values` as in [`run_regions`]): the year's three
+/// draws, the stocks and the target test in the lanes of vectors, operation for
+/// operation as `run_region` does them; the rows written lane by lane.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn specialists_lanes(
@@ -1357,13 +1370,13 @@ fn specialists_lanes(
     use std::arch::x86_64::*;
     let stride = STOCKS * years;
     use lanes::{load, unload};
-    let each = |f: &dyn Fn(&RegionInputs) -> f64| load(&std::array::from_fn(|j| f(&inputs[j])));
+    let each = |f: &dyn Fn(&RegionInputs) -> f64| each_lane(inputs, f);
     let exit: [Prob; LANES] = std::array::from_fn(|j| Prob::new(inputs[j].exit_per_year));
     let to_primary_care: [Prob; LANES] = std::array::from_fn(|j| {
         Prob::new((1.0 - inputs[j].dropout_share) * inputs[j].primary_care_uptake)
     });
     let (exit_v, to_primary_care_v) = (Probs::new(&exit), Probs::new(&to_primary_care));
-    let key_v = lanes::load_keys(keys);
+    let key_v = lanes::load_words(keys);
     // A year's draw of `event` in every lane; the lanes the vector loop leaves (BTRS,
     // a uniform used up by rounding) drawn again one at a time, as `Noise::count` does.
     let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event: Event| {
@@ -1374,9 +1387,9 @@ fn specialists_lanes(
         }
         let (mut x, n) = (unload(x), unload(n));
         for j in (0..LANES).filter(|j| redraw & (1 << j) != 0) {
-            let mut rng = NoiseRng::substream(keys[j], index);
-            x[j] = crate::binomial::binomial_at(&mut rng, n[j].max(0.0) as i64 as u64, &p[j]) as i64
-                as f64;
+            let mut noise = Noise::binomial(keys[j]);
+            noise.reseed(t, event);
+            x[j] = noise.count(n[j], &p[j]);
         }
         load(&x)
     };

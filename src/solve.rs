@@ -124,9 +124,7 @@ impl<'a> RegionSolver<'a> {
                         .map(|base| RegionInputs {
                             trainees: level,
                             intake_growth_per_year: 0.0,
-                            duration: std::borrow::Cow::Borrowed(&*base.duration),
-                            intake: std::borrow::Cow::Borrowed(&*base.intake),
-                            ..*base
+                            ..base.borrowed()
                         })
                         .collect();
                     let noise = |j: usize| match cfg.mode {
