@@ -21,7 +21,7 @@ pass_ms() { # BINARY -> milliseconds of one core pass
   local s1 e1 s2 e2
   s1=$(ms_now); FASTLAKARE_CORE_PASSES=1 "$1" --bench >/dev/null 2>&1; e1=$(ms_now)
   s2=$(ms_now); FASTLAKARE_CORE_PASSES=16 "$1" --bench >/dev/null 2>&1; e2=$(ms_now)
-  echo $(( ((e2 - s2) - (e1 - s1)) / 15000000 ))
+  awk -v ns=$(( (e2 - s2) - (e1 - s1) )) 'BEGIN { printf "%.1f", ns / 15e6 }'
 }
 declare -A times
 for _ in $(seq "$rounds"); do
@@ -31,6 +31,6 @@ for _ in $(seq "$rounds"); do
 done
 for b in "$@"; do
   # shellcheck disable=SC2086
-  median=$(printf '%s\n' ${times[$b]} | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+  median=$(printf '%s\n' ${times[$b]} | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   echo "$b: median $median ms a pass (rounds:${times[$b]})"
 done

@@ -46,6 +46,29 @@ impl Lanes {
     }
 }
 
+/// Proof that this processor has, beyond what [`Lanes`] needs, the byte table lookups
+/// across a vector (AVX-512 VBMI), bit-matrix products (GFNI) and byte population
+/// counts (AVX-512 BITALG): what the trainee pass's intake years side by side count
+/// their people with (`model::trainee_years_lanes`). Made only by
+/// [`Lookups::detect`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lookups(());
+
+impl Lookups {
+    /// `Some` where the processor has the features (`std` caches the answer).
+    #[inline]
+    pub fn detect() -> Option<Lookups> {
+        if Lanes::detect().is_some()
+            && std::arch::is_x86_feature_detected!("avx512vbmi")
+            && std::arch::is_x86_feature_detected!("gfni")
+            && std::arch::is_x86_feature_detected!("avx512bitalg")
+        {
+            return Some(Lookups(()));
+        }
+        None
+    }
+}
+
 /// Eight values as a vector, lane i from `a[i]`.
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -91,6 +114,74 @@ fn splitmix(z: __m512i) -> __m512i {
 pub(crate) fn substreams(keys: __m512i, index: u64) -> __m512i {
     let hashed = _mm512_set1_epi64(crate::sample::noise_index_hash(index) as i64);
     splitmix(_mm512_xor_si512(keys, hashed))
+}
+
+/// `v` moved up `k` lanes (below 8) into sixteen: the low eight (lanes below `k`
+/// zero) and the high eight (lane i from `v`'s lane i + 8 - k; none where `k` is 0).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn shift_up(v: __m512d, k: usize) -> (__m512d, __m512d) {
+    let v = _mm512_castpd_si512(v);
+    let zero = _mm512_setzero_si512();
+    let (low, high) = match k {
+        0 => (v, zero),
+        1 => (
+            _mm512_alignr_epi64::<7>(v, zero),
+            _mm512_alignr_epi64::<7>(zero, v),
+        ),
+        2 => (
+            _mm512_alignr_epi64::<6>(v, zero),
+            _mm512_alignr_epi64::<6>(zero, v),
+        ),
+        3 => (
+            _mm512_alignr_epi64::<5>(v, zero),
+            _mm512_alignr_epi64::<5>(zero, v),
+        ),
+        4 => (
+            _mm512_alignr_epi64::<4>(v, zero),
+            _mm512_alignr_epi64::<4>(zero, v),
+        ),
+        5 => (
+            _mm512_alignr_epi64::<3>(v, zero),
+            _mm512_alignr_epi64::<3>(zero, v),
+        ),
+        6 => (
+            _mm512_alignr_epi64::<2>(v, zero),
+            _mm512_alignr_epi64::<2>(zero, v),
+        ),
+        7 => (
+            _mm512_alignr_epi64::<1>(v, zero),
+            _mm512_alignr_epi64::<1>(zero, v),
+        ),
+        _ => unreachable!("a shift below 8 lanes"),
+    };
+    (_mm512_castsi512_pd(low), _mm512_castsi512_pd(high))
+}
+
+/// Adds lane i of `v` to `x[at + i]`, where `x` has it.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn add_into(x: &mut [f64], at: usize, v: __m512d) {
+    match x.get_mut(at..at + LANES) {
+        Some(y) => {
+            let y: &mut [f64; LANES] = y.try_into().expect("eight");
+            *y = unload(_mm512_add_pd(load(y), v));
+        }
+        None => {
+            for (y, a) in x.iter_mut().skip(at).zip(unload(v)) {
+                *y += a;
+            }
+        }
+    }
+}
+
+/// The generator state of sub-stream `indices[i]` of `key` in lane i: what
+/// `sample::noise_substream(key, indices[i])` starts from.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn substreams_of(key: u64, indices: &[u64; LANES]) -> __m512i {
+    let hashed = load_words(&indices.map(crate::sample::noise_index_hash));
+    splitmix(_mm512_xor_si512(_mm512_set1_epi64(key as i64), hashed))
 }
 
 /// The next 64-bit number of the generators of the lanes of `live`, whose states
