@@ -120,8 +120,7 @@ pub(crate) fn substreams(keys: __m512i, index: u64) -> __m512i {
 /// zero) and the high eight (lane i from `v`'s lane i + 8 - k; none where `k` is 0).
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn shift_up(v: __m512d, k: usize) -> (__m512d, __m512d) {
-    let v = _mm512_castpd_si512(v);
+pub(crate) fn shift_up(v: __m512i, k: usize) -> (__m512i, __m512i) {
     let zero = _mm512_setzero_si512();
     let (low, high) = match k {
         0 => (v, zero),
@@ -155,7 +154,7 @@ pub(crate) fn shift_up(v: __m512d, k: usize) -> (__m512d, __m512d) {
         ),
         _ => unreachable!("a shift below 8 lanes"),
     };
-    (_mm512_castsi512_pd(low), _mm512_castsi512_pd(high))
+    (low, high)
 }
 
 /// Adds lane i of `v` to `x[at + i]`, where `x` has it.

@@ -1542,9 +1542,12 @@ fn trainee_years_lanes(
     let mut carry = _mm512_setzero_pd();
     for t0 in (1..years).step_by(LANES) {
         let year = |l: usize| t0 + l;
-        let n = lanes::load_words(&std::array::from_fn(|l| {
-            trainees.get(year(l)).map_or(0, |&x| x as u64)
-        }));
+        let n = _mm512_cvttpd_epi64(match trainees.get(t0..t0 + LANES) {
+            Some(x) => lanes::load(x.try_into().expect("eight")),
+            None => lanes::load(&std::array::from_fn(|l| {
+                trainees.get(year(l)).map_or(0.0, |&x| x)
+            })),
+        });
         let mut state = lanes::substreams_of(
             key,
             &std::array::from_fn(|l| (year(l) as u64) << 3 | Event::Intake as u64),
@@ -1552,35 +1555,44 @@ fn trainee_years_lanes(
         // Per lane, the people below each boundary and in each open slice, in 16-bit
         // fields: bytes 0, 2, 4, 6 of the byte counters in [0], 1, 3, 5, 7 in [1].
         let (mut below, mut in_open) = ([zero; 2], [zero; 2]);
-        let mut left = n;
-        loop {
-            let (mut below_bytes, mut open_bytes_count) = (zero, zero);
-            let mut rounds = 0;
-            while rounds < ROUNDS {
-                let live = _mm512_cmpgt_epi64_mask(left, zero);
-                if live == 0 {
-                    break;
+        let (mut below_bytes, mut open_bytes_count, mut rounds) = (zero, zero, 0);
+        let mut step = |drawn: __m512i, low: __mmask64, high: __mmask64| {
+            below_bytes = _mm512_add_epi8(below_bytes, count(look(&below_table, drawn, low, high)));
+            open_bytes_count =
+                _mm512_add_epi8(open_bytes_count, count(look(&open_table, drawn, low, high)));
+            rounds += 1;
+            if rounds == ROUNDS {
+                for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
+                    w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
+                    w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
                 }
-                let drawn = lanes::next(&mut state, live);
-                let used = _mm512_min_epu64(left, _mm512_set1_epi64(8));
-                let people =
-                    _mm512_cmplt_epu8_mask(byte_in_lane, _mm512_shuffle_epi8(used, lowest_byte));
-                let high = _mm512_movepi8_mask(drawn);
-                let (low, high) = (people & !high, people & high);
-                below_bytes =
-                    _mm512_add_epi8(below_bytes, count(look(&below_table, drawn, low, high)));
-                open_bytes_count =
-                    _mm512_add_epi8(open_bytes_count, count(look(&open_table, drawn, low, high)));
-                left = _mm512_sub_epi64(left, used);
-                rounds += 1;
+                (below_bytes, open_bytes_count, rounds) = (zero, zero, 0);
             }
-            for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
-                w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
-                w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
-            }
-            if rounds < ROUNDS {
+        };
+        // First the numbers every lane draws whole (eight people each): no masks.
+        let whole = _mm512_reduce_min_epu64(n) / 8;
+        for _ in 0..whole {
+            let drawn = lanes::next(&mut state, 0xff);
+            let high = _mm512_movepi8_mask(drawn);
+            step(drawn, !high, high);
+        }
+        let mut left = _mm512_sub_epi64(n, _mm512_set1_epi64(8 * whole as i64));
+        loop {
+            let live = _mm512_cmpgt_epi64_mask(left, zero);
+            if live == 0 {
                 break;
             }
+            let drawn = lanes::next(&mut state, live);
+            let used = _mm512_min_epu64(left, _mm512_set1_epi64(8));
+            let people =
+                _mm512_cmplt_epu8_mask(byte_in_lane, _mm512_shuffle_epi8(used, lowest_byte));
+            let high = _mm512_movepi8_mask(drawn);
+            step(drawn, people & !high, people & high);
+            left = _mm512_sub_epi64(left, used);
+        }
+        for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
+            w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
+            w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
         }
         // As `place_packed` puts them, lane by lane.
         let mut open_people = [zero; PACKED_CATEGORIES];
@@ -1625,7 +1637,7 @@ fn trainee_years_lanes(
             tally[0] = _mm512_mask_add_epi64(tally[0], live & !high, tally[0], field);
             tally[1] = _mm512_mask_add_epi64(tally[1], live & high, tally[1], field);
         };
-        const STRAIGHT: i64 = 4;
+        const STRAIGHT: i64 = 2;
         for i in 0..STRAIGHT {
             person(_mm512_set1_epi64(i), &mut state, &mut tally);
         }
@@ -1647,10 +1659,11 @@ fn trainee_years_lanes(
         let mut due = carry;
         carry = _mm512_setzero_pd();
         let mut placed_below = zero;
+        let (mut due_people, mut later_people) = (zero, zero);
         let mut add = |k: usize, c: __m512i| {
-            let (now, later) = lanes::shift_up(_mm512_cvtepu64_pd(c), k);
-            due = _mm512_add_pd(due, now);
-            carry = _mm512_add_pd(carry, later);
+            let (now, later) = lanes::shift_up(c, k);
+            due_people = _mm512_add_epi64(due_people, now);
+            later_people = _mm512_add_epi64(later_people, later);
         };
         for k in 0..B {
             let below_k = if split.all_below & (1 << k) != 0 {
@@ -1672,6 +1685,8 @@ fn trainee_years_lanes(
                 tallied(B),
             ),
         );
+        due = _mm512_add_pd(due, _mm512_cvtepi64_pd(due_people));
+        carry = _mm512_add_pd(carry, _mm512_cvtepi64_pd(later_people));
         lanes::add_into(completions, t0 + first, due);
     }
     let blocks = (years - 1).div_ceil(LANES);
