@@ -136,7 +136,7 @@ pub fn noise_substream(key: u64, index: u64) -> NoiseRng {
 
 /// What sub-stream `index` mixes into its key: `splitmix64(index)`, tabled for the
 /// model's indices.
-#[inline]
+#[inline(always)]
 pub(crate) fn noise_index_hash(index: u64) -> u64 {
     match INDEX_HASHES.get(index as usize) {
         Some(&h) => h,
