@@ -1466,15 +1466,16 @@ fn trainee_years_lanes(
     }
     let first = inp.duration.min_years as usize;
 
-    // The tables, four vectors each (bytes 0-63, 64-127, ...): bit k of byte v of
-    // `below_table` is whether v is below boundary k's top byte (everyone is below
-    // a boundary past 2^53), bit j of `open_table`'s whether v is open slice j.
+    // The table, four vectors (bytes 0-63, 64-127, ...): bit k (below 7) of byte v
+    // is whether v is below boundary k's top byte (everyone is below a boundary past
+    // 2^53), bit 7 whether v is an open slice. The first seven bits are a thermometer
+    // (boundaries in order): set from the v's rank on, the boundaries at or below v.
     let zero = _mm512_setzero_si512();
     let iota = lanes::load_words(&std::array::from_fn(|i| {
         u64::from_le_bytes(std::array::from_fn(|b| (8 * i + b) as u8))
     }));
-    let (mut below_table, mut open_table) = ([zero; 4], [zero; 4]);
-    for c in 0..4 {
+    let mut below_table = [zero; 4];
+    for (c, table) in below_table.iter_mut().enumerate() {
         let v = _mm512_add_epi8(iota, _mm512_set1_epi8((64 * c) as u8 as i8));
         for k in 0..B {
             let below = if split.all_below & (1 << k) != 0 {
@@ -1483,14 +1484,37 @@ fn trainee_years_lanes(
                 _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(split.top_bytes[k] as i8))
             };
             let bit = _mm512_maskz_mov_epi8(below, _mm512_set1_epi8(1 << k));
-            below_table[c] = _mm512_or_si512(below_table[c], bit);
+            *table = _mm512_or_si512(*table, bit);
         }
-        for (j, &g) in split.open[..split.open_len].iter().enumerate() {
+        for &g in &split.open[..split.open_len] {
             let open = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(g as i8));
-            let bit = _mm512_maskz_mov_epi8(open, _mm512_set1_epi8(1 << j));
-            open_table[c] = _mm512_or_si512(open_table[c], bit);
+            *table = _mm512_or_si512(*table, _mm512_maskz_mov_epi8(open, _mm512_set1_epi8(-128)));
         }
     }
+    // Which open slice a byte is in, from its table byte instead of a second table
+    // (two more `vpermt2b`, each two cycles): a rank is the number of boundaries at or
+    // below the byte, distinct for distinct open slices (each holds one), and, a
+    // thermometer's zeros counted, an affine function of its bits over GF(2): bit 0
+    // the parity of the seven, bit 1 of the zeros at 1, 3 and 5, bit 2 the zero at 3.
+    // Bit 7 of the result is set where the byte is not open (or not drawn: all zero),
+    // and `vpshufb` gives 0 there, else the open slice's bit from a table by rank.
+    const RANK: i64 = 0x7F2A_0800_0000_0080;
+    let rank_matrix = _mm512_set1_epi64(RANK);
+    let mut slice_of_rank = [0u8; 16];
+    for (j, &g) in split.open[..split.open_len].iter().enumerate() {
+        let rank = (0..B)
+            .filter(|&k| split.all_below & (1 << k) == 0 && split.top_bytes[k] <= g)
+            .count();
+        slice_of_rank[rank] = 1 << j;
+    }
+    let half = |h: usize| u64::from_le_bytes(std::array::from_fn(|b| slice_of_rank[8 * h + b]));
+    let slice_of_rank = lanes::load_words(&std::array::from_fn(|i| half(i % 2)));
+    let open_bits = |below_bits: __m512i| {
+        _mm512_shuffle_epi8(
+            slice_of_rank,
+            _mm512_gf2p8affine_epi64_epi8::<0x87>(below_bits, rank_matrix),
+        )
+    };
     let look = |table: &[__m512i; 4], bytes: __m512i, low: __mmask64, high: __mmask64| {
         _mm512_or_si512(
             _mm512_maskz_permutex2var_epi8(low, table[0], bytes, table[1]),
@@ -1557,9 +1581,9 @@ fn trainee_years_lanes(
         let (mut below, mut in_open) = ([zero; 2], [zero; 2]);
         let (mut below_bytes, mut open_bytes_count, mut rounds) = (zero, zero, 0);
         let mut step = |drawn: __m512i, low: __mmask64, high: __mmask64| {
-            below_bytes = _mm512_add_epi8(below_bytes, count(look(&below_table, drawn, low, high)));
-            open_bytes_count =
-                _mm512_add_epi8(open_bytes_count, count(look(&open_table, drawn, low, high)));
+            let bits = look(&below_table, drawn, low, high);
+            below_bytes = _mm512_add_epi8(below_bytes, count(bits));
+            open_bytes_count = _mm512_add_epi8(open_bytes_count, count(open_bits(bits)));
             rounds += 1;
             if rounds == ROUNDS {
                 for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
