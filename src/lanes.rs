@@ -319,7 +319,9 @@ fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
 #[inline]
 pub(crate) fn binomial(n: __m512d, p: &Probs, u: __m512d) -> (__m512d, __mmask8) {
     let zero_i = _mm512_setzero_si512();
-    let one_i = _mm512_set1_epi64(1);
+    // Hidden from LLVM, a masked subtraction of 1 stays one instruction (told the
+    // constant, LLVM makes the mask a vector and adds that: two).
+    let one_i = std::hint::black_box(_mm512_set1_epi64(1));
     let n = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
     let nf = _mm512_cvtepi64_pd(n);
     let nonzero = _mm512_cmpgt_epi64_mask(n, zero_i);
