@@ -1562,9 +1562,12 @@ fn trainee_years_lanes(
         )
     };
 
-    // Completions of the block's years due in the next block's eight years' span.
-    let mut carry = _mm512_setzero_pd();
-    for t0 in (1..years).step_by(LANES) {
+    // A block's count, then the previous block's placement: the open slices' people
+    // loop until the block's most, known only once its bytes are counted (a chain of
+    // some hundred cycles), and that loop's exit, mispredicted about once a block,
+    // resolved so late that nothing of the next block could start before it. A block
+    // behind, its counts are in when the loop starts.
+    let count_block = |t0: usize| {
         let year = |l: usize| t0 + l;
         let n = _mm512_cvttpd_epi64(match trainees.get(t0..t0 + LANES) {
             Some(x) => lanes::load(x.try_into().expect("eight")),
@@ -1618,6 +1621,16 @@ fn trainee_years_lanes(
             w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
             w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
         }
+        (t0, n, state, below, in_open)
+    };
+    // Completions of the block's years due in the next block's eight years' span.
+    let mut carry = _mm512_setzero_pd();
+    let mut counted = None;
+    for t0 in (1..years).step_by(LANES).map(Some).chain([None]) {
+        let next = t0.map(count_block);
+        let Some((t0, n, mut state, below, in_open)) = std::mem::replace(&mut counted, next) else {
+            continue;
+        };
         // As `place_packed` puts them, lane by lane.
         let mut open_people = [zero; PACKED_CATEGORIES];
         for j in 0..B {
