@@ -315,13 +315,39 @@ fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
 /// whose first uniform is `u`: the counts, and the lanes to draw again one at a time
 /// (their counts are not set). `n` holds whole counts as the model's stocks do; a lane
 /// takes `n.max(0) as i64` as `model::Noise::count` does.
+#[cfg(test)]
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn binomial(n: __m512d, p: &Probs, u: __m512d) -> (__m512d, __mmask8) {
+    search(prepare(n, p, u), p)
+}
+
+/// A draw's set-up ([`prepare`]), to be searched ([`search`]): a chain of a hundred
+/// cycles or so (the mode, three gathers of `ln k!`, the `exp`) that depends on no
+/// earlier draw's search when prepared first. A search ends in a branch mispredicted
+/// about once a draw, and what follows it cannot start before it: two draws prepared
+/// before either is searched overlap their set-ups.
+#[derive(Clone, Copy)]
+pub(crate) struct Prepared {
+    n: __m512i,
+    nf: __m512d,
+    nonzero: __mmask8,
+    inrange: __mmask8,
+    redraw: __mmask8,
+    active: __mmask8,
+    m: __m512i,
+    f_m: __m512d,
+    x: __m512d,
+    u: __m512d,
+}
+
+/// The first half of [`binomial`]: the mode and the pmf there, and whether the
+/// uniform stops there, as `binomial::mode_search` computes them.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn prepare(n: __m512d, p: &Probs, u: __m512d) -> Prepared {
     let zero_i = _mm512_setzero_si512();
-    // Hidden from LLVM, a masked subtraction of 1 stays one instruction (told the
-    // constant, LLVM makes the mask a vector and adds that: two).
-    let one_i = std::hint::black_box(_mm512_set1_epi64(1));
+    let one_i = _mm512_set1_epi64(1);
     let n = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
     let nf = _mm512_cvtepi64_pd(n);
     let nonzero = _mm512_cmpgt_epi64_mask(n, zero_i);
@@ -330,10 +356,8 @@ pub(crate) fn binomial(n: __m512d, p: &Probs, u: __m512d) -> (__m512d, __mmask8)
     let inrange = normal
         & _mm512_cmplt_epi64_mask(n, _mm512_set1_epi64(binomial::TABLE_SIZE as i64))
         & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(mean, _mm512_set1_pd(binomial::MODE_SEARCH_MAX_MEAN));
-    let mut redraw = normal & !inrange;
-    let mut active = inrange;
-
-    // The mode and the pmf there, as `binomial::mode_search` computes them.
+    let redraw = normal & !inrange;
+    let active = inrange;
     let m = _mm512_min_epi64(
         _mm512_cvttpd_epi64(_mm512_mul_pd(
             _mm512_cvtepi64_pd(_mm512_add_epi64(n, one_i)),
@@ -354,14 +378,43 @@ pub(crate) fn binomial(n: __m512d, p: &Probs, u: __m512d) -> (__m512d, __mmask8)
         _mm512_mul_pd(_mm512_cvtepi64_pd(n_less_m), p.ln_q),
     );
     let f_m = exp(ln_f);
-    let mut x = _mm512_setzero_pd();
     let hit = active & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(u, f_m);
-    x = _mm512_mask_mov_pd(x, hit, _mm512_cvtepi64_pd(m));
-    active &= !hit;
-    let mut u = _mm512_sub_pd(u, f_m);
+    Prepared {
+        n,
+        nf,
+        nonzero,
+        inrange,
+        redraw,
+        active: active & !hit,
+        m,
+        f_m,
+        x: _mm512_mask_mov_pd(_mm512_setzero_pd(), hit, _mm512_cvtepi64_pd(m)),
+        u: _mm512_sub_pd(u, f_m),
+    }
+}
 
-    // One step down and one up in turn, each lane until its uniform is used up. The
-    // steps' probabilities do not depend on the uniform: every lane in range takes
+/// The second half of [`binomial`]: from the mode, one step down and one up in turn,
+/// each lane until its uniform is used up.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+pub(crate) fn search(d: Prepared, p: &Probs) -> (__m512d, __mmask8) {
+    let Prepared {
+        n,
+        nf,
+        nonzero,
+        inrange,
+        mut redraw,
+        mut active,
+        m,
+        f_m,
+        mut x,
+        mut u,
+    } = d;
+    let zero_i = _mm512_setzero_si512();
+    // Hidden from LLVM, a masked subtraction of 1 stays one instruction (told the
+    // constant, LLVM makes the mask a vector and adds that: two).
+    let one_i = std::hint::black_box(_mm512_set1_epi64(1));
+    // The steps' probabilities do not depend on the uniform: every lane in range takes
     // every step (a lane whose draw is done goes on, its result kept), so they are
     // masked by the steps' bounds alone and run ahead of the chain of subtractions
     // from the uniforms, which alone decides when the loop ends.

@@ -1774,11 +1774,15 @@ fn specialists_lanes(
     });
     let (exit_v, to_primary_care_v) = (Probs::new(&exit), Probs::new(&to_primary_care));
     let key_v = lanes::load_words(keys);
-    // A year's draw of `event` in every lane; the lanes the vector loop leaves (BTRS,
-    // a uniform used up by rounding) drawn again one at a time, as `Noise::count` does.
-    let draw = |n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event: Event| {
+    // A year's draw of `event` in every lane, in two halves: its set-up, then its
+    // search; the lanes the search leaves (BTRS, a uniform used up by rounding) drawn
+    // again one at a time, as `Noise::count` does.
+    let prepare = |n: __m512d, p_v: &Probs, t: usize, event: Event| {
         let index = (t as u64) << 3 | event as u64;
-        let (x, redraw) = lanes::binomial(n, p_v, lanes::first_uniforms(key_v, index));
+        lanes::prepare(n, p_v, lanes::first_uniforms(key_v, index))
+    };
+    let search = |prepared, n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event| {
+        let (x, redraw) = lanes::search(prepared, p_v);
         if redraw == 0 {
             return x;
         }
@@ -1790,6 +1794,32 @@ fn specialists_lanes(
         }
         load(&x)
     };
+    // Each year's uptake first, into the completions row: those draws depend on no
+    // other, so each is set up while the one before searches.
+    let completers =
+        |values: &[f64], t: usize| load(&std::array::from_fn(|j| values[j * stride + years + t]));
+    let uptake = |values: &[f64], t: usize| {
+        let n = completers(values, t);
+        (n, prepare(n, &to_primary_care_v, t, Event::Uptake))
+    };
+    let mut next = (years > 1).then(|| uptake(values, 1));
+    for t in 1..years {
+        let Some((n, prepared)) = next else {
+            break;
+        };
+        next = (t + 1 < years).then(|| uptake(values, t + 1));
+        let joining = unload(search(
+            prepared,
+            n,
+            &to_primary_care_v,
+            &to_primary_care,
+            t,
+            Event::Uptake,
+        ));
+        for (j, &x) in joining.iter().enumerate() {
+            values[j * stride + years + t] = x;
+        }
+    }
     reached.fill(None);
     let mut reached_lanes: __mmask8 = 0;
     let mut s_init = each(&|inp| inp.headcount.round());
@@ -1799,22 +1829,14 @@ fn specialists_lanes(
     let (fte_initial, fte_new) = (each(&|inp| inp.fte_initial), each(&|inp| inp.fte_new));
     for t in 0..years {
         if t > 0 {
-            s_init = _mm512_sub_pd(s_init, draw(s_init, &exit_v, &exit, t, Event::ExitsInitial));
-            let completers = load(&std::array::from_fn(|j| values[j * stride + years + t]));
-            s_joined = _mm512_add_pd(
-                s_joined,
-                draw(
-                    completers,
-                    &to_primary_care_v,
-                    &to_primary_care,
-                    t,
-                    Event::Uptake,
-                ),
-            );
-            s_joined = _mm512_sub_pd(
-                s_joined,
-                draw(s_joined, &exit_v, &exit, t, Event::ExitsJoined),
-            );
+            // The two chains of exits: both set up before either searches.
+            s_joined = _mm512_add_pd(s_joined, completers(values, t));
+            let initial = prepare(s_init, &exit_v, t, Event::ExitsInitial);
+            let joined = prepare(s_joined, &exit_v, t, Event::ExitsJoined);
+            let leaving = search(initial, s_init, &exit_v, &exit, t, Event::ExitsInitial);
+            s_init = _mm512_sub_pd(s_init, leaving);
+            let leaving = search(joined, s_joined, &exit_v, &exit, t, Event::ExitsJoined);
+            s_joined = _mm512_sub_pd(s_joined, leaving);
             population = _mm512_mul_pd(population, growth);
         }
         let fte_v = _mm512_add_pd(
