@@ -2356,6 +2356,68 @@ mod tests {
         }
     }
 
+    /// Where the processor has AVX-512 but not the byte lookups, eight region-runs'
+    /// trainee passes run side by side (`trainee_lanes`): the same bits as each pass
+    /// year by year, whatever this processor picks for the model.
+    #[test]
+    fn trainee_passes_side_by_side_are_each_pass_alone() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let Some(lanes) = crate::lanes::Lanes::detect() else {
+                eprintln!("no AVX-512 here: nothing to compare");
+                return;
+            };
+            let years = 101;
+            let stride = STOCKS * years;
+            let policies = [
+                IntakePolicy::default(),
+                IntakePolicy {
+                    rules: vec![(10, 30, IntakeChange::Multiply(1.5))],
+                    cap_per_year: Some(60.0),
+                },
+            ];
+            let mut compared = 0;
+            for (g, policy) in policies.iter().enumerate() {
+                let batch: Vec<RegionInputs> = (0..8)
+                    .map(|i| RegionInputs {
+                        trainees: 10.0 + 90.0 * i as f64,
+                        duration: Cow::Owned(DurationDist::new(
+                            7.0 + 0.2 * i as f64,
+                            1.5,
+                            TRAINING,
+                        )),
+                        intake_growth_per_year: 0.01 * (i % 3) as f64,
+                        intake: Cow::Borrowed(policy),
+                        ..inputs()
+                    })
+                    .collect();
+                let keys: [u64; 8] =
+                    std::array::from_fn(|i| stream_key(3, i as u32, g as u64, Purpose::Noise));
+                let mut noises = keys.map(Noise::binomial);
+                let mut values = vec![0.0; 8 * stride];
+                #[allow(unsafe_code)]
+                // SAFETY: `Lanes::detect` found the features.
+                let side_by_side =
+                    unsafe { trainee_lanes(lanes, &batch, &keys, &mut noises, &mut values, years) };
+                assert!(side_by_side, "policy {g}");
+                for (i, inp) in batch.iter().enumerate() {
+                    let (mut c, mut s) = (vec![0.0; years], vec![0.0; years]);
+                    trainee_pass(Bytes16, inp, &mut Noise::binomial(keys[i]), &mut c, &mut s);
+                    let x = &values[i * stride..(i + 1) * stride];
+                    let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&x[years..2 * years]), bits(&c), "policy {g}, run {i}");
+                    assert_eq!(
+                        bits(&x[2 * years..3 * years]),
+                        bits(&s),
+                        "policy {g}, run {i}"
+                    );
+                    compared += 1;
+                }
+            }
+            assert_eq!(compared, 16);
+        }
+    }
+
     #[test]
     fn round_non_negative_is_round_then_max_zero() {
         let mut cases = vec![
