@@ -459,6 +459,17 @@ impl<'a> Split<'a> {
     /// `per_person`: whether people will be placed one by one (`Noise::split_small`),
     /// which needs the tables; successive binomials and expectations need only `probs`.
     fn new(probs: &'a [f64], per_person: bool) -> Split<'a> {
+        Split::with_guide(probs, per_person, per_person)
+    }
+
+    /// As [`Split::new`] for people placed by their bytes alone, side by side
+    /// (`trainee_years_lanes`): without the guide, which only a search one person at a
+    /// time reads.
+    fn packed_without_guide(probs: &'a [f64]) -> Split<'a> {
+        Split::with_guide(probs, true, false)
+    }
+
+    fn with_guide(probs: &'a [f64], per_person: bool, guide: bool) -> Split<'a> {
         assert!(
             !probs.is_empty() && probs.len() <= MAX_DURATION_YEARS,
             "config checks max_years"
@@ -493,7 +504,7 @@ impl<'a> Split<'a> {
         // (which, with the tables' 4 KB, was about 2 % of the baseline's CPU, once per
         // region-run).
         let slice = 1u64 << GUIDE_SHIFT;
-        let mut g = 0;
+        let mut g = if guide { 0 } else { GUIDE_SLICES };
         for k in 0..probs.len() {
             // Slices with a first uniform below the threshold: `ceil(t / slice)`.
             let end = (split.thresholds[k].div_ceil(slice)).min(GUIDE_SLICES as u64) as usize;
@@ -1447,7 +1458,7 @@ fn trainee_years_lanes(
     /// emptied into 16-bit ones.
     const ROUNDS: usize = 255 / 8;
     let years = trainees.len();
-    let split = Split::new(&inp.duration.probs, true);
+    let split = Split::packed_without_guide(&inp.duration.probs);
     if !split.packed {
         return false;
     }
