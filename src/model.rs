@@ -1433,13 +1433,15 @@ fn trainee_years_each(
 /// `trainees[1..]` holds each year's intake already ([`admit_lanes`]).
 ///
 /// A year's placement depends on no other year's (the intakes depend on no draw), so
-/// eight years share the region-run's one split, and with it its tables: a person's
-/// byte is looked up in two 256-byte tables at once for all 64 bytes of a vector
-/// (`vpermi2b`), one giving the boundaries it is below (bit k), the other the open
-/// slice it is in (bit j); a bit-matrix product (`gf2p8affineqb`) turns each lane's
-/// eight bytes of bits into eight bytes of people, and a byte population count
-/// counts them. About a dozen instructions per 64 people, against 28 comparisons and
-/// masked additions for fourteen comparisons a person.
+/// eight years share the region-run's one split, and with it one 256-byte table: a
+/// person's byte is looked up for all 64 bytes of a vector at once (two `vpermt2b`),
+/// giving the boundaries it is below (bits 0-6) and whether it is in an open slice
+/// (bit 7); which open slice follows from the boundaries by an affine map
+/// (`gf2p8affineqb`) and a 16-byte table (`vpshufb`). A bit-matrix product
+/// (`gf2p8affineqb` again) turns each lane's eight bytes of bits into eight bytes of
+/// people, and a byte population count counts them: about a dozen instructions per 64
+/// people, where fourteen comparisons a person took 28 (comparisons and masked
+/// additions).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
 fn trainee_years_lanes(
