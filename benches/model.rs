@@ -13,8 +13,8 @@
 //! sketches) without Parquet or charts.
 //!
 //! Before the criterion groups, the core and the floor are also timed in pairs, one
-//! right after the other on one thread (`FASTLAKARE_PAIRED_ROUNDS` pairs, 15 unless
-//! set): on a shared machine whose speed drifts from minute to minute, the ratio within
+//! right after the other, on one thread and then on all cores (`FASTLAKARE_PAIRED_ROUNDS`
+//! pairs each, 15 unless set): on a shared machine whose speed drifts from minute to minute, the ratio within
 //! a pair is steadier than the ratio of two medians taken seconds apart. The pairs go
 //! to `target/criterion/paired-core-floor.json`, which `scripts/bench-summary.py` reads.
 
@@ -242,40 +242,29 @@ impl Draws {
     }
 }
 
-/// `rounds` pairs of one binomial core pass and one floor replay, in turn on this
-/// thread (which goes first alternates): their times in ms.
+/// `rounds` pairs of one binomial core pass and one floor replay, in turn (which goes
+/// first alternates): their times in ms. `core` and `floor` each make one pass, on this
+/// thread or on a pool's.
 ///
 /// Each timed pass comes right after an untimed one of its own, as criterion's samples
 /// do: on an Intel Xeon the floor right after a core pass took 10-40 % longer than
 /// after a floor (its list of draws, and its tables, evicted), and with the order
 /// alternating that split the pairs' ratios in two groups.
-fn paired(
-    cases: &[Case],
-    horizon: u32,
-    draws: &Draws,
-    buf: &mut [f64],
-    rounds: u32,
-) -> Vec<(f64, f64)> {
-    let core = |buf: &mut [f64]| {
-        black_box(run_cases(cases, horizon, Mode::Binomial, buf));
+fn paired(rounds: u32, mut core: impl FnMut(), mut floor: impl FnMut()) -> Vec<(f64, f64)> {
+    let timed = |pass: &mut dyn FnMut()| {
+        pass();
         let started = std::time::Instant::now();
-        black_box(run_cases(cases, horizon, Mode::Binomial, buf));
-        started.elapsed().as_secs_f64() * 1e3
-    };
-    let floor = || {
-        black_box(black_box(draws).replay_all());
-        let started = std::time::Instant::now();
-        black_box(black_box(draws).replay_all());
+        pass();
         started.elapsed().as_secs_f64() * 1e3
     };
     (0..rounds)
         .map(|r| {
             if r % 2 == 0 {
-                let c = core(buf);
-                (c, floor())
+                let c = timed(&mut core);
+                (c, timed(&mut floor))
             } else {
-                let f = floor();
-                (core(buf), f)
+                let f = timed(&mut floor);
+                (timed(&mut core), f)
             }
         })
         .collect()
@@ -352,22 +341,61 @@ fn benches(c: &mut Criterion) {
         .map(|r| r.parse().expect("FASTLAKARE_PAIRED_ROUNDS is a number"))
         .unwrap_or(15);
     if rounds > 0 {
-        let pairs = paired(&cases, horizon, &draws, &mut buf, rounds);
-        let mut ratios: Vec<f64> = pairs.iter().map(|(c, f)| c / f).collect();
-        ratios.sort_by(f64::total_cmp);
-        eprintln!(
-            "core / floor in {rounds} pairs on 1 thread: median {:.2}x (from {:.2}x to {:.2}x)",
-            ratios[ratios.len() / 2],
-            ratios[0],
-            ratios[ratios.len() - 1]
-        );
+        // On this thread, then (where there are more) on all cores: criterion's medians
+        // of core and floor come seconds apart, and on all cores they moved the ratio
+        // by a tenth from one run to the next.
+        let mut sets = vec![(
+            1,
+            paired(
+                rounds,
+                || {
+                    black_box(run_cases(&cases, horizon, Mode::Binomial, &mut buf));
+                },
+                || {
+                    black_box(black_box(&draws).replay_all());
+                },
+            ),
+        )];
+        if cores > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(cores)
+                .build()
+                .expect("thread pool");
+            sets.push((
+                cores,
+                paired(
+                    rounds,
+                    || {
+                        black_box(run_parallel(&pool, &cases, horizon, Mode::Binomial));
+                    },
+                    || {
+                        black_box(replay_parallel(&pool, &draws));
+                    },
+                ),
+            ));
+        }
+        let mut json = Vec::new();
+        for (threads, pairs) in &sets {
+            let mut ratios: Vec<f64> = pairs.iter().map(|(c, f)| c / f).collect();
+            ratios.sort_by(f64::total_cmp);
+            eprintln!(
+                "core / floor in {rounds} pairs on {threads} thread(s): median {:.2}x (from {:.2}x to {:.2}x)",
+                ratios[ratios.len() / 2],
+                ratios[0],
+                ratios[ratios.len() - 1]
+            );
+            json.push(serde_json::json!({
+                "threads": threads,
+                "core_ms": pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+                "floor_ms": pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+            }));
+        }
         let dir = criterion_dir();
         std::fs::create_dir_all(&dir).expect("criterion's folder");
         let json = serde_json::json!({
-            "what": "binomial core pass and floor replay timed in turn on 1 thread, ms",
+            "what": "binomial core pass and floor replay timed in turn, ms, per thread count",
             "region_run_years": region_run_years,
-            "core_ms": pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
-            "floor_ms": pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+            "sets": json,
         });
         std::fs::write(dir.join("paired-core-floor.json"), json.to_string())
             .expect("paired-core-floor.json written");

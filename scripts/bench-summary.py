@@ -7,7 +7,7 @@ Prints each benchmark's median time and region-run-years per second, then the ra
 issue 7 asks for, all from the same `cargo bench` run: binomial core / random-number
 floor (goal <= 3x), and the speed-up of all cores over one thread. Then the same ratio
 from the bench's pairs (core and floor timed one right after the other, on one
-thread), which a machine's drift moves less. Standard library only.
+thread and on all cores), which a machine's drift moves less. Standard library only.
 """
 import json
 import pathlib
@@ -52,11 +52,14 @@ if len(threads) > 1:
 paired = root / "paired-core-floor.json"
 if paired.exists():
     p = json.loads(paired.read_text())
-    ratios = sorted(c / f for c, f in zip(p["core_ms"], p["floor_ms"]))
-    mid = lambda xs: sorted(xs)[len(xs) // 2]
     years = p["region_run_years"]
+    # Files from before the pairs on all cores hold one set, on 1 thread, at the top.
+    sets = p.get("sets") or [{"threads": 1, "core_ms": p["core_ms"], "floor_ms": p["floor_ms"]}]
+    mid = lambda xs: sorted(xs)[len(xs) // 2]
     print()
-    print(f"paired on 1 thread, {len(ratios)} pairs: core {mid(p['core_ms']):.2f} ms "
-          f"({years / mid(p['core_ms']) / 1e3:.2f} M region-run-years/s), "
-          f"floor {mid(p['floor_ms']):.2f} ms; core / floor median {mid(ratios):.2f}x "
-          f"(from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")
+    for s in sets:
+        ratios = sorted(c / f for c, f in zip(s["core_ms"], s["floor_ms"]))
+        print(f"paired on {s['threads']} thread(s), {len(ratios)} pairs: core "
+              f"{mid(s['core_ms']):.2f} ms ({years / mid(s['core_ms']) / 1e3:.2f} M "
+              f"region-run-years/s), floor {mid(s['floor_ms']):.2f} ms; core / floor "
+              f"median {mid(ratios):.2f}x (from {ratios[0]:.2f}x to {ratios[-1]:.2f}x)")
