@@ -13,9 +13,10 @@
 //! sketches) without Parquet or charts.
 //!
 //! Before the criterion groups, the core and the floor are also timed in pairs, one
-//! right after the other, on one thread and then on all cores (`FASTLAKARE_PAIRED_ROUNDS`
-//! pairs each, 15 unless set): on a shared machine whose speed drifts from minute to minute, the ratio within
-//! a pair is steadier than the ratio of two medians taken seconds apart. The pairs go
+//! right after the other, on one thread and then on all cores
+//! (`FASTLAKARE_PAIRED_ROUNDS` pairs each, 15 unless set): on a shared machine whose
+//! speed drifts from minute to minute, the ratio within a pair is steadier than the
+//! ratio of two medians taken seconds apart. The pairs go
 //! to `target/criterion/paired-core-floor.json`, which `scripts/bench-summary.py` reads.
 
 use std::cell::RefCell;
@@ -337,13 +338,24 @@ fn benches(c: &mut Criterion) {
         if fastlakare::model::Avx512::detect().is_some() { "64 (AVX-512)" } else { "16 (SSE2)" }
     );
 
+    // One pool per thread count, for the pairs and criterion's groups alike.
+    let pools: Vec<(usize, rayon::ThreadPool)> = [1, cores]
+        .into_iter()
+        .map(|threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            (threads, pool)
+        })
+        .collect();
     let rounds: u32 = std::env::var("FASTLAKARE_PAIRED_ROUNDS")
         .map(|r| r.parse().expect("FASTLAKARE_PAIRED_ROUNDS is a number"))
         .unwrap_or(15);
     if rounds > 0 {
-        // On this thread, then (where there are more) on all cores: criterion's medians
-        // of core and floor come seconds apart, and on all cores they moved the ratio
-        // by a tenth from one run to the next.
+        // On this thread, then (where there are more) on all cores, in criterion's own
+        // pool: criterion's medians of core and floor come seconds apart, and on 2
+        // threads their ratio moved from 2.88x to 3.27x from one run to the next.
         let mut sets = vec![(
             1,
             paired(
@@ -356,20 +368,16 @@ fn benches(c: &mut Criterion) {
                 },
             ),
         )];
-        if cores > 1 {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(cores)
-                .build()
-                .expect("thread pool");
+        for (threads, pool) in pools.iter().filter(|(t, _)| *t > 1) {
             sets.push((
-                cores,
+                *threads,
                 paired(
                     rounds,
                     || {
-                        black_box(run_parallel(&pool, &cases, horizon, Mode::Binomial));
+                        black_box(run_parallel(pool, &cases, horizon, Mode::Binomial));
                     },
                     || {
-                        black_box(replay_parallel(&pool, &draws));
+                        black_box(replay_parallel(pool, &draws));
                     },
                 ),
             ));
@@ -404,18 +412,14 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("model");
     g.throughput(Throughput::Elements(region_run_years));
     g.sample_size(20);
-    for threads in [1, cores] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
+    for &(threads, ref pool) in &pools {
         for (name, mode) in [("binomial", Mode::Binomial), ("expected", Mode::Expected)] {
             g.bench_function(BenchmarkId::new(format!("core-{name}"), threads), |b| {
-                b.iter(|| black_box(run_parallel(&pool, &cases, horizon, mode)))
+                b.iter(|| black_box(run_parallel(pool, &cases, horizon, mode)))
             });
         }
         g.bench_function(BenchmarkId::new("floor-binomial", threads), |b| {
-            b.iter(|| black_box(replay_parallel(&pool, &draws)))
+            b.iter(|| black_box(replay_parallel(pool, &draws)))
         });
     }
     g.finish();
