@@ -376,6 +376,9 @@ pub fn run(args: Args) -> Result<(), Error> {
         Command::Validate { config } => {
             let plan = RunPlan::load(&config, &Overrides::default())?;
             print!("{}", plan.describe());
+            for w in plan.warnings() {
+                println!("warning: {w}");
+            }
             println!("\nok: {} is valid", config.display());
             Ok(())
         }
@@ -402,6 +405,9 @@ fn run_plan(
     quiet: bool,
     shard: Option<crate::shard::ShardSpec>,
 ) -> Result<(), Error> {
+    for w in plan.warnings() {
+        eprintln!("warning: {w}");
+    }
     // Before simulating, so a long run does not end in "output exists".
     let staging = output::Staging::create(&plan.out_dir, opts.force)?;
     let range = match shard {
@@ -597,7 +603,9 @@ pub fn exit_code(e: &Error) -> u8 {
         | Error::ConfigSyntax { .. }
         | Error::Data { .. }
         | Error::Usage(_)
+        | Error::Input { .. }
         | Error::OutputExists { .. }
+        | Error::NotOurs { .. }
         | Error::Shard { .. } => 2,
         Error::Io { .. } | Error::Parquet { .. } | Error::Chart { .. } => 1,
         Error::Interrupted => 130,

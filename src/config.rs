@@ -73,6 +73,10 @@ impl Default for Training {
 
 pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
 
+/// The most runs a config or `--runs` may ask for (run indices are 32-bit, and a
+/// region-run's exact results are held: see `plan::MAX_REGION_RUNS`).
+pub const MAX_RUNS: u32 = 100_000_000;
+
 /// Cost rates for the extra cost of a scenario over the baseline. Defaults: a regional
 /// strategy in the sources budgets 1 MSEK per trainee and 2 MSEK per specialist per
 /// year at 2026 prices.
@@ -328,11 +332,7 @@ impl Config {
     /// Reads and checks a config file. Relative `data` paths are resolved against the
     /// config's own folder, so a config works from any working directory.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            what: "read the config",
-            source: e,
-        })?;
+        let text = crate::input::read_text(path, "read the config")?;
         let mut cfg = Config::parse(&text, &path.display().to_string())?;
         if let Some(data) = &cfg.data {
             if data.is_relative() {
@@ -372,22 +372,15 @@ impl Config {
             field: field.to_string(),
             problem,
         };
-        if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) || raw.name.starts_with('.')
-        {
-            return Err(bad(
-                "name",
-                format!("`{}` cannot name an output folder", raw.name),
-            ));
-        }
+        crate::names::check_name(&raw.name).map_err(|e| bad("name", e))?;
         let runs = u32::try_from(raw.runs)
             .ok()
-            .filter(|&r| r > 0)
+            .filter(|&r| r > 0 && r <= MAX_RUNS)
             .ok_or_else(|| {
                 bad(
                     "runs",
                     format!(
-                        "must be a whole number from 1 to {}, got {}",
-                        u32::MAX,
+                        "must be a whole number from 1 to {MAX_RUNS}, got {}",
                         raw.runs
                     ),
                 )
@@ -629,9 +622,10 @@ mod scenario {
         years: &RangeInclusive<i32>,
         bad: Bad<'_>,
     ) -> Result<Scenario, Error> {
-        let field = format!("scenarios.{name}");
+        let field = format!("scenarios.{}", name.escape_debug());
         if name == crate::output::BASELINE_SCENARIO
             || name.is_empty()
+            || name.len() > crate::names::MAX_NAME_BYTES
             || !name
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
@@ -639,7 +633,9 @@ mod scenario {
             return Err(bad(
                 &field,
                 format!(
-                    "`{name}` cannot name a scenario (letters, digits, _ and -; not `baseline`)"
+                    "`{}` cannot name a scenario (1 to {} bytes of letters, digits, _ and -; not `baseline`)",
+                    name.escape_debug(),
+                    crate::names::MAX_NAME_BYTES
                 ),
             ));
         }

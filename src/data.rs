@@ -3,7 +3,7 @@
 //! The table is the only place model inputs come from besides the config, so every
 //! figure is checked on the way in and a bad row is reported with its line and column.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -92,11 +92,7 @@ impl RegionTable {
     }
 
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: PathBuf::from(path),
-            what: "read the regional data",
-            source: e,
-        })?;
+        let text = crate::input::read_text(path, "read the regional data")?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -163,9 +159,7 @@ impl RegionTable {
             };
 
             let code = cell(0).to_string();
-            if code.is_empty() {
-                return Err(bad(line, "code", "is empty".into()));
-            }
+            crate::names::check_region_code(&code).map_err(|e| bad(line, "code", e))?;
             if regions.iter().any(|r| r.code == code) {
                 return Err(bad(
                     line,

@@ -223,6 +223,23 @@ impl Distribution {
                         format!("must be below sqrt(mean*(1-mean)) = {max_sd:.4} for a beta with mean {mean}, got {sd}"),
                     ));
                 }
+                let (a, b) = beta_shapes(mean, sd);
+                if a.min(b) < BETA_SHAPE_MIN {
+                    return Err((
+                        "sd".into(),
+                        format!(
+                            "mean {mean} with sd {sd} makes a beta with shapes {a:.3e} and {b:.3e}, whose mass sits almost all at 0 or 1; fastlakare samples shapes of at least {BETA_SHAPE_MIN}: give a smaller sd, or a fixed value"
+                        ),
+                    ));
+                }
+                if a.max(b) > BETA_SHAPE_MAX {
+                    return Err((
+                        "sd".into(),
+                        format!(
+                            "mean {mean} with sd {sd} makes a beta with shapes {a:.3e} and {b:.3e}, narrower than fastlakare samples exactly (shapes up to {BETA_SHAPE_MAX}): give a larger sd, a normal, or a fixed value"
+                        ),
+                    ));
+                }
                 Distribution::Beta { mean, sd }
             }
             _ => unreachable!("checked above"),
@@ -452,7 +469,9 @@ impl BetaQuantile {
         q.x[BETA_NODES] = 1.0;
         let h = 1.0 / BETA_NODES as f64;
         for i in 1..BETA_NODES {
-            let x = statrs::function::beta::inv_beta_reg(a, b, i as f64 * h);
+            // Never below the node before: with shapes near the limits the incomplete
+            // beta is not monotone in its last bits, and `at` brackets by the nodes.
+            let x = inv_beta_reg(a, b, i as f64 * h).max(q.x[i - 1]);
             q.x[i] = x;
             q.slope[i] = h / q.pdf(x);
         }
@@ -467,7 +486,7 @@ impl BetaQuantile {
         let s = u * BETA_NODES as f64;
         let i = s as usize;
         if !(1..BETA_NODES - 1).contains(&i) {
-            return statrs::function::beta::inv_beta_reg(self.a, self.b, u);
+            return inv_beta_reg(self.a, self.b, u);
         }
         let (x0, x1) = (self.x[i], self.x[i + 1]);
         let (d0, d1) = (self.slope[i], self.slope[i + 1]);
@@ -495,9 +514,181 @@ impl BetaQuantile {
             }
             x = next;
         }
-        statrs::function::beta::inv_beta_reg(self.a, self.b, u)
+        inv_beta_reg(self.a, self.b, u).clamp(x0, x1)
     }
 }
+
+/// The inverse of the regularised incomplete beta function, `x` with `I_x(a, b) = u`:
+/// statrs' `inv_beta_reg` (Algorithm AS 109 with the remarks AS R19 and R83),
+/// operation for operation, so its answers are the same bits, but with its loops
+/// bounded: statrs' Newton iteration never ends for some shapes (mean 0.5 with sd
+/// 1e-6 spun there, deaf to Ctrl-C). Where it has not settled within the bounds, or
+/// gives something outside [0, 1], [`bisect_beta`] answers instead.
+///
+/// AS 109 also stops, now and then, at an `x` far from the root: where the density is
+/// huge (shapes near [`BETA_SHAPE_MIN`], u in the far tails) its step criterion is met
+/// long before `I_x` is near u. So its answer is kept only if it solves the equation
+/// ([`solves_beta`]); that costs two evaluations of `I`, in the tails and the table
+/// nodes alone.
+fn inv_beta_reg(a: f64, b: f64, u: f64) -> f64 {
+    match as109(a, b, u) {
+        Some(x) if (0.0..=1.0).contains(&x) && solves_beta(a, b, u, x) => x,
+        _ => bisect_beta(a, b, u),
+    }
+}
+
+/// Whether `x` solves `I_x(a, b) = u` to the last bit: the root lies between the
+/// doubles next to x (within the incomplete beta's own accuracy: relative 1e-9 of the
+/// nearer tail, a few ulps absolute).
+fn solves_beta(a: f64, b: f64, u: f64, x: f64) -> bool {
+    use statrs::function::beta::beta_reg;
+    let tol = beta_tolerance(u);
+    (x == 1.0 || beta_reg(a, b, x.next_up()) >= u - tol)
+        && (x == 0.0 || beta_reg(a, b, x.next_down()) <= u + tol)
+}
+
+fn beta_tolerance(u: f64) -> f64 {
+    1e-9 * u.min(1.0 - u) + 8.0 * f64::EPSILON
+}
+
+/// Iteration bounds of [`as109`]: the outer Newton loop takes a handful of steps
+/// where it converges at all; the inner one divides the step by 3 until it fits,
+/// which takes at most about 700 divisions before the step underflows.
+const AS109_STEPS: usize = 1_000;
+const AS109_SHRINKS: usize = 2_000;
+
+/// statrs 0.19's `inv_beta_reg`, with bounded loops (`None` where a bound was hit).
+/// Copyright (c) 2016 Michael Ma, MIT licence (statrs), as the rest of statrs used here.
+fn as109(mut a: f64, mut b: f64, mut x: f64) -> Option<f64> {
+    use statrs::function::beta::{beta_reg, ln_beta};
+    let ln_beta = ln_beta(a, b);
+    const SAE: i32 = -30;
+    const FPU: f64 = 1e-30;
+    if x == 0.0 {
+        return Some(0.0);
+    }
+    if x == 1.0 {
+        return Some(1.0);
+    }
+    let mut p;
+    let mut q;
+    let flip = 0.5 < x;
+    if flip {
+        p = a;
+        a = b;
+        b = p;
+        x = 1.0 - x;
+    }
+    p = (-(x * x).ln()).sqrt();
+    q = p - (2.30753 + 0.27061 * p) / (1.0 + (0.99229 + 0.04481 * p) * p);
+    if 1.0 < a && 1.0 < b {
+        let r = (q * q - 3.0) / 6.0;
+        let s = 1.0 / (2.0 * a - 1.0);
+        let t = 1.0 / (2.0 * b - 1.0);
+        let h = 2.0 / (s + t);
+        let w = q * (h + r).sqrt() / h - (t - s) * (r + 5.0 / 6.0 - 2.0 / (3.0 * h));
+        p = a / (a + b * (2.0 * w).exp());
+    } else {
+        let mut t = 1.0 / (9.0 * b);
+        t = 2.0 * b * (1.0 - t + q * t.sqrt()).powf(3.0);
+        if t <= 0.0 {
+            p = 1.0 - ((((1.0 - x) * b).ln() + ln_beta) / b).exp();
+        } else {
+            t = 2.0 * (2.0 * a + b - 1.0) / t;
+            if t <= 1.0 {
+                p = (((x * a).ln() + ln_beta) / a).exp();
+            } else {
+                p = 1.0 - 2.0 / (t + 1.0);
+            }
+        }
+    }
+    p = p.clamp(0.0001, 0.9999);
+    let e = (-5.0 / a / a - 1.0 / x.powf(0.2) - 13.0) as i32;
+    let acu = if e > SAE { f64::powi(10.0, e) } else { FPU };
+    let mut pnext;
+    let mut qprev = 0.0;
+    let mut sq = 1.0;
+    let mut prev = 1.0;
+    let mut settled = false;
+    'outer: for _ in 0..AS109_STEPS {
+        q = beta_reg(a, b, p);
+        q = (q - x) * (ln_beta + (1.0 - a) * p.ln() + (1.0 - b) * (1.0 - p).ln()).exp();
+        if !q.is_finite() {
+            return None;
+        }
+        if q * qprev <= 0.0 {
+            prev = if sq > FPU { sq } else { FPU };
+        }
+        let mut g = 1.0;
+        let mut shrinks = 0;
+        loop {
+            loop {
+                let adj = g * q;
+                sq = adj * adj;
+                if sq < prev {
+                    pnext = p - adj;
+                    if (0.0..=1.0).contains(&pnext) {
+                        break;
+                    }
+                }
+                g /= 3.0;
+                shrinks += 1;
+                if shrinks > AS109_SHRINKS {
+                    return None;
+                }
+            }
+            if prev <= acu || q * q <= acu {
+                p = pnext;
+                settled = true;
+                break 'outer;
+            }
+            if pnext != 0.0 && pnext != 1.0 {
+                break;
+            }
+            g /= 3.0;
+            shrinks += 1;
+            if shrinks > AS109_SHRINKS {
+                return None;
+            }
+        }
+        if pnext == p {
+            settled = true;
+            break;
+        }
+        p = pnext;
+        qprev = q;
+    }
+    if !settled {
+        return None;
+    }
+    Some(if flip { 1.0 - p } else { p })
+}
+
+/// `x` with `I_x(a, b) = u` by bisection over the doubles of [0, 1] in their bit
+/// order: 62 halvings at most, whatever the shape, down to neighbouring doubles (or
+/// to where the incomplete beta stops being monotone in its last bits).
+fn bisect_beta(a: f64, b: f64, u: f64) -> f64 {
+    use statrs::function::beta::beta_reg;
+    // Positive doubles sort as their bit patterns do.
+    let (mut lo, mut hi) = (0u64, 1f64.to_bits());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if beta_reg(a, b, f64::from_bits(mid)) < u {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    f64::from_bits(hi)
+}
+
+/// Beta shapes fastlakare samples: outside them `validate` refuses the distribution.
+/// Below the smallest, nearly all the mass sits in the last doubles next to 0 or 1 (a
+/// share that is 0 or 1 in effect: say so with a fixed value); above the largest,
+/// statrs' incomplete beta, whose continued fraction stops after 140 terms, is no
+/// longer exact to the last digits (and the beta is a normal in all but name).
+pub const BETA_SHAPE_MIN: f64 = 0.01;
+pub const BETA_SHAPE_MAX: f64 = 10_000.0;
 
 /// Beta shape parameters (alpha, beta) for the given mean and sd.
 fn beta_shapes(mean: f64, sd: f64) -> (f64, f64) {
@@ -673,6 +864,98 @@ mod tests {
             worst <= worst_statrs,
             "worst relative residual {worst:e}, statrs' {worst_statrs:e}"
         );
+    }
+
+    /// Every beta `from_fields` accepts is sampled, and the ones it cannot sample are
+    /// refused: a grid of means, and of sds from the narrowest to the widest accepted
+    /// (the shapes' limits) and just past both. Each quantile is a number in [0, 1],
+    /// does not decrease in u, and solves `I_x = u` to the last bit. Mean 0.5 with sd 1e-6 (shapes 125 000) spun in statrs' inverse;
+    /// mean 0.001 with sd 0.03 (shapes 1e-4 and 0.11) made the table decrease.
+    #[test]
+    fn every_accepted_beta_is_sampled_and_the_rest_refused() {
+        use statrs::function::beta::beta_reg;
+        let beta = |mean: f64, sd: f64| {
+            Distribution::from_fields(&fields("beta", &[("mean", mean), ("sd", sd)]))
+        };
+        // sd for a given nu = a + b.
+        let sd_of = |m: f64, nu: f64| (m * (1.0 - m) / (nu + 1.0)).sqrt();
+        assert!(beta(0.5, 1e-6).is_err());
+        assert!(beta(0.001, 0.03).is_err());
+        let mut us: Vec<f64> = (1..1000).map(|i| f64::from(i) / 1000.0).collect();
+        us.extend([
+            f64::EPSILON / 2.0,
+            1e-10,
+            1e-3 / 7.0,
+            1.0 - 1e-10,
+            1.0 - f64::EPSILON / 2.0,
+        ]);
+        us.sort_by(f64::total_cmp);
+        let mut sampled = 0;
+        for m in [
+            1e-4f64,
+            1e-3,
+            0.01,
+            0.1,
+            0.3,
+            0.5,
+            0.7,
+            0.9,
+            0.99,
+            0.999,
+            1.0 - 1e-4,
+        ] {
+            let nu_lo = BETA_SHAPE_MIN / m.min(1.0 - m);
+            let nu_hi = BETA_SHAPE_MAX / m.max(1.0 - m);
+            // Just outside the accepted shapes: refused, with the reason.
+            for nu in [nu_lo / 1.01, nu_hi * 1.01] {
+                let e = beta(m, sd_of(m, nu)).unwrap_err();
+                assert!(e.0 == "sd" && e.1.contains("shapes"), "{m} {nu}: {e:?}");
+            }
+            for k in 0..=6 {
+                let nu =
+                    nu_lo * 1.0001 * ((nu_hi / 1.0001) / (nu_lo * 1.0001)).powf(f64::from(k) / 6.0);
+                let d = beta(m, sd_of(m, nu)).unwrap();
+                let (a, b) = beta_shapes(m, sd_of(m, nu));
+                let mut last = 0.0;
+                for &u in &us {
+                    let x = d.quantile(u);
+                    assert!((0.0..=1.0).contains(&x), "({a}, {b}) at {u}: {x}");
+                    assert!(x >= last, "({a}, {b}) at {u}: {x} after {last}");
+                    last = x;
+                    assert!(
+                        solves_beta(a, b, u, x),
+                        "({a}, {b}) at {u}: I({x}) = {}",
+                        beta_reg(a, b, x)
+                    );
+                }
+                sampled += 1;
+            }
+        }
+        assert!(sampled >= 60, "{sampled}");
+    }
+
+    /// The bounded inverse is statrs' where statrs ends: the same bits.
+    #[test]
+    fn bounded_inverse_is_statrs_where_statrs_ends() {
+        for (a, b) in [
+            (21.9, 14.6),
+            (13.5, 7.3),
+            (2.0, 5.0),
+            (0.5, 0.5),
+            (300.0, 40.0),
+        ] {
+            for i in 1..200 {
+                let u = f64::from(i) / 200.0;
+                assert_eq!(
+                    inv_beta_reg(a, b, u).to_bits(),
+                    statrs::function::beta::inv_beta_reg(a, b, u).to_bits(),
+                    "({a}, {b}) at {u}"
+                );
+            }
+        }
+        // Where statrs' loop would not end, the answer still comes, from bisection.
+        let x = inv_beta_reg(125_000.0, 125_000.0, 0.3);
+        assert!((x - 0.5).abs() < 1e-3, "{x}");
     }
 
     #[test]

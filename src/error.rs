@@ -30,6 +30,15 @@ pub enum Error {
         problem: String,
     },
 
+    /// An input file (config, data) that cannot be read: bad input, like its content.
+    #[error("{path}: cannot {what}: {source}")]
+    Input {
+        path: PathBuf,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("{path}: cannot {what}: {source}")]
     Io {
         path: PathBuf,
@@ -40,6 +49,10 @@ pub enum Error {
 
     #[error("{path}: output folder exists already (pass --force to replace it)")]
     OutputExists { path: PathBuf },
+
+    /// `--force`, `sensitivity` or `solve` pointed at something fastlakare did not write.
+    #[error("{path}: not an output folder fastlakare wrote (it has no .fastlakare marker): fastlakare replaces or adds to its own output folders only; choose another --out")]
+    NotOurs { path: PathBuf },
 
     #[error("{path}: Parquet: {source}")]
     Parquet {

@@ -23,6 +23,11 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether a signal has arrived.
+pub fn is_set() -> bool {
+    FLAG.get().is_some_and(|f| f.load(Ordering::Relaxed))
+}
+
 /// `Err(Interrupted)` once a signal has arrived.
 pub fn check() -> Result<(), Error> {
     match FLAG.get() {

@@ -11,10 +11,12 @@ pub mod data;
 pub mod dist;
 pub mod dlf;
 pub mod error;
+pub mod input;
 pub mod interrupt;
 #[cfg(target_arch = "x86_64")]
 pub mod lanes;
 pub mod model;
+pub mod names;
 pub mod output;
 pub mod params;
 pub mod plan;

@@ -11,6 +11,18 @@ use crate::model::DlfInputs;
 use crate::params::Param;
 use crate::scenario::ScenarioPlan;
 
+/// The most memory a command's exact per-run results may take. Each region-run (run x
+/// unit x scenario) keeps its years to target and its costs at the checkpoints until
+/// the summary is made: about [`bytes_per_region_run`] bytes (30 measured for the
+/// baseline's four checkpoints: docs/performance.md). Everything else a run holds
+/// does not grow with the runs.
+pub const MAX_RESULT_BYTES: u64 = 8_000_000_000;
+
+/// An upper estimate of what one region-run keeps, with `checkpoints` checkpoints.
+pub fn bytes_per_region_run(checkpoints: usize) -> u64 {
+    32 + 8 * checkpoints as u64
+}
+
 /// Command-line values that replace the config's.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -54,17 +66,18 @@ impl RunPlan {
             problem,
         };
         if let Some(runs) = o.runs {
-            if runs == 0 {
-                return Err(Error::Usage("--runs must be at least 1".into()));
+            if runs == 0 || runs > crate::config::MAX_RUNS {
+                return Err(Error::Usage(format!(
+                    "--runs must lie in 1..={}, got {runs}",
+                    crate::config::MAX_RUNS
+                )));
             }
             config.runs = runs;
         }
         if let Some(seed) = o.seed {
             config.seed = seed;
         }
-        if o.threads == Some(0) {
-            return Err(Error::Usage("--threads must be at least 1".into()));
-        }
+        crate::pool::check(o.threads)?;
 
         let known = |code: &str| table.get(code).is_some();
         if let Some(list) = &config.regions {
@@ -131,6 +144,22 @@ impl RunPlan {
         for s in &config.scenarios {
             scenarios.push(ScenarioPlan::resolve(&config, s, &regions, &known)?);
         }
+        let units = regions.len() as u64 + 1;
+        let region_runs = u64::from(config.runs) * units * scenarios.len() as u64;
+        let bytes = region_runs * bytes_per_region_run(config.checkpoint_years.len());
+        if bytes > MAX_RESULT_BYTES {
+            return Err(bad(
+                "runs",
+                format!(
+                    "{} runs x {units} units x {} scenarios keep about {:.1} GB of exact per-run results in memory (years to target, costs at {} checkpoints); at most {} GB: run fewer runs, scenarios or regions at a time",
+                    config.runs,
+                    scenarios.len(),
+                    bytes as f64 / 1e9,
+                    config.checkpoint_years.len(),
+                    MAX_RESULT_BYTES / 1_000_000_000
+                ),
+            ));
+        }
         let out_dir = o
             .out
             .clone()
@@ -144,6 +173,28 @@ impl RunPlan {
             threads: o.threads,
             scenarios,
         })
+    }
+
+    /// What the user should know before reading the results, one line each: regions
+    /// whose own target year lies outside the simulated years (their
+    /// `prob_by_policy_target` is null).
+    pub fn warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        self.regions
+            .iter()
+            .filter_map(|r| {
+                let y = r.policy_target_year?;
+                (y < c.base_year || y > c.last_year()).then(|| {
+                    format!(
+                        "region {} ({}): its target year {y} lies outside the simulated years {}..={}, so prob_by_policy_target is left empty",
+                        r.code,
+                        r.name,
+                        c.base_year,
+                        c.last_year()
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The Sweden total is only meaningful when every region of the data ran.

@@ -26,7 +26,8 @@ use crate::sketch::Sketch;
 pub const SHARD_FILE: &str = "shard.json";
 pub const SKETCH_FILE: &str = "bands.sketch";
 const SKETCH_MAGIC: &[u8; 16] = b"fastlakare-sk-01";
-const FORMAT: u32 = 1;
+/// 2: `shard.json` carries the checksum of `bands.sketch`.
+const FORMAT: u32 = 2;
 
 /// `K/N`: the K-th (1-based) of N shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,8 @@ pub struct ShardInfo {
     pub units: Vec<String>,
     pub years: usize,
     pub trajectories: bool,
+    /// FNV-1a of `bands.sketch`: any flipped byte changes it.
+    pub sketch_checksum: String,
 }
 
 fn fnv(parts: &[&[u8]]) -> String {
@@ -109,6 +112,7 @@ impl ShardInfo {
         spec: ShardSpec,
         sim: &SimOutput,
         trajectories: bool,
+        sketch_checksum: String,
     ) -> Result<Self, Error> {
         let cfg = &plan.config;
         let data_text = data_text(plan)?;
@@ -139,6 +143,7 @@ impl ShardInfo {
                 .collect(),
             years: sim.years,
             trajectories,
+            sketch_checksum,
         })
     }
 
@@ -172,7 +177,6 @@ pub fn write_shard(
     force: bool,
     trajectories: bool,
 ) -> Result<(), Error> {
-    let info = ShardInfo::of(plan, spec, sim, trajectories)?;
     let dir = staging.path();
     let mut bytes = Vec::new();
     bytes.extend_from_slice(SKETCH_MAGIC);
@@ -183,6 +187,7 @@ pub fn write_shard(
             }
         }
     }
+    let info = ShardInfo::of(plan, spec, sim, trajectories, fnv(&[&bytes]))?;
     let path = dir.join(SKETCH_FILE);
     fs::write(&path, bytes).map_err(|e| Error::Io {
         path,
@@ -328,6 +333,102 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
     Ok(shards)
 }
 
+/// Checks what each shard says it holds against the plan its config and data make:
+/// the same units (so no code from a shard file names a path), scenarios and years.
+fn check_against_plan(shards: &[(PathBuf, ShardInfo)], plan: &RunPlan) -> Result<(), Error> {
+    let empty = SimOutput::empty(plan, RunRange::all(0));
+    let units: Vec<&str> = empty.scenarios[0]
+        .regions
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    let scenarios: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+    for (dir, info) in shards {
+        let path = dir.join(SHARD_FILE);
+        if info.units != units {
+            return Err(shard_err(
+                &path,
+                format!(
+                    "damaged: lists the regions {:?}, but its config and data make {units:?}",
+                    info.units
+                ),
+            ));
+        }
+        if info.scenarios != scenarios {
+            return Err(shard_err(
+                &path,
+                format!(
+                    "damaged: lists the scenarios {:?}, but its config makes {scenarios:?}",
+                    info.scenarios
+                ),
+            ));
+        }
+        if info.years != empty.years {
+            return Err(shard_err(
+                &path,
+                format!(
+                    "damaged: {} years, but its config simulates {}",
+                    info.years, empty.years
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a part of `runs/` (`per_run` = 1) or `trajectories/` (`per_run` rows a
+/// run, one a year) holds exactly the shard's runs, in order, each once, of the
+/// scenario and region it is filed under (`region` = "" where the part has no region
+/// column).
+fn check_part(
+    df: &DataFrame,
+    range: RunRange,
+    per_run: usize,
+    scenario: &str,
+    region: &str,
+) -> Result<(), String> {
+    let rows = range.len() * per_run;
+    if df.height() != rows {
+        return Err(format!(
+            "has {} rows, but its shard's runs {}..{} make {rows}: a part of another shard or region?",
+            df.height(),
+            range.start,
+            range.end
+        ));
+    }
+    let col = |name: &str| df.column(name).map_err(|e| format!("column {name}: {e}"));
+    let runs = col("run")?.i32().map_err(|e| e.to_string())?.clone();
+    for (i, run) in runs.iter().enumerate() {
+        let want = i64::from(range.start) + (i / per_run) as i64;
+        if run.map(i64::from) != Some(want) {
+            return Err(format!(
+                "row {i} is run {}, where its shard's runs {}..{} put run {want}: a part of another shard, or runs repeated?",
+                run.map_or("null".to_string(), |r| r.to_string()),
+                range.start,
+                range.end
+            ));
+        }
+    }
+    let only = |name: &str, want: &str| -> Result<(), String> {
+        let c = col(name)?.str().map_err(|e| e.to_string())?.clone();
+        let other = c
+            .iter()
+            .find(|v| *v != Some(want))
+            .map(|v| format!("{v:?}"));
+        match other {
+            Some(other) => Err(format!(
+                "its {name} column holds {other} where the folder it is in says {want:?}: a part of another scenario or region?"
+            )),
+            None => Ok(()),
+        }
+    };
+    only("scenario", scenario)?;
+    if !region.is_empty() {
+        only("region", region)?;
+    }
+    Ok(())
+}
+
 fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutput, Error> {
     let path = dir.join(SKETCH_FILE);
     let bytes = fs::read(&path).map_err(|e| Error::Io {
@@ -336,6 +437,14 @@ fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutp
         source: e,
     })?;
     let damaged = || shard_err(&path, "damaged or cut short");
+    if fnv(&[&bytes]) != info.sketch_checksum {
+        return Err(shard_err(
+            &path,
+            format!(
+                "damaged: its checksum is not the one {SHARD_FILE} records (the file changed after the shard was written)"
+            ),
+        ));
+    }
     let mut rest = bytes
         .strip_prefix(SKETCH_MAGIC.as_slice())
         .ok_or_else(damaged)?;
@@ -378,6 +487,7 @@ pub fn merge(
     let shards = check_set(infos)?;
     let info0 = shards[0].1.clone();
     let plan = info0.plan(out, threads)?;
+    check_against_plan(&shards, &plan)?;
     let staging = Staging::create(out, opts.force)?;
 
     // Bands: the shards' sketches, merged in shard order.
@@ -411,16 +521,31 @@ pub fn merge(
         .iter()
         .map(|y| format!("cost_msek_by_{y}"))
         .collect();
+    // Shards with no runs (more shards than runs) have no parts.
+    let with_runs: Vec<&(PathBuf, ShardInfo)> =
+        shards.iter().filter(|(_, i)| !i.range.is_empty()).collect();
+    let names: Vec<String> = sim.scenarios[0]
+        .regions
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
     for (u, code) in info0.units.iter().enumerate() {
         let mut base_costs: Vec<f64> = Vec::new();
         for s in 0..info0.scenarios.len() {
             crate::interrupt::check()?;
-            let inputs: Vec<PathBuf> = shards
+            let scenario = &info0.scenarios[s];
+            let inputs: Vec<(PathBuf, RunRange)> = with_runs
                 .iter()
-                .map(|(d, _)| part_path(&d.join(RUNS_DIR), s, code))
+                .map(|(d, i)| (part_path(&d.join(RUNS_DIR), s, code), i.range))
                 .collect();
             let target = part_path(&staging.path().join(RUNS_DIR), s, code);
-            streamed.runs_rows += concat_parts(&inputs, &target, output::runs_nullable, &meta)?;
+            let check = |k: usize, df: &DataFrame| {
+                check_part(df, inputs[k].1, 1, scenario, &names[u])
+                    .map_err(|p| shard_err(&inputs[k].0, p))
+            };
+            let paths: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
+            streamed.runs_rows +=
+                concat_parts(&paths, &target, output::runs_nullable, &meta, &check)?;
             let mut cols = vec!["years_to_target".to_string()];
             cols.extend(cost_cols.iter().cloned());
             let df = output::read_columns(&target, &cols)?;
@@ -452,12 +577,17 @@ pub fn merge(
                 outcome.extra_costs = flat.iter().zip(&base_costs).map(|(a, b)| a - b).collect();
             }
             if let Some(rows) = &mut streamed.trajectory_rows {
-                let inputs: Vec<PathBuf> = shards
+                let inputs: Vec<(PathBuf, RunRange)> = with_runs
                     .iter()
-                    .map(|(d, _)| part_path(&d.join(TRAJECTORIES_DIR), s, code))
+                    .map(|(d, i)| (part_path(&d.join(TRAJECTORIES_DIR), s, code), i.range))
                     .collect();
                 let target = part_path(&staging.path().join(TRAJECTORIES_DIR), s, code);
-                *rows += concat_parts(&inputs, &target, |_| false, &meta)?;
+                let check = |k: usize, df: &DataFrame| {
+                    check_part(df, inputs[k].1, info0.years, scenario, "")
+                        .map_err(|p| shard_err(&inputs[k].0, p))
+                };
+                let paths: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
+                *rows += concat_parts(&paths, &target, |_| false, &meta, &check)?;
             }
         }
     }

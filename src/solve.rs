@@ -36,6 +36,10 @@ pub struct SolveRequest {
 
 pub const DEFAULT_MAX_FACTOR: f64 = 5.0;
 
+/// The largest `--max-factor`: a hundred times a region's trainees is far past any
+/// plan, and the search's largest level is simulated first.
+pub const MAX_FACTOR: f64 = 100.0;
+
 /// One region's answer: a row of `solve.parquet`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolveRow {
@@ -119,6 +123,10 @@ impl<'a> RegionSolver<'a> {
             .map_init(
                 || (vec![0.0; GROUP * STOCKS * years], [None; GROUP]),
                 |(buf, reached), (g, bases)| {
+                    // After Ctrl-C the remaining groups are skipped; `solve` then stops.
+                    if crate::interrupt::is_set() {
+                        return 0;
+                    }
                     let inputs: Vec<RegionInputs<'_>> = bases
                         .iter()
                         .map(|base| RegionInputs {
@@ -166,26 +174,27 @@ impl<'a> RegionSolver<'a> {
     }
 
     /// Bisection over whole trainees in `0..=max`, keeping `p(lo) < P <= p(hi)`.
-    pub fn solve(&self, req: &SolveRequest) -> SolveRow {
+    pub fn solve(&self, req: &SolveRequest) -> Result<SolveRow, Error> {
         let current = self.region.st_trainees;
         let max = (req.max_factor * current).ceil().max(1.0) as u32;
         let mut evaluations = 0;
         let mut p = |level: u32| {
             evaluations += 1;
-            self.probability(level)
+            let p = self.probability(level);
+            crate::interrupt::check().map(|()| p)
         };
-        let p_max = p(max);
+        let p_max = p(max)?;
         let answer = if p_max < req.probability {
             None
         } else {
-            let p0 = p(0);
+            let p0 = p(0)?;
             if p0 >= req.probability {
                 Some((0, p0))
             } else {
                 let (mut lo, mut hi, mut p_hi) = (0u32, max, p_max);
                 while hi - lo > 1 {
                     let mid = lo + (hi - lo) / 2;
-                    let pm = p(mid);
+                    let pm = p(mid)?;
                     if pm >= req.probability {
                         (hi, p_hi) = (mid, pm);
                     } else {
@@ -195,7 +204,7 @@ impl<'a> RegionSolver<'a> {
                 Some((hi, p_hi))
             }
         };
-        SolveRow {
+        Ok(SolveRow {
             region_code: self.region.code.clone(),
             region: self.region.name.clone(),
             by_year: req.by_year,
@@ -207,7 +216,7 @@ impl<'a> RegionSolver<'a> {
             max_st_trainees: max,
             probability_at_max: p_max,
             evaluations,
-        }
+        })
     }
 }
 
@@ -226,9 +235,16 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
             req.probability
         )));
     }
-    if !(req.max_factor.is_finite() && req.max_factor > 0.0) {
+    if req.by_year > cfg.last_year() {
         return Err(Error::Usage(format!(
-            "--max-factor must be a positive number, got {}",
+            "--by-year {} is beyond the config's last simulated year {} (base_year + horizon_years)",
+            req.by_year,
+            cfg.last_year()
+        )));
+    }
+    if !(req.max_factor.is_finite() && req.max_factor > 0.0 && req.max_factor <= MAX_FACTOR) {
+        return Err(Error::Usage(format!(
+            "--max-factor must be a number in (0, {MAX_FACTOR}], got {}",
             req.max_factor
         )));
     }
@@ -238,7 +254,7 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
             .map(|r| RegionSolver::new(plan, r, req.by_year).solve(req))
             .collect()
     };
-    crate::pool::install(plan.threads, run)
+    crate::pool::install(plan.threads, run)?
 }
 
 /// Where `solve` writes: `--out DIR`, else the config's results folder.
@@ -325,7 +341,7 @@ mod tests {
             } else {
                 8.0 * ((inp.need - inp.specialists) / h + inp.need / 25.0)
             };
-            let row = RegionSolver::new(&plan, r, 2035).solve(&req);
+            let row = RegionSolver::new(&plan, r, 2035).solve(&req).unwrap();
             assert_eq!(
                 row.required_st_trainees,
                 Some(exact.ceil() as u32),
@@ -352,7 +368,7 @@ mod tests {
             probability: 0.8,
             max_factor: DEFAULT_MAX_FACTOR,
         };
-        let row = solver.solve(&req);
+        let row = solver.solve(&req).unwrap();
         let t = row.required_st_trainees.expect("found");
         assert!(solver.probability(t) >= 0.8);
         assert!(solver.probability(t - 1) < 0.8);
@@ -369,15 +385,17 @@ mod tests {
             probability: 0.9,
             max_factor: DEFAULT_MAX_FACTOR,
         };
-        let row = solver.solve(&req);
+        let row = solver.solve(&req).unwrap();
         let t = row.required_st_trainees.expect("found");
         assert!(t == 0 || solver.probability(t - 1) < 0.9);
         assert!(solver.probability(t) >= 0.9);
 
-        let capped = solver.solve(&SolveRequest {
-            max_factor: 0.01,
-            ..req
-        });
+        let capped = solver
+            .solve(&SolveRequest {
+                max_factor: 0.01,
+                ..req
+            })
+            .unwrap();
         assert_eq!(capped.required_st_trainees, None);
         assert_eq!(capped.required_intake_per_year, None);
         assert!(capped.probability_at_max < 0.9);

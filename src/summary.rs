@@ -207,7 +207,13 @@ pub fn summarize(
                 years,
                 prob_by,
                 policy_target_year: r.policy_target_year,
-                prob_by_policy_target: r.policy_target_year.map(|y| within(&r.years_to_target, y)),
+                // Null outside the simulated years: before the base year nothing is
+                // known, and after the horizon a run not yet at target may still get
+                // there by then (`validate` and `run` say so).
+                prob_by_policy_target: r
+                    .policy_target_year
+                    .filter(|&y| y >= base_year && i64::from(y - base_year) < sim.years as i64)
+                    .map(|y| within(&r.years_to_target, y)),
             });
         }
     }

@@ -6,6 +6,8 @@ mod common;
 mod charts;
 mod cli;
 mod dlf;
+mod fuzz;
+mod hostile;
 mod properties;
 mod report;
 mod reproducibility;

@@ -282,8 +282,19 @@ impl ChartData {
 /// backend (the chart functions are generic over it).
 macro_rules! emit {
     ($dir:expr, $stem:expr, $size:expr, $format:expr, $written:expr, $draw:expr) => {{
+        // Codes and scenario names may come from a results folder's Parquet files.
+        let stem: &str = &$stem;
+        if !crate::names::is_plain_file_stem(stem) {
+            return Err(chart_err(
+                &$dir,
+                format!(
+                    "`{}` cannot be a chart's file name (a region code or scenario name in the results is not a plain name)",
+                    stem.escape_debug()
+                ),
+            ));
+        }
         if $format != Format::Svg {
-            let path = $dir.join(format!("{}.png", $stem));
+            let path = $dir.join(format!("{stem}.png"));
             let root = BitMapBackend::new(&path, $size).into_drawing_area();
             $draw(&root).map_err(|e| chart_err(&path, e))?;
             root.present()
@@ -292,7 +303,7 @@ macro_rules! emit {
             $written.push(path);
         }
         if $format != Format::Png {
-            let path = $dir.join(format!("{}.svg", $stem));
+            let path = $dir.join(format!("{stem}.svg"));
             let root = SVGBackend::new(&path, $size).into_drawing_area();
             $draw(&root).map_err(|e| chart_err(&path, e))?;
             root.present()

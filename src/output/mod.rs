@@ -10,6 +10,7 @@ mod parquet;
 pub mod parts;
 mod runs;
 mod sensitivity;
+mod staging;
 mod table;
 mod trajectories;
 
@@ -25,6 +26,8 @@ pub use manifest::Manifest;
 pub use parquet::{read_columns, read_frame, read_summary, QUANTILE_COLUMNS};
 pub use runs::{nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, RUNS_DIR};
 pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
+use staging::io_err;
+pub use staging::{check_target, ensure_output_dir, is_ours, Staging, MARKER_FILE};
 pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
 /// The scenario name of a config's main run (later issues add named scenarios).
@@ -112,107 +115,6 @@ pub struct RunFacts {
     pub wall_seconds: f64,
 }
 
-/// Refuses an existing output folder unless `force`; called before simulating so a
-/// long run does not end in this error.
-pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
-    if out_dir.exists() && !force {
-        return Err(Error::OutputExists {
-            path: out_dir.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
-/// A hidden folder beside the target that collects a run's files. Created before the
-/// simulation (trajectories are written into it region by region), moved into place by
-/// [`Staging::commit`], and removed if dropped uncommitted, so an error never leaves a
-/// half-written result under the real name.
-#[derive(Debug)]
-pub struct Staging {
-    dir: PathBuf,
-    target: PathBuf,
-    parent: PathBuf,
-    leaf: String,
-    committed: bool,
-}
-
-fn io_err(path: &Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
-    let path = path.to_path_buf();
-    move |e| Error::Io {
-        path,
-        what,
-        source: e,
-    }
-}
-
-impl Staging {
-    /// Refuses an existing target unless `force`, then makes the staging folder.
-    pub fn create(target: &Path, force: bool) -> Result<Staging, Error> {
-        check_target(target, force)?;
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(io_err(&parent, "create the results folder"))?;
-        let leaf = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let dir = parent.join(format!(".{leaf}.partial-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(io_err(&dir, "remove an old staging folder"))?;
-        }
-        fs::create_dir(&dir).map_err(io_err(&dir, "create the staging folder"))?;
-        Ok(Staging {
-            dir,
-            target: target.to_path_buf(),
-            parent,
-            leaf,
-            committed: false,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Moves the staged folder to the target. With `force`, the old folder goes aside
-    /// first and is removed only after the new one is in place.
-    pub fn commit(mut self, force: bool) -> Result<(), Error> {
-        check_target(&self.target, force)?;
-        let old = self
-            .parent
-            .join(format!(".{}.old-{}", self.leaf, std::process::id()));
-        let had_old = self.target.exists();
-        if had_old {
-            fs::rename(&self.target, &old)
-                .map_err(io_err(&self.target, "move the old output folder aside"))?;
-        }
-        if let Err(e) = fs::rename(&self.dir, &self.target) {
-            if had_old {
-                let _ = fs::rename(&old, &self.target);
-            }
-            return Err(Error::Io {
-                path: self.target.clone(),
-                what: "move the results into place",
-                source: e,
-            });
-        }
-        self.committed = true;
-        if had_old {
-            fs::remove_dir_all(&old).map_err(io_err(&old, "remove the replaced output folder"))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
 /// Writes every output file into `staging` and moves the folder into place.
 /// `streamed` finishes what was written into it during the simulation (e.g.
 /// [`RunWriters::finish`]) and says what that was; it is called on the thread that
@@ -242,7 +144,7 @@ pub fn write_solve(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(io_err(&dir, "create the results folder"))?;
+    ensure_output_dir(&dir)?;
     let tmp = dir.join(format!(".solve.parquet.partial-{}", std::process::id()));
     let mut meta = parquet::metadata(plan);
     if let Some(r) = rows.first() {
@@ -278,7 +180,7 @@ pub fn write_sensitivity(
     charts: bool,
 ) -> Result<Vec<PathBuf>, Error> {
     let dir = &plan.out_dir;
-    fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
+    ensure_output_dir(dir)?;
     let stage = dir.join(format!(".sensitivity.partial-{}", std::process::id()));
     struct Cleanup<'a>(&'a Path);
     impl Drop for Cleanup<'_> {
@@ -314,6 +216,8 @@ pub fn write_sensitivity(
             crate::chart::draw_sensitivity(&back, &staged_charts, crate::chart::Format::Both)?;
         let charts_dir = dir.join(CHARTS_DIR);
         fs::create_dir_all(&charts_dir).map_err(io_err(&charts_dir, "create the charts folder"))?;
+        crate::interrupt::check()?;
+        remove_stale_sensitivity_charts(&charts_dir, &files)?;
         for f in files {
             let to = charts_dir.join(f.file_name().expect("a chart file"));
             fs::rename(&f, &to).map_err(io_err(&to, "move the chart into place"))?;
@@ -324,6 +228,25 @@ pub fn write_sensitivity(
     fs::rename(&staged, &path).map_err(io_err(&path, "move into place"))?;
     written.insert(0, path);
     Ok(written)
+}
+
+/// Removes the sensitivity charts of an earlier analysis that this one does not
+/// redraw (a narrower `--regions`, another output), so `charts/` shows one analysis.
+/// Only files named as the sensitivity charts are named (`sensitivity_*.png|svg`).
+fn remove_stale_sensitivity_charts(charts_dir: &Path, new: &[PathBuf]) -> Result<(), Error> {
+    let keep: Vec<&std::ffi::OsStr> = new.iter().filter_map(|f| f.file_name()).collect();
+    let entries = fs::read_dir(charts_dir).map_err(io_err(charts_dir, "list the charts"))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let stale = name.to_str().is_some_and(|n| {
+            n.starts_with("sensitivity_") && (n.ends_with(".png") || n.ends_with(".svg"))
+        }) && !keep.contains(&name.as_os_str());
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let path = entry.path();
+            fs::remove_file(&path).map_err(io_err(&path, "remove an old sensitivity chart"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Key-value metadata every Parquet file carries (see `parquet::metadata`).

@@ -428,12 +428,14 @@ fn append_part(
 }
 
 /// Appends the parts `inputs` (the same region and scenario from consecutive shards)
-/// into one part at `out`. Returns the rows written.
+/// into one part at `out`; `check` sees each part (with its index in `inputs`) before
+/// it is written. Returns the rows written.
 pub fn concat_parts(
     inputs: &[PathBuf],
     out: &Path,
     nullable: fn(&str) -> bool,
     meta: &[(String, String)],
+    check: &dyn Fn(usize, &DataFrame) -> Result<(), Error>,
 ) -> Result<u64, Error> {
     if let Some(dir) = out.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::Io {
@@ -443,8 +445,9 @@ pub fn concat_parts(
         })?;
     }
     let mut stream: Option<ParquetStream> = None;
-    for part in inputs {
+    for (k, part) in inputs.iter().enumerate() {
         let df = read_frame(part)?;
+        check(k, &df)?;
         if stream.is_none() {
             stream = Some(ParquetStream::create(out, &df, &nullable, meta)?);
         }

@@ -94,6 +94,16 @@ pub const DEFAULT_BOOTSTRAP: u32 = 1000;
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 pub const DEFAULT_OUTPUT: Output = Output::CoverageAt { year: 2035 };
 
+/// The largest design: each sample row holds an output per factor and unit (about
+/// 14 x 22 x 16 bytes), so 10^5 rows take about 0.5 GB; Sobol indices settle long
+/// before (the default is 4 096).
+pub const MAX_SAMPLES: u32 = 100_000;
+/// Bootstrap resamples: each costs a pass over the design per unit and factor.
+pub const MAX_BOOTSTRAP: u32 = 100_000;
+/// Binomial replicates per design point: the model runs samples x (factors + 2) x R
+/// times.
+pub const MAX_REPLICATES: u32 = 1_000;
+
 impl Default for Request {
     fn default() -> Self {
         Request {
@@ -131,8 +141,32 @@ impl Request {
                 format!("must be at least 2, got {}", self.samples),
             ));
         }
+        if self.samples > MAX_SAMPLES {
+            return Some((
+                "samples",
+                format!(
+                    "at most {MAX_SAMPLES} (the design's outputs are held in memory: about 5 KB a sample), got {}",
+                    self.samples
+                ),
+            ));
+        }
         if self.bootstrap < 1 {
             return Some(("bootstrap", "must be at least 1 resample".into()));
+        }
+        if self.bootstrap > MAX_BOOTSTRAP {
+            return Some((
+                "bootstrap",
+                format!("at most {MAX_BOOTSTRAP} resamples, got {}", self.bootstrap),
+            ));
+        }
+        if self.replicates > MAX_REPLICATES {
+            return Some((
+                "replicates",
+                format!(
+                    "at most {MAX_REPLICATES} (each design point runs the model R times), got {}",
+                    self.replicates
+                ),
+            ));
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Some((
@@ -263,7 +297,7 @@ pub fn analyse(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Analysis, Error> {
     req.check(plan)?;
-    crate::pool::install(plan.threads, || analyse_in_pool(plan, req, progress))
+    crate::pool::install(plan.threads, || analyse_in_pool(plan, req, progress))?
 }
 
 /// Design rows of one scenario (for a progress bar's length).
@@ -274,7 +308,11 @@ pub fn design_rows(plan: &RunPlan, req: &Request) -> u64 {
         .sum()
 }
 
-fn analyse_in_pool(plan: &RunPlan, req: &Request, progress: &(dyn Fn(u64) + Sync)) -> Analysis {
+fn analyse_in_pool(
+    plan: &RunPlan,
+    req: &Request,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Analysis, Error> {
     let mut rows = Vec::new();
     let mut evaluations = 0u64;
     for (index, scenario) in plan.scenarios.iter().enumerate() {
@@ -290,12 +328,17 @@ fn analyse_in_pool(plan: &RunPlan, req: &Request, progress: &(dyn Fn(u64) + Sync
             .map_init(
                 || Evaluator::new(plan, req),
                 |ev, row| {
+                    // After Ctrl-C the remaining rows are skipped, each in a moment.
+                    if crate::interrupt::check().is_err() {
+                        return Vec::new();
+                    }
                     let out = ev.row(scenario, matrices[row / n], (row % n) as u32);
                     progress(1);
                     out
                 },
             )
             .collect();
+        crate::interrupt::check()?;
         let reps = u64::from(req.replicates.max(1));
         evaluations += (matrices.len() * n) as u64 * plan.regions.len() as u64 * reps;
 
@@ -334,6 +377,7 @@ fn analyse_in_pool(plan: &RunPlan, req: &Request, progress: &(dyn Fn(u64) + Sync
                             sample::region_key(code),
                             Purpose::Bootstrap,
                         ),
+                        stop: crate::interrupt::is_set,
                     },
                 );
                 let censored_share = (req.output == Output::YearsToTarget)
@@ -356,8 +400,9 @@ fn analyse_in_pool(plan: &RunPlan, req: &Request, progress: &(dyn Fn(u64) + Sync
             })
             .collect();
         rows.extend(per_unit.into_iter().flatten());
+        crate::interrupt::check()?;
     }
-    Analysis { rows, evaluations }
+    Ok(Analysis { rows, evaluations })
 }
 
 /// One worker's buffers for evaluating design rows.

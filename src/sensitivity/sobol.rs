@@ -57,6 +57,9 @@ pub struct Bootstrap {
     pub confidence: f64,
     /// Seeds the resampling, so the intervals are reproducible.
     pub seed: u64,
+    /// Asked before each resample: `true` ends the resampling early (after Ctrl-C,
+    /// when the caller throws the estimate away).
+    pub stop: fn() -> bool,
 }
 
 /// What the design says about one output.
@@ -129,6 +132,9 @@ pub fn estimate(d: &DesignOutputs<'_>, boot: &Bootstrap) -> Estimate {
     let mut st = vec![Vec::with_capacity(resamples); k];
     let mut rows = vec![0usize; n];
     for _ in 0..resamples {
+        if (boot.stop)() {
+            break;
+        }
         for r in rows.iter_mut() {
             *r = rng.random_range(0..n);
         }
@@ -214,6 +220,7 @@ mod tests {
             },
             &Bootstrap {
                 resamples: 1000,
+                stop: || false,
                 confidence: 0.95,
                 seed: seed ^ 0xB007,
             },

@@ -1,0 +1,673 @@
+//! Hostile and careless input, end to end: nothing written outside the output folder,
+//! nothing of the user's replaced, no panic, no hang, no unbounded allocation, every
+//! long command stoppable, and what `merge` reads checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::common::*;
+
+/// Every file and folder under `dir`, relative to it.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().to_path_buf());
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A copy of the shipped data with region 06's code replaced.
+fn data_with_code(s: &Scratch, code: &str) {
+    let text = std::fs::read_to_string(DATA).unwrap();
+    std::fs::write(
+        s.path("regions.csv"),
+        text.replacen("\n06,", &format!("\n\"{code}\","), 1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_region_code_cannot_make_a_path_outside_the_output_folder() {
+    let s = Scratch::new();
+    // Deep inside the scratch folder, so `../..` lands inside it where a test can see.
+    let work = s.path("a/b/c/d");
+    std::fs::create_dir_all(&work).unwrap();
+    data_with_code(&s, "../../../../escaped");
+    let cfg = s.small(20, "");
+    let before = tree(s.dir.path());
+    for extra in [
+        &["--runs-layout", "hive"][..],
+        &["--trajectories"][..],
+        &["--shard", "1/2"][..],
+    ] {
+        s.cmd()
+            .current_dir(&work)
+            .args(["run", cfg.to_str().unwrap(), "--quiet"])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("regions.csv: line 6: column code")
+                    .and(predicate::str::contains("is not a region code")),
+            );
+    }
+    assert_eq!(tree(s.dir.path()), before, "nothing was written anywhere");
+    // Two digits, letters, _ and - are fine; SE is the national total's.
+    data_with_code(&s, "SE");
+    s.cmd()
+        .args(["validate", cfg.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("reserved for the national total"));
+}
+
+#[test]
+fn names_that_cannot_be_folders_are_refused_by_validate() {
+    let s = Scratch::new();
+    for (name, says) in [
+        ("a\\nb".to_string(), "cannot name an output folder"),
+        ("x".repeat(241), "at most 100"),
+        ("../up".to_string(), "cannot name an output folder"),
+    ] {
+        let cfg = s.config(
+            "n.toml",
+            &format!("name = \"{name}\"\nseed = 1\nruns = 2\ndata = \"regions.csv\"\n{NORRBOTTEN}"),
+        );
+        s.cmd()
+            .args(["validate", cfg.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("n.toml: name:").and(predicate::str::contains(says)));
+    }
+}
+
+#[test]
+fn force_replaces_only_what_fastlakare_wrote() {
+    let s = Scratch::new();
+    // A user's project folder: config, data, notes.
+    let proj = s.path("proj");
+    std::fs::create_dir(&proj).unwrap();
+    std::fs::copy(DATA, proj.join("regions.csv")).unwrap();
+    std::fs::write(
+        proj.join("baseline.toml"),
+        format!("name = \"p\"\nseed = 1\nruns = 5\nhorizon_years = 30\ndata = \"regions.csv\"\n{NORRBOTTEN}"),
+    )
+    .unwrap();
+    std::fs::write(proj.join("notes.md"), "my notes").unwrap();
+    let before = tree(&proj);
+    s.cmd()
+        .args([
+            "run",
+            "proj/baseline.toml",
+            "--out",
+            "proj",
+            "--force",
+            "--quiet",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not an output folder fastlakare wrote",
+        ));
+    assert_eq!(tree(&proj), before);
+    assert_eq!(
+        std::fs::read_to_string(proj.join("notes.md")).unwrap(),
+        "my notes"
+    );
+
+    // A regular file: refused, not hidden.
+    std::fs::write(s.path("f"), "data").unwrap();
+    s.cmd()
+        .args([
+            "run",
+            "proj/baseline.toml",
+            "--out",
+            "f",
+            "--force",
+            "--quiet",
+        ])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read_to_string(s.path("f")).unwrap(), "data");
+    let hidden: Vec<_> = tree(s.dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().starts_with(".f."))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+
+    // A folder fastlakare wrote: replaced.
+    for _ in 0..2 {
+        s.cmd()
+            .args([
+                "run",
+                "proj/baseline.toml",
+                "--out",
+                "out",
+                "--force",
+                "--quiet",
+                "--no-charts",
+            ])
+            .assert()
+            .success();
+    }
+    assert!(s.path("out/summary.csv").is_file());
+    // sensitivity and solve add to their own folders only.
+    s.cmd()
+        .args([
+            "solve",
+            "proj/baseline.toml",
+            "--by-year",
+            "2030",
+            "--probability",
+            "0.5",
+            "--regions",
+            "06",
+            "--out",
+            "proj",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not an output folder fastlakare wrote",
+        ));
+    assert_eq!(tree(&proj), before);
+}
+
+#[test]
+fn betas_validate_accepts_are_sampled_and_the_rest_refused() {
+    let s = Scratch::new();
+    for (mean, sd) in [(0.001, 0.03), (0.5, 1e-6)] {
+        let cfg = s.small(
+            5,
+            &format!("[parameters]\nprimary_care_uptake = {{ dist = \"beta\", mean = {mean}, sd = {sd} }}\n"),
+        );
+        for args in [
+            vec!["validate", cfg.to_str().unwrap()],
+            vec!["run", cfg.to_str().unwrap(), "--quiet"],
+        ] {
+            s.cmd()
+                .args(&args)
+                .timeout(Duration::from_secs(60))
+                .assert()
+                .code(2)
+                .stderr(
+                    predicate::str::contains("parameters.primary_care_uptake.sd")
+                        .and(predicate::str::contains("shapes")),
+                );
+        }
+    }
+    // Near both ends of what is accepted, `run` and `sensitivity` finish.
+    // Mean 0.001 with sd 0.0095 has shapes 0.0104 and 10.4; mean 0.5 with sd 0.0036,
+    // 9 645 and 9 645.
+    for (mean, sd) in [(0.001, 0.0095), (0.5, 0.0036)] {
+        let cfg = s.small(
+            20,
+            &format!("[parameters]\nprimary_care_uptake = {{ dist = \"beta\", mean = {mean}, sd = {sd} }}\n"),
+        );
+        s.cmd()
+            .args([
+                "run",
+                cfg.to_str().unwrap(),
+                "--quiet",
+                "--no-charts",
+                "--force",
+                "--out",
+                "edge",
+            ])
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .success();
+        s.cmd()
+            .args([
+                "sensitivity",
+                cfg.to_str().unwrap(),
+                "--quiet",
+                "--no-charts",
+                "--samples",
+                "16",
+                "--bootstrap",
+                "5",
+                "--regions",
+                "06",
+                "--out",
+                "edge",
+            ])
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .success();
+    }
+}
+
+/// A sharded run of `runs` in `n` shards into s1..sN.
+fn shards(s: &Scratch, cfg: &Path, n: u32, trajectories: bool) {
+    for k in 1..=n {
+        let mut c = s.cmd();
+        c.args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--shard",
+            &format!("{k}/{n}"),
+            "--out",
+            &format!("s{k}"),
+        ]);
+        if trajectories {
+            c.arg("--trajectories");
+        }
+        c.assert().success();
+    }
+}
+
+fn merge(s: &Scratch, n: u32) -> assert_cmd::assert::Assert {
+    let mut c = s.cmd();
+    c.args(["merge", "merged", "--quiet", "--no-charts", "--force"]);
+    for k in 1..=n {
+        c.arg(format!("s{k}"));
+    }
+    c.assert()
+}
+
+#[test]
+fn merge_refuses_damaged_or_misplaced_shard_files() {
+    let s = Scratch::new();
+    let cfg = s.small(40, "");
+    shards(&s, &cfg, 2, true);
+    merge(&s, 2).success();
+
+    // A flipped bit in the sketches.
+    let sketch = s.path("s2/bands.sketch");
+    let good = std::fs::read(&sketch).unwrap();
+    for at in [20, good.len() / 2, good.len() - 1] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x04;
+        std::fs::write(&sketch, &bad).unwrap();
+        merge(&s, 2).code(2).stderr(
+            predicate::str::contains("bands.sketch").and(predicate::str::contains("checksum")),
+        );
+    }
+    std::fs::write(&sketch, &good).unwrap();
+
+    // A runs part copied from the other shard, or from another region.
+    let part = |k: u32, code: &str| s.path(&format!("s{k}/runs/region_code={code}/part-0.parquet"));
+    let keep = std::fs::read(part(2, "06")).unwrap();
+    std::fs::copy(part(1, "06"), part(2, "06")).unwrap();
+    merge(&s, 2).code(2).stderr(
+        predicate::str::contains("region_code=06").and(predicate::str::contains("another shard")),
+    );
+    std::fs::copy(part(2, "07"), part(2, "06")).unwrap();
+    merge(&s, 2)
+        .code(2)
+        .stderr(predicate::str::contains("another scenario or region"));
+    std::fs::write(part(2, "06"), keep).unwrap();
+
+    // A trajectories part of another shard.
+    let traj = |k: u32| s.path(&format!("s{k}/trajectories/region_code=13/part-0.parquet"));
+    let keep = std::fs::read(traj(1)).unwrap();
+    std::fs::copy(traj(2), traj(1)).unwrap();
+    merge(&s, 2)
+        .code(2)
+        .stderr(predicate::str::contains("trajectories"));
+    std::fs::write(traj(1), keep).unwrap();
+
+    // A unit list edited to name a path: refused before anything is read or written.
+    let info = s.path("s1/shard.json");
+    let text = std::fs::read_to_string(&info).unwrap();
+    std::fs::write(&info, text.replacen("\"06\"", "\"../../x\"", 1)).unwrap();
+    merge(&s, 2)
+        .code(2)
+        .stderr(predicate::str::contains("shard.json").and(predicate::str::contains("damaged")));
+    std::fs::write(&info, text).unwrap();
+    merge(&s, 2).success();
+}
+
+#[test]
+fn more_shards_than_runs_still_merge() {
+    let s = Scratch::new();
+    let cfg = s.small(2, "");
+    s.cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "full",
+        ])
+        .assert()
+        .success();
+    shards(&s, &cfg, 3, false);
+    merge(&s, 3).success();
+    for f in ["summary.csv", "bands.parquet", "runs.parquet"] {
+        assert_eq!(
+            std::fs::read(s.path("full").join(f)).unwrap(),
+            std::fs::read(s.path("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn limits_are_refused_before_anything_is_allocated() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    let c = cfg.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "solve",
+                c,
+                "--by-year",
+                "2147483646",
+                "--probability",
+                "0.5",
+            ],
+            "beyond the config's last simulated year",
+        ),
+        (
+            vec![
+                "solve",
+                c,
+                "--by-year",
+                "2030",
+                "--probability",
+                "0.5",
+                "--max-factor",
+                "1e9",
+            ],
+            "--max-factor",
+        ),
+        (
+            vec!["sensitivity", c, "--samples", "4294967295"],
+            "at most 100000",
+        ),
+        (
+            vec!["sensitivity", c, "--bootstrap", "4294967295"],
+            "at most 100000 resamples",
+        ),
+        (
+            vec!["sensitivity", c, "--replicates", "4294967295"],
+            "at most 1000",
+        ),
+        (vec!["run", c, "--threads", "100000"], "more than 1024"),
+        (
+            vec![
+                "solve",
+                c,
+                "--by-year",
+                "2030",
+                "--probability",
+                "0.5",
+                "--threads",
+                "100000",
+            ],
+            "more than 1024",
+        ),
+        (vec!["run", c, "--runs", "4294967295"], "--runs must lie in"),
+        (vec!["validate", "/dev/zero"], "not a regular file"),
+    ];
+    for (args, says) in cases {
+        s.cmd()
+            .args(&args)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+    let big = s.small(4_294_967_295, "");
+    s.cmd()
+        .args(["validate", big.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("small.toml: runs:"));
+    let scenarios = s.config(
+        "sc.toml",
+        &format!("name = \"sc\"\nseed = 1\nruns = 5000000\ndata = \"regions.csv\"\n{NORRBOTTEN}[scenarios.a]\nintake_cap_per_year = 10\n"),
+    );
+    s.cmd()
+        .args(["validate", scenarios.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GB of exact per-run results"));
+    let zero = s.config(
+        "z.toml",
+        &format!("name = \"z\"\nseed = 1\nruns = 5\ndata = \"/dev/zero\"\n{NORRBOTTEN}"),
+    );
+    s.cmd()
+        .args(["validate", zero.to_str().unwrap()])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/dev/zero: cannot read the regional data: not a regular file",
+        ));
+}
+
+/// Starts `args`, waits `wait` (the command is then busy), sends SIGINT, and returns
+/// the exit status and how long the command took to stop.
+fn interrupted(s: &Scratch, args: &[&str], wait: Duration) -> (std::process::ExitStatus, Duration) {
+    let bin = assert_cmd::cargo::cargo_bin("fastlakare");
+    let mut child = StdCommand::new(bin)
+        .current_dir(s.dir.path())
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(wait);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{args:?} ended before it was interrupted"
+    );
+    let sent = Instant::now();
+    assert!(StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, sent.elapsed());
+        }
+        if sent.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{args:?} did not stop within a minute of Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn solve_and_sensitivity_stop_at_the_first_ctrl_c_and_write_nothing() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    let c = cfg.to_str().unwrap();
+    let (status, took) = interrupted(
+        &s,
+        &[
+            "solve",
+            c,
+            "--by-year",
+            "2060",
+            "--probability",
+            "0.8",
+            "--runs",
+            "1000000",
+            "--out",
+            "solved",
+        ],
+        Duration::from_millis(1500),
+    );
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(!s.path("solved").join("solve.parquet").exists());
+    eprintln!("solve stopped {took:?} after Ctrl-C");
+    let (status, took) = interrupted(
+        &s,
+        &[
+            "sensitivity",
+            c,
+            "--samples",
+            "100000",
+            "--out",
+            "sens",
+            "--quiet",
+        ],
+        Duration::from_millis(1500),
+    );
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(!s.path("sens").join("sensitivity.parquet").exists());
+    eprintln!("sensitivity stopped {took:?} after Ctrl-C");
+}
+
+#[test]
+fn a_killed_runs_staging_is_removed_by_the_next_run() {
+    let s = Scratch::new();
+    let cfg = s.small(400_000, "");
+    let bin = assert_cmd::cargo::cargo_bin("fastlakare");
+    let mut child = StdCommand::new(bin)
+        .current_dir(s.dir.path())
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", "big"])
+        .spawn()
+        .unwrap();
+    let staged = || {
+        std::fs::read_dir(s.dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_prefix(".big.partial-")
+                    .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|e| e.path())
+    };
+    let started = Instant::now();
+    while !staged().is_some_and(|p| p.join("runs/region_code=01/part-0.parquet").exists()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the run never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(staged().is_some(), "SIGKILL leaves the staging folder");
+    // Someone else's look-alike stays.
+    std::fs::create_dir(s.path(".big.partial-notapid")).unwrap();
+    let small = s.small(5, "");
+    s.cmd()
+        .args([
+            "run",
+            small.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "big",
+        ])
+        .assert()
+        .success();
+    assert!(staged().is_none(), "the dead run's staging folder is gone");
+    assert!(s.path(".big.partial-notapid").is_dir());
+    assert!(s.path("big/summary.csv").is_file());
+}
+
+#[test]
+fn a_narrower_sensitivity_rerun_leaves_no_old_charts() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    let c = cfg.to_str().unwrap();
+    let charts = |codes| {
+        s.cmd()
+            .args([
+                "sensitivity",
+                c,
+                "--quiet",
+                "--samples",
+                "16",
+                "--bootstrap",
+                "5",
+                "--regions",
+                codes,
+                "--out",
+                "sens",
+            ])
+            .assert()
+            .success();
+        let mut names: Vec<String> = std::fs::read_dir(s.path("sens/charts"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let wide = charts("06,07");
+    assert!(wide.iter().any(|n| n.contains("_07.")), "{wide:?}");
+    let narrow = charts("06");
+    assert!(!narrow.iter().any(|n| n.contains("_07.")), "{narrow:?}");
+    assert!(narrow.iter().any(|n| n.contains("_06.png")), "{narrow:?}");
+}
+
+#[test]
+fn missing_input_files_are_bad_input() {
+    let s = Scratch::new();
+    s.cmd()
+        .args(["validate", "no-such.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no-such.toml: cannot read the config",
+        ));
+    let cfg = s.config(
+        "m.toml",
+        "name = \"m\"\nseed = 1\nruns = 2\ndata = \"missing.csv\"\n",
+    );
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "missing.csv: cannot read the regional data",
+        ));
+    s.cmd()
+        .args(["dlf", "--data", "missing.csv"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_target_year_outside_the_simulated_years_has_no_probability() {
+    let s = Scratch::new();
+    // 2023..=2028: Jämtland's 2030 goal (and every other region's) lies beyond.
+    let cfg = s.config(
+        "short.toml",
+        &format!("name = \"short\"\nseed = 1\nruns = 20\nhorizon_years = 5\ncheckpoint_years = [2025]\ndata = \"regions.csv\"\n[sensitivity]\noutput = \"coverage_at:2025\"\n{NORRBOTTEN}"),
+    );
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--no-charts"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "region 23 (Jämtland Härjedalen): its target year 2030 lies outside",
+        ));
+    let summary = read_parquet(&s.path("results/short/summary.parquet"));
+    let codes = strs(&summary, "region_code");
+    let years = i32s(&summary, "policy_target_year");
+    let probs = f64s(&summary, "prob_by_policy_target");
+    let i = codes
+        .iter()
+        .position(|c| c.as_deref() == Some("23"))
+        .unwrap();
+    assert_eq!(years[i], Some(2030));
+    assert_eq!(probs[i], None);
+}
