@@ -66,9 +66,12 @@ impl RunPlan {
             problem,
         };
         if let Some(runs) = o.runs {
-            if runs == 0 || runs > crate::config::MAX_RUNS {
+            if runs == 0 {
+                return Err(Error::Usage("--runs must be at least 1".into()));
+            }
+            if runs > crate::config::MAX_RUNS {
                 return Err(Error::Usage(format!(
-                    "--runs must lie in 1..={}, got {runs}",
+                    "--runs must be at most {}, got {runs}",
                     crate::config::MAX_RUNS
                 )));
             }

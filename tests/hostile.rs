@@ -413,7 +413,10 @@ fn limits_are_refused_before_anything_is_allocated() {
             ],
             "more than 1024",
         ),
-        (vec!["run", c, "--runs", "4294967295"], "--runs must lie in"),
+        (
+            vec!["run", c, "--runs", "4294967295"],
+            "--runs must be at most 100000000",
+        ),
         (vec!["validate", "/dev/zero"], "not a regular file"),
     ];
     for (args, says) in cases {
@@ -424,33 +427,45 @@ fn limits_are_refused_before_anything_is_allocated() {
             .code(2)
             .stderr(predicate::str::contains(says));
     }
-    let big = s.small(4_294_967_295, "");
-    s.cmd()
-        .args(["validate", big.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("small.toml: runs:"));
-    let scenarios = s.config(
-        "sc.toml",
-        &format!("name = \"sc\"\nseed = 1\nruns = 5000000\ndata = \"regions.csv\"\n{NORRBOTTEN}[scenarios.a]\nintake_cap_per_year = 10\n"),
-    );
-    s.cmd()
-        .args(["validate", scenarios.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("GB of exact per-run results"));
-    let zero = s.config(
-        "z.toml",
-        &format!("name = \"z\"\nseed = 1\nruns = 5\ndata = \"/dev/zero\"\n{NORRBOTTEN}"),
-    );
-    s.cmd()
-        .args(["validate", zero.to_str().unwrap()])
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
+}
+
+#[test]
+fn configs_that_cannot_fit_are_refused_by_validate() {
+    let s = Scratch::new();
+    let cases = [
+        (
+            "runs = 4294967295\n",
+            "big.toml: runs: must be a whole number from 1 to 100000000",
+        ),
+        (
+            "runs = 5000000\n[scenarios.a]\nintake_cap_per_year = 10\n",
+            "GB of exact per-run results",
+        ),
+        (
+            "runs = 5\ndata = \"/dev/zero\"\n",
             "/dev/zero: cannot read the regional data: not a regular file",
-        ));
+        ),
+    ];
+    for (body, says) in cases {
+        let (top, tables) = body
+            .split_once('[')
+            .map_or((body, String::new()), |(a, b)| (a, format!("[{b}")));
+        let data = if top.contains("data =") {
+            ""
+        } else {
+            "data = \"regions.csv\"\n"
+        };
+        let cfg = s.config(
+            "big.toml",
+            &format!("name = \"big\"\nseed = 1\n{top}{data}{NORRBOTTEN}{tables}"),
+        );
+        s.cmd()
+            .args(["validate", cfg.to_str().unwrap()])
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
 }
 
 /// Starts `args`, waits `wait` (the command is then busy), sends SIGINT, and returns
@@ -532,36 +547,13 @@ fn solve_and_sensitivity_stop_at_the_first_ctrl_c_and_write_nothing() {
 #[test]
 fn a_killed_runs_staging_is_removed_by_the_next_run() {
     let s = Scratch::new();
-    let cfg = s.small(400_000, "");
-    let bin = assert_cmd::cargo::cargo_bin("fastlakare");
-    let mut child = StdCommand::new(bin)
-        .current_dir(s.dir.path())
-        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", "big"])
-        .spawn()
-        .unwrap();
-    let staged = || {
-        std::fs::read_dir(s.dir.path())
-            .unwrap()
-            .flatten()
-            .find(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .strip_prefix(".big.partial-")
-                    .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
-            })
-            .map(|e| e.path())
-    };
-    let started = Instant::now();
-    while !staged().is_some_and(|p| p.join("runs/region_code=01/part-0.parquet").exists()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the run never started writing"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = start_long_run(&s, "big");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(staged().is_some(), "SIGKILL leaves the staging folder");
+    assert!(
+        staging_of(&s, "big").is_some(),
+        "SIGKILL leaves the staging folder"
+    );
     // Someone else's look-alike stays.
     std::fs::create_dir(s.path(".big.partial-notapid")).unwrap();
     let small = s.small(5, "");
@@ -576,7 +568,10 @@ fn a_killed_runs_staging_is_removed_by_the_next_run() {
         ])
         .assert()
         .success();
-    assert!(staged().is_none(), "the dead run's staging folder is gone");
+    assert!(
+        staging_of(&s, "big").is_none(),
+        "the dead run's staging folder is gone"
+    );
     assert!(s.path(".big.partial-notapid").is_dir());
     assert!(s.path("big/summary.csv").is_file());
 }

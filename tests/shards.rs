@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::Command as StdCommand;
-use std::time::{Duration, Instant};
 
 use crate::common::*;
 
@@ -219,36 +218,7 @@ fn merge_refuses_shards_that_do_not_belong_together() {
 #[test]
 fn sigint_leaves_nothing_half_written() {
     let s = Scratch::new();
-    let cfg = s.small(400_000, "");
-    let bin = assert_cmd::cargo::cargo_bin("fastlakare");
-    let mut child = StdCommand::new(bin)
-        .current_dir(s.dir.path())
-        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", "big"])
-        .spawn()
-        .unwrap();
-    // Wait until the run has written part of its runs table into the staging folder.
-    let started = Instant::now();
-    let staged = || {
-        std::fs::read_dir(s.dir.path())
-            .unwrap()
-            .flatten()
-            .find(|e| e.file_name().to_string_lossy().starts_with(".big.partial-"))
-            .map(|e| e.path())
-    };
-    loop {
-        if staged().is_some_and(|p| p.join("runs/region_code=01/part-0.parquet").exists()) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the run never started writing"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before it was interrupted"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = start_long_run(&s, "big");
     let kill = StdCommand::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -257,5 +227,8 @@ fn sigint_leaves_nothing_half_written() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(!s.path("big").exists(), "an output folder was left");
-    assert!(staged().is_none(), "the staging folder was left");
+    assert!(
+        staging_of(&s, "big").is_none(),
+        "the staging folder was left"
+    );
 }

@@ -88,3 +88,43 @@ pub fn i32s(df: &DataFrame, name: &str) -> Vec<Option<i32>> {
     let ca = df.column(name).unwrap().i32().unwrap().clone();
     (0..ca.len()).map(|i| ca.get(i)).collect()
 }
+
+/// The staging folder of a run into `out` (`.OUT.partial-PID` beside it), if any.
+pub fn staging_of(s: &Scratch, out: &str) -> Option<PathBuf> {
+    let prefix = format!(".{out}.partial-");
+    std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix(&prefix)
+                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|e| e.path())
+}
+
+/// Starts a `run` of 400 000 runs into `out` and returns once it has written part of its
+/// runs table into its staging folder, for tests that stop it there.
+pub fn start_long_run(s: &Scratch, out: &str) -> std::process::Child {
+    let cfg = s.small(400_000, "");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fastlakare"))
+        .current_dir(s.dir.path())
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", out])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !staging_of(s, out).is_some_and(|p| p.join("runs/region_code=01/part-0.parquet").exists())
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the run never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
