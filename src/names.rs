@@ -7,6 +7,9 @@
 //! output folder, hide a file (a leading dot), or break a line in a log. The chart
 //! writer checks every file stem again, since `plot` reads codes back from Parquet.
 
+/// The region code of the Sweden total, which no region of a dataset may take.
+pub const NATIONAL_CODE: &str = "SE";
+
 /// The longest experiment or scenario name, in bytes. The staging folder beside the
 /// output adds `.` and `.partial-PID` (up to 17 bytes) to the name, and file systems
 /// refuse names over 255 bytes; 100 leaves room for `-shard-K-of-N` too.
@@ -33,7 +36,7 @@ pub fn check_region_code(code: &str) -> Result<(), String> {
             code.escape_debug()
         ));
     }
-    if code == crate::simulate::NATIONAL_CODE {
+    if code == NATIONAL_CODE {
         return Err(format!(
             "`{code}` is reserved for the national total, which fastlakare sums itself"
         ));

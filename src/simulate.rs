@@ -34,7 +34,7 @@ use crate::sketch::Sketch;
 use crate::summary::{BandStats, LEVELS};
 
 /// Region code and name of the Sweden total.
-pub const NATIONAL_CODE: &str = "SE";
+pub use crate::names::NATIONAL_CODE;
 pub const NATIONAL_NAME: &str = "Sverige";
 
 /// The metrics of `bands.parquet`, in output order.
