@@ -168,6 +168,16 @@ impl RegionTable {
                 ));
             }
             let name = cell(1).to_string();
+            if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+                return Err(bad(
+                    line,
+                    "region",
+                    format!(
+                        "`{}` is not a region name: 1 to 100 bytes, no line breaks or control characters",
+                        name.escape_debug()
+                    ),
+                ));
+            }
             let population_2023 = required(2, non_negative(2)?)?;
             let population_2018 = required(3, non_negative(3)?)?;
             if population_2023 <= 0.0 {

@@ -14,41 +14,44 @@ pub const MAX_INPUT_BYTES: u64 = 16 << 20;
 
 /// The text of `path`; `read_what` says what failed in errors ("read the config").
 pub fn read_text(path: &Path, read_what: &'static str) -> Result<String, Error> {
-    let err = |what: &'static str, source: std::io::Error| Error::Input {
+    let bytes = read_bytes(path, MAX_INPUT_BYTES, read_what)?;
+    String::from_utf8(bytes).map_err(|_| Error::Input {
         path: path.to_path_buf(),
-        what,
+        what: read_what,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
+}
+
+/// The bytes of the regular file `path`, at most `limit` of them. Whether it is a
+/// regular file is asked before it is opened: opening a FIFO would wait for a writer.
+pub fn read_bytes(path: &Path, limit: u64, read_what: &'static str) -> Result<Vec<u8>, Error> {
+    let err = |source: std::io::Error| Error::Input {
+        path: path.to_path_buf(),
+        what: read_what,
         source,
     };
-    let file = std::fs::File::open(path).map_err(|e| err(read_what, e))?;
-    let meta = file.metadata().map_err(|e| err(read_what, e))?;
+    let refused = |why: String| err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    let meta = std::fs::metadata(path).map_err(err)?;
     if !meta.is_file() {
-        return Err(err(
-            read_what,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
-        ));
+        return Err(refused("not a regular file".into()));
     }
+    if meta.len() > limit {
+        return Err(refused(too_large(limit)));
+    }
+    let file = std::fs::File::open(path).map_err(err)?;
     let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| err(read_what, e))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(err(
-            read_what,
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "larger than {} MiB, which no config or data table needs",
-                    MAX_INPUT_BYTES >> 20
-                ),
-            ),
-        ));
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(err)?;
+    if bytes.len() as u64 > limit {
+        return Err(refused(too_large(limit)));
     }
-    String::from_utf8(bytes).map_err(|_| {
-        err(
-            read_what,
-            std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
-        )
-    })
+    Ok(bytes)
+}
+
+fn too_large(limit: u64) -> String {
+    format!(
+        "larger than {} MiB, more than fastlakare reads there",
+        limit >> 20
+    )
 }
 
 #[cfg(test)]
@@ -69,6 +72,15 @@ mod tests {
         f.set_len(MAX_INPUT_BYTES + 1).unwrap();
         let e = read_text(&big, "read the regional data").unwrap_err();
         assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+        // A FIFO is refused before it is opened (opening it would wait for a writer).
+        let fifo = dir.join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = read_text(&fifo, "read the config").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -26,10 +26,11 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     let charts = dir.join(CHARTS_DIR);
     let files = draw_all(&data, &charts, Format::Svg)?;
     let rows = read_summary(&dir.join(SUMMARY_FILE))?;
-    let manifest: serde_json::Value = std::fs::read_to_string(dir.join(MANIFEST_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null);
+    let manifest: serde_json::Value =
+        crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
+            .ok()
+            .and_then(|t| serde_json::from_slice(&t).ok())
+            .unwrap_or(serde_json::Value::Null);
 
     let mut html = String::new();
     let name = manifest["config"]["name"]
@@ -91,7 +92,8 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     html.push_str("</body>\n</html>\n");
 
     let out = dir.join(REPORT_FILE);
-    let partial = dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
+    let work = crate::output::WorkDir::create(dir, "report")?;
+    let partial = work.path().join(REPORT_FILE);
     let io = |p: &Path, e| Error::Io {
         path: p.to_path_buf(),
         what: "write the report",

@@ -29,6 +29,10 @@ const SKETCH_MAGIC: &[u8; 16] = b"fastlakare-sk-01";
 /// 2: `shard.json` carries the checksum of `bands.sketch`.
 const FORMAT: u32 = 2;
 
+/// The most shards a run may be cut into: far more than any cluster job array needs,
+/// and few enough that `merge` can list which are missing.
+pub const MAX_SHARDS: u32 = 10_000;
+
 /// `K/N`: the K-th (1-based) of N shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardSpec {
@@ -39,11 +43,11 @@ pub struct ShardSpec {
 impl std::str::FromStr for ShardSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("'{s}' is not K/N with 1 <= K <= N (e.g. 2/8)");
+        let bad = || format!("'{s}' is not K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8)");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = k.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || index > count {
+        if index == 0 || index > count || count > MAX_SHARDS {
             return Err(bad());
         }
         Ok(ShardSpec { index, count })
@@ -81,6 +85,8 @@ pub struct ShardInfo {
     pub trajectories: bool,
     /// FNV-1a of `bands.sketch`: any flipped byte changes it.
     pub sketch_checksum: String,
+    /// FNV-1a of each part of `runs/` and `trajectories/`, by its path in the folder.
+    pub part_checksums: std::collections::BTreeMap<String, String>,
 }
 
 fn fnv(parts: &[&[u8]]) -> String {
@@ -91,6 +97,46 @@ fn fnv(parts: &[&[u8]]) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+/// What ties shards of one run together: the config and data texts, runs and seed.
+fn fingerprint(config_text: &str, data_text: Option<&str>, runs: u32, seed: u64) -> String {
+    fnv(&[
+        config_text.as_bytes(),
+        data_text.unwrap_or(BUILTIN_NAME).as_bytes(),
+        &runs.to_le_bytes(),
+        &seed.to_le_bytes(),
+    ])
+}
+
+/// The checksums of every part file under `dir`'s `runs/` and `trajectories/`.
+fn part_checksums(dir: &Path) -> Result<std::collections::BTreeMap<String, String>, Error> {
+    let mut sums = std::collections::BTreeMap::new();
+    for dataset in [RUNS_DIR, TRAJECTORIES_DIR] {
+        let Ok(units) = fs::read_dir(dir.join(dataset)) else {
+            continue;
+        };
+        for unit in units.flatten() {
+            let Ok(parts) = fs::read_dir(unit.path()) else {
+                continue;
+            };
+            for part in parts.flatten() {
+                let path = part.path();
+                let bytes = read_part(&path)?;
+                let key = path
+                    .strip_prefix(dir)
+                    .expect("under the shard folder")
+                    .to_string_lossy()
+                    .into_owned();
+                sums.insert(key, fnv(&[&bytes]));
+            }
+        }
+    }
+    Ok(sums)
+}
+
+fn read_part(path: &Path) -> Result<Vec<u8>, Error> {
+    crate::input::read_bytes(path, 1 << 40, "read a shard's part")
 }
 
 fn data_text(plan: &RunPlan) -> Result<Option<String>, Error> {
@@ -113,6 +159,7 @@ impl ShardInfo {
         sim: &SimOutput,
         trajectories: bool,
         sketch_checksum: String,
+        part_checksums: std::collections::BTreeMap<String, String>,
     ) -> Result<Self, Error> {
         let cfg = &plan.config;
         let data_text = data_text(plan)?;
@@ -124,12 +171,7 @@ impl ShardInfo {
             range: sim.range,
             runs: cfg.runs,
             seed: cfg.seed,
-            fingerprint: fnv(&[
-                cfg.text.as_bytes(),
-                data_text.as_deref().unwrap_or(BUILTIN_NAME).as_bytes(),
-                &cfg.runs.to_le_bytes(),
-                &cfg.seed.to_le_bytes(),
-            ]),
+            fingerprint: fingerprint(&cfg.text, data_text.as_deref(), cfg.runs, cfg.seed),
             config_source: cfg.source.clone(),
             config_text: cfg.text.clone(),
             data_source: plan.table.source.clone(),
@@ -144,6 +186,7 @@ impl ShardInfo {
             years: sim.years,
             trajectories,
             sketch_checksum,
+            part_checksums,
         })
     }
 
@@ -187,7 +230,8 @@ pub fn write_shard(
             }
         }
     }
-    let info = ShardInfo::of(plan, spec, sim, trajectories, fnv(&[&bytes]))?;
+    let parts = part_checksums(dir)?;
+    let info = ShardInfo::of(plan, spec, sim, trajectories, fnv(&[&bytes]), parts)?;
     let path = dir.join(SKETCH_FILE);
     fs::write(&path, bytes).map_err(|e| Error::Io {
         path,
@@ -214,14 +258,15 @@ fn shard_err(path: &Path, problem: impl Into<String>) -> Error {
 
 fn read_info(dir: &Path) -> Result<ShardInfo, Error> {
     let path = dir.join(SHARD_FILE);
-    let text = fs::read_to_string(&path).map_err(|e| {
+    // The config and data texts, each at most 16 MiB, and the part checksums.
+    let bytes = crate::input::read_bytes(&path, 64 << 20, "read").map_err(|e| {
         shard_err(
             dir,
-            format!("not a shard folder (cannot read {SHARD_FILE}: {e}); make one with `run --shard K/N`"),
+            format!("not a shard folder ({e}); make one with `run --shard K/N`"),
         )
     })?;
     let info: ShardInfo =
-        serde_json::from_str(&text).map_err(|e| shard_err(&path, format!("damaged: {e}")))?;
+        serde_json::from_slice(&bytes).map_err(|e| shard_err(&path, format!("damaged: {e}")))?;
     if info.format != FORMAT {
         return Err(shard_err(
             &path,
@@ -229,6 +274,27 @@ fn read_info(dir: &Path) -> Result<ShardInfo, Error> {
                 "shard format {} is not {FORMAT} (made by fastlakare {})",
                 info.format, info.version
             ),
+        ));
+    }
+    if !(1..=info.shards).contains(&info.shard) || info.shards > MAX_SHARDS {
+        return Err(shard_err(
+            &path,
+            format!(
+                "damaged: shard {}/{} is not K/N with 1 <= K <= N <= {MAX_SHARDS}",
+                info.shard, info.shards
+            ),
+        ));
+    }
+    if fingerprint(
+        &info.config_text,
+        info.data_text.as_deref(),
+        info.runs,
+        info.seed,
+    ) != info.fingerprint
+    {
+        return Err(shard_err(
+            &path,
+            "damaged: its config, data, runs or seed are not what it was made with (fingerprint)",
         ));
     }
     Ok(info)
@@ -309,16 +375,21 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
     }
     let n = first.shards;
     let have: Vec<u32> = shards.iter().map(|(_, s)| s.shard).collect();
-    let missing: Vec<String> = (1..=n)
-        .filter(|k| !have.contains(k))
-        .map(|k| format!("{k}/{n}"))
-        .collect();
+    let missing: Vec<u32> = (1..=n).filter(|k| !have.contains(k)).collect();
     if !missing.is_empty() {
+        let mut listed: Vec<String> = missing
+            .iter()
+            .take(10)
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        if missing.len() > listed.len() {
+            listed.push(format!("and {} more", missing.len() - listed.len()));
+        }
         return Err(shard_err(
             &first_dir,
             format!(
                 "shard {} missing: merge needs all {n} shards",
-                missing.join(", ")
+                listed.join(", ")
             ),
         ));
     }
@@ -376,17 +447,63 @@ fn check_against_plan(shards: &[(PathBuf, ShardInfo)], plan: &RunPlan) -> Result
     Ok(())
 }
 
-/// Checks that a part of `runs/` (`per_run` = 1) or `trajectories/` (`per_run` rows a
-/// run, one a year) holds exactly the shard's runs, in order, each once, of the
-/// scenario and region it is filed under (`region` = "" where the part has no region
-/// column).
+/// What a part of a shard holds besides its runs: the runs table has a region column,
+/// trajectories a row a year.
+#[derive(Clone, Copy)]
+enum PartKind<'a> {
+    Runs { region: &'a str },
+    Trajectories { base_year: i32, years: usize },
+}
+
+/// Concatenates one (dataset, scenario, unit) part of each shard into `target`, after
+/// checking each against its shard: the checksum `shard.json` records, then (see
+/// [`check_part`]) its runs, scenario and region or years.
+#[allow(clippy::too_many_arguments)]
+fn concat_shards(
+    shards: &[&(PathBuf, ShardInfo)],
+    dataset: &str,
+    scenario_index: usize,
+    code: &str,
+    scenario: &str,
+    kind: PartKind<'_>,
+    target: &Path,
+    nullable: fn(&str) -> bool,
+    meta: &[(String, String)],
+) -> Result<u64, Error> {
+    let key = part_path(Path::new(dataset), scenario_index, code)
+        .to_string_lossy()
+        .into_owned();
+    let paths: Vec<PathBuf> = shards.iter().map(|(d, _)| d.join(&key)).collect();
+    for ((_, info), path) in shards.iter().zip(&paths) {
+        let recorded = info.part_checksums.get(&key).ok_or_else(|| {
+            shard_err(path, format!("damaged: {SHARD_FILE} records no such part"))
+        })?;
+        if fnv(&[&read_part(path)?]) != *recorded {
+            return Err(shard_err(
+                path,
+                format!("damaged: its checksum is not the one {SHARD_FILE} records (a part of another shard, scenario or region, or changed)"),
+            ));
+        }
+    }
+    let check = |k: usize, df: &DataFrame| {
+        check_part(df, shards[k].1.range, kind, scenario).map_err(|p| shard_err(&paths[k], p))
+    };
+    concat_parts(&paths, target, nullable, meta, &check)
+}
+
+/// Checks that a part holds exactly its shard's runs, in order, each once (and for
+/// trajectories each run's years in order), of the scenario and region it is filed
+/// under.
 fn check_part(
     df: &DataFrame,
     range: RunRange,
-    per_run: usize,
+    kind: PartKind<'_>,
     scenario: &str,
-    region: &str,
 ) -> Result<(), String> {
+    let per_run = match kind {
+        PartKind::Runs { .. } => 1,
+        PartKind::Trajectories { years, .. } => years,
+    };
     let rows = range.len() * per_run;
     if df.height() != rows {
         return Err(format!(
@@ -397,8 +514,10 @@ fn check_part(
         ));
     }
     let col = |name: &str| df.column(name).map_err(|e| format!("column {name}: {e}"));
-    let runs = col("run")?.i32().map_err(|e| e.to_string())?.clone();
-    for (i, run) in runs.iter().enumerate() {
+    let ints = |name: &str| -> Result<Int32Chunked, String> {
+        Ok(col(name)?.i32().map_err(|e| e.to_string())?.clone())
+    };
+    for (i, run) in ints("run")?.iter().enumerate() {
         let want = i64::from(range.start) + (i / per_run) as i64;
         if run.map(i64::from) != Some(want) {
             return Err(format!(
@@ -423,19 +542,23 @@ fn check_part(
         }
     };
     only("scenario", scenario)?;
-    if !region.is_empty() {
-        only("region", region)?;
+    match kind {
+        PartKind::Runs { region } => only("region", region)?,
+        PartKind::Trajectories { base_year, years } => {
+            for (i, year) in ints("year")?.iter().enumerate() {
+                let want = i64::from(base_year) + (i % years) as i64;
+                if year.map(i64::from) != Some(want) {
+                    return Err(format!("row {i} is of year {year:?}, not {want}"));
+                }
+            }
+        }
     }
     Ok(())
 }
 
 fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutput, Error> {
     let path = dir.join(SKETCH_FILE);
-    let bytes = fs::read(&path).map_err(|e| Error::Io {
-        path: path.clone(),
-        what: "read",
-        source: e,
-    })?;
+    let bytes = crate::input::read_bytes(&path, 1 << 40, "read")?;
     let damaged = || shard_err(&path, "damaged or cut short");
     if fnv(&[&bytes]) != info.sketch_checksum {
         return Err(shard_err(
@@ -534,18 +657,19 @@ pub fn merge(
         for s in 0..info0.scenarios.len() {
             crate::interrupt::check()?;
             let scenario = &info0.scenarios[s];
-            let inputs: Vec<(PathBuf, RunRange)> = with_runs
-                .iter()
-                .map(|(d, i)| (part_path(&d.join(RUNS_DIR), s, code), i.range))
-                .collect();
             let target = part_path(&staging.path().join(RUNS_DIR), s, code);
-            let check = |k: usize, df: &DataFrame| {
-                check_part(df, inputs[k].1, 1, scenario, &names[u])
-                    .map_err(|p| shard_err(&inputs[k].0, p))
-            };
-            let paths: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
-            streamed.runs_rows +=
-                concat_parts(&paths, &target, output::runs_nullable, &meta, &check)?;
+            let region = PartKind::Runs { region: &names[u] };
+            streamed.runs_rows += concat_shards(
+                &with_runs,
+                RUNS_DIR,
+                s,
+                code,
+                scenario,
+                region,
+                &target,
+                output::runs_nullable,
+                &meta,
+            )?;
             let mut cols = vec!["years_to_target".to_string()];
             cols.extend(cost_cols.iter().cloned());
             let df = output::read_columns(&target, &cols)?;
@@ -577,17 +701,22 @@ pub fn merge(
                 outcome.extra_costs = flat.iter().zip(&base_costs).map(|(a, b)| a - b).collect();
             }
             if let Some(rows) = &mut streamed.trajectory_rows {
-                let inputs: Vec<(PathBuf, RunRange)> = with_runs
-                    .iter()
-                    .map(|(d, i)| (part_path(&d.join(TRAJECTORIES_DIR), s, code), i.range))
-                    .collect();
                 let target = part_path(&staging.path().join(TRAJECTORIES_DIR), s, code);
-                let check = |k: usize, df: &DataFrame| {
-                    check_part(df, inputs[k].1, info0.years, scenario, "")
-                        .map_err(|p| shard_err(&inputs[k].0, p))
+                let years = PartKind::Trajectories {
+                    base_year: plan.config.base_year,
+                    years: info0.years,
                 };
-                let paths: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
-                *rows += concat_parts(&paths, &target, |_| false, &meta, &check)?;
+                *rows += concat_shards(
+                    &with_runs,
+                    TRAJECTORIES_DIR,
+                    s,
+                    code,
+                    scenario,
+                    years,
+                    &target,
+                    |_| false,
+                    &meta,
+                )?;
             }
         }
     }

@@ -68,29 +68,31 @@ pub struct RegionSolver<'a> {
 }
 
 impl<'a> RegionSolver<'a> {
-    pub fn new(plan: &'a RunPlan, region: &'a Region, by_year: i32) -> Self {
+    /// Draws the region's runs, a block at a time so that Ctrl-C stops it.
+    pub fn new(plan: &'a RunPlan, region: &'a Region, by_year: i32) -> Result<Self, Error> {
         let cfg = &plan.config;
         let horizon = (by_year - cfg.base_year).max(0) as u32;
-        let inputs = if cfg.mode == Mode::Dlf {
-            Vec::new()
-        } else {
+        let mut inputs = Vec::new();
+        if cfg.mode != Mode::Dlf {
             let none = Default::default();
-            (0..cfg.runs)
-                .into_par_iter()
-                .map(|run| {
+            const BLOCK: u32 = 1 << 16;
+            for start in (0..cfg.runs).step_by(BLOCK as usize) {
+                crate::interrupt::check()?;
+                let end = cfg.runs.min(start.saturating_add(BLOCK));
+                inputs.par_extend((start..end).into_par_iter().map(|run| {
                     let u_nat = sample::national_uniforms(cfg.seed, run);
                     let u_reg = sample::region_uniforms(cfg.seed, run, &region.code);
                     let draw = sample::draw(cfg, region, &u_nat, &u_reg, &none);
                     RegionInputs::new(region, &draw, cfg.training)
-                })
-                .collect()
-        };
-        RegionSolver {
+                }));
+            }
+        }
+        Ok(RegionSolver {
             plan,
             region,
             inputs,
             horizon,
-        }
+        })
     }
 
     /// Share of runs at target by the year, with `level` trainees held constant.
@@ -248,10 +250,20 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
             req.max_factor
         )));
     }
+    // One region's runs are held at a time.
+    let bytes = u64::from(cfg.runs) * std::mem::size_of::<RegionInputs<'_>>() as u64;
+    if bytes > crate::plan::MAX_RESULT_BYTES {
+        return Err(Error::Usage(format!(
+            "--runs {}: solve holds a region's runs in memory, about {:.1} GB of them; at most {} GB",
+            cfg.runs,
+            bytes as f64 / 1e9,
+            crate::plan::MAX_RESULT_BYTES / 1_000_000_000
+        )));
+    }
     let run = || {
         plan.regions
             .iter()
-            .map(|r| RegionSolver::new(plan, r, req.by_year).solve(req))
+            .map(|r| RegionSolver::new(plan, r, req.by_year)?.solve(req))
             .collect()
     };
     crate::pool::install(plan.threads, run)?
@@ -341,7 +353,10 @@ mod tests {
             } else {
                 8.0 * ((inp.need - inp.specialists) / h + inp.need / 25.0)
             };
-            let row = RegionSolver::new(&plan, r, 2035).solve(&req).unwrap();
+            let row = RegionSolver::new(&plan, r, 2035)
+                .unwrap()
+                .solve(&req)
+                .unwrap();
             assert_eq!(
                 row.required_st_trainees,
                 Some(exact.ceil() as u32),
@@ -358,7 +373,7 @@ mod tests {
     fn expected_mode_is_monotone_and_the_answer_is_bracketed() {
         let plan = plan("expected", 200);
         let region = plan.table.get("06").unwrap();
-        let solver = RegionSolver::new(&plan, region, 2040);
+        let solver = RegionSolver::new(&plan, region, 2040).unwrap();
         let levels: Vec<u32> = (0..=12).map(|k| k * 60).collect();
         let p: Vec<f64> = levels.iter().map(|&l| solver.probability(l)).collect();
         assert!(p.windows(2).all(|w| w[0] <= w[1]), "not monotone: {p:?}");
@@ -379,7 +394,7 @@ mod tests {
     fn binomial_answer_is_bracketed_and_a_low_cap_says_so() {
         let plan = plan("binomial", 100);
         let region = plan.table.get("23").unwrap();
-        let solver = RegionSolver::new(&plan, region, 2035);
+        let solver = RegionSolver::new(&plan, region, 2035).unwrap();
         let req = SolveRequest {
             by_year: 2035,
             probability: 0.9,

@@ -212,7 +212,10 @@ pub fn summarize(
                 // there by then (`validate` and `run` say so).
                 prob_by_policy_target: r
                     .policy_target_year
-                    .filter(|&y| y >= base_year && i64::from(y - base_year) < sim.years as i64)
+                    .filter(|&y| {
+                        let t = i64::from(y) - i64::from(base_year);
+                        t >= 0 && t < sim.years as i64
+                    })
                     .map(|y| within(&r.years_to_target, y)),
             });
         }

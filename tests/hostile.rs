@@ -298,27 +298,70 @@ fn merge_refuses_damaged_or_misplaced_shard_files() {
     }
     std::fs::write(&sketch, &good).unwrap();
 
-    // A runs part copied from the other shard, or from another region.
-    let part = |k: u32, code: &str| s.path(&format!("s{k}/runs/region_code={code}/part-0.parquet"));
-    let keep = std::fs::read(part(2, "06")).unwrap();
-    std::fs::copy(part(1, "06"), part(2, "06")).unwrap();
-    merge(&s, 2).code(2).stderr(
-        predicate::str::contains("region_code=06").and(predicate::str::contains("another shard")),
-    );
-    std::fs::copy(part(2, "07"), part(2, "06")).unwrap();
-    merge(&s, 2)
-        .code(2)
-        .stderr(predicate::str::contains("another scenario or region"));
-    std::fs::write(part(2, "06"), keep).unwrap();
+    // A part copied from another shard or region: its checksum is not the one recorded.
+    // Copied with its recorded checksum, the part's own rows give it away.
+    for (from, to, says) in [
+        (
+            "s1/runs/region_code=06/part-0.parquet",
+            "s2/runs/region_code=06/part-0.parquet",
+            "another shard",
+        ),
+        (
+            "s2/runs/region_code=07/part-0.parquet",
+            "s2/runs/region_code=06/part-0.parquet",
+            "another scenario or region",
+        ),
+        (
+            "s2/trajectories/region_code=13/part-0.parquet",
+            "s1/trajectories/region_code=13/part-0.parquet",
+            "another shard",
+        ),
+        // Trajectories have no region column: the checksum alone tells the regions apart.
+        (
+            "s1/trajectories/region_code=14/part-0.parquet",
+            "s1/trajectories/region_code=13/part-0.parquet",
+            "",
+        ),
+    ] {
+        let (from_shard, from_key) = from.split_once('/').unwrap();
+        let (to_shard, to_key) = to.split_once('/').unwrap();
+        let keep_part = std::fs::read(s.path(to)).unwrap();
+        let info = s.path(&format!("{to_shard}/shard.json"));
+        let keep_info = std::fs::read(&info).unwrap();
+        std::fs::copy(s.path(from), s.path(to)).unwrap();
+        merge(&s, 2)
+            .code(2)
+            .stderr(predicate::str::contains(to_key).and(predicate::str::contains("checksum")));
+        let sums = |shard: &str| -> serde_json::Value {
+            serde_json::from_slice(&std::fs::read(s.path(&format!("{shard}/shard.json"))).unwrap())
+                .unwrap()
+        };
+        let recorded = sums(from_shard)["part_checksums"][from_key].clone();
+        let mut json = sums(to_shard);
+        json["part_checksums"][to_key] = recorded;
+        std::fs::write(&info, serde_json::to_vec(&json).unwrap()).unwrap();
+        if !says.is_empty() {
+            merge(&s, 2).code(2).stderr(predicate::str::contains(says));
+        }
+        std::fs::write(s.path(to), keep_part).unwrap();
+        std::fs::write(&info, keep_info).unwrap();
+    }
 
-    // A trajectories part of another shard.
-    let traj = |k: u32| s.path(&format!("s{k}/trajectories/region_code=13/part-0.parquet"));
-    let keep = std::fs::read(traj(1)).unwrap();
-    std::fs::copy(traj(2), traj(1)).unwrap();
-    merge(&s, 2)
-        .code(2)
-        .stderr(predicate::str::contains("trajectories"));
-    std::fs::write(traj(1), keep).unwrap();
+    // shard.json edited: another config, a shard count of 0.
+    let info = s.path("s1/shard.json");
+    let text = std::fs::read_to_string(&info).unwrap();
+    for (edit, says) in [
+        (text.replacen("seed = 7", "seed = 8", 1), "fingerprint"),
+        (
+            text.replacen("\"shards\": 2", "\"shards\": 0", 1),
+            "is not K/N",
+        ),
+    ] {
+        assert_ne!(edit, text);
+        std::fs::write(&info, edit).unwrap();
+        merge(&s, 2).code(2).stderr(predicate::str::contains(says));
+    }
+    std::fs::write(&info, &text).unwrap();
 
     // A unit list edited to name a path: refused before anything is read or written.
     let info = s.path("s1/shard.json");
@@ -507,41 +550,46 @@ fn solve_and_sensitivity_stop_at_the_first_ctrl_c_and_write_nothing() {
     let s = Scratch::new();
     let cfg = s.small(5, "");
     let c = cfg.to_str().unwrap();
-    let (status, took) = interrupted(
-        &s,
-        &[
-            "solve",
-            c,
-            "--by-year",
-            "2060",
-            "--probability",
-            "0.8",
-            "--runs",
-            "1000000",
-            "--out",
+    // "About a second": 5 s allows for a busy shared machine, and fails a command that
+    // goes on to its end (a minute or more for these).
+    for (args, out) in [
+        (
+            vec![
+                "solve",
+                c,
+                "--by-year",
+                "2060",
+                "--probability",
+                "0.8",
+                "--runs",
+                "1000000",
+            ],
             "solved",
-        ],
-        Duration::from_millis(1500),
-    );
-    assert_eq!(status.code(), Some(130), "{status:?}");
-    assert!(!s.path("solved").join("solve.parquet").exists());
-    eprintln!("solve stopped {took:?} after Ctrl-C");
-    let (status, took) = interrupted(
-        &s,
-        &[
-            "sensitivity",
-            c,
-            "--samples",
-            "100000",
-            "--out",
+        ),
+        (
+            vec!["sensitivity", c, "--samples", "100000", "--quiet"],
             "sens",
-            "--quiet",
-        ],
-        Duration::from_millis(1500),
-    );
-    assert_eq!(status.code(), Some(130), "{status:?}");
-    assert!(!s.path("sens").join("sensitivity.parquet").exists());
-    eprintln!("sensitivity stopped {took:?} after Ctrl-C");
+        ),
+    ] {
+        // A results folder with a run in it, as a user's would be.
+        s.cmd()
+            .args(["run", c, "--quiet", "--no-charts", "--out", out])
+            .assert()
+            .success();
+        let before = tree(&s.path(out));
+        let mut args = args.clone();
+        args.extend(["--out", out]);
+        // Early (drawing the runs, building the design) and late (simulating).
+        for wait in [300, 1500] {
+            let (status, took) = interrupted(&s, &args, Duration::from_millis(wait));
+            assert_eq!(status.code(), Some(130), "{args:?}: {status:?}");
+            assert!(
+                took < Duration::from_secs(5),
+                "{args:?} took {took:?} to stop"
+            );
+            assert_eq!(tree(&s.path(out)), before, "{args:?} wrote something");
+        }
+    }
 }
 
 #[test]
@@ -574,6 +622,52 @@ fn a_killed_runs_staging_is_removed_by_the_next_run() {
     );
     assert!(s.path(".big.partial-notapid").is_dir());
     assert!(s.path("big/summary.csv").is_file());
+
+    // The work folders solve, sensitivity and report leave in a results folder when
+    // killed: removed by the next command of the kind.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let marker = format!("killed\nhost: {}\n", host.trim());
+    for kind in ["solve", "sensitivity", "report"] {
+        let dead = s.path(&format!("big/.{kind}.partial-999999999"));
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(dead.join(".fastlakare"), &marker).unwrap();
+    }
+    let c = small.to_str().unwrap();
+    for args in [
+        vec![
+            "solve",
+            c,
+            "--by-year",
+            "2030",
+            "--probability",
+            "0.5",
+            "--regions",
+            "06",
+            "--out",
+            "big",
+        ],
+        vec![
+            "sensitivity",
+            c,
+            "--quiet",
+            "--samples",
+            "16",
+            "--bootstrap",
+            "5",
+            "--regions",
+            "06",
+            "--out",
+            "big",
+        ],
+        vec!["report", "big"],
+    ] {
+        s.cmd().args(&args).assert().success();
+    }
+    let left: Vec<_> = tree(&s.path("big"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -611,6 +705,99 @@ fn a_narrower_sensitivity_rerun_leaves_no_old_charts() {
     let narrow = charts("06");
     assert!(!narrow.iter().any(|n| n.contains("_07.")), "{narrow:?}");
     assert!(narrow.iter().any(|n| n.contains("_06.png")), "{narrow:?}");
+    // Without charts, none of the earlier analysis's stay beside its results.
+    s.cmd()
+        .args([
+            "sensitivity",
+            c,
+            "--quiet",
+            "--samples",
+            "16",
+            "--bootstrap",
+            "5",
+            "--regions",
+            "07",
+            "--out",
+            "sens",
+            "--no-charts",
+        ])
+        .assert()
+        .success();
+    let left: Vec<_> = tree(&s.path("sens/charts"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().starts_with("sensitivity_"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn plot_writes_no_chart_through_a_link() {
+    let s = Scratch::new();
+    let cfg = s.small(10, "");
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", "r"])
+        .assert()
+        .success();
+    // A results folder from elsewhere, whose chart is a link to a file of the user's.
+    let victim = s.path("victim.txt");
+    std::fs::write(&victim, "mine").unwrap();
+    let chart = s.path("r/charts/fan_coverage_06.png");
+    std::fs::remove_file(&chart).unwrap();
+    std::os::unix::fs::symlink(&victim, &chart).unwrap();
+    s.cmd().args(["plot", "r"]).assert().success();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    assert!(!std::fs::symlink_metadata(&chart)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A charts folder that is a link: refused.
+    std::fs::rename(s.path("r/charts"), s.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(s.path("elsewhere"), s.path("r/charts")).unwrap();
+    s.cmd()
+        .args(["plot", "r"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is a symbolic link"));
+}
+
+#[test]
+fn other_names_that_cannot_be_paths_or_lines() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    // A region name with a line break.
+    let text = std::fs::read_to_string(DATA).unwrap();
+    std::fs::write(
+        s.path("regions.csv"),
+        text.replacen(",Jönköping,", ",\"Jön\nköping\",", 1),
+    )
+    .unwrap();
+    s.cmd()
+        .args(["validate", cfg.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("column region")
+                .and(predicate::str::contains("not a region name")),
+        );
+    std::fs::copy(DATA, s.path("regions.csv")).unwrap();
+    // An --out name too long for its work folder, and a shard count past the limit.
+    let long = "x".repeat(240);
+    s.cmd()
+        .args(["run", cfg.to_str().unwrap(), "--quiet", "--out", &long])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at most 200 bytes"));
+    s.cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--shard",
+            "1/4000000000",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("N <= 10000"));
 }
 
 #[test]

@@ -295,6 +295,7 @@ macro_rules! emit {
         }
         if $format != Format::Svg {
             let path = $dir.join(format!("{stem}.png"));
+            crate::chart::unlink(&path)?;
             let root = BitMapBackend::new(&path, $size).into_drawing_area();
             $draw(&root).map_err(|e| chart_err(&path, e))?;
             root.present()
@@ -304,6 +305,7 @@ macro_rules! emit {
         }
         if $format != Format::Png {
             let path = $dir.join(format!("{stem}.svg"));
+            crate::chart::unlink(&path)?;
             let root = SVGBackend::new(&path, $size).into_drawing_area();
             $draw(&root).map_err(|e| chart_err(&path, e))?;
             root.present()
@@ -312,6 +314,35 @@ macro_rules! emit {
             $written.push(path);
         }
     }};
+}
+
+/// Makes the charts folder, which must not be a link: a results folder from elsewhere
+/// could point it anywhere, and charts are written into it.
+pub fn prepare_dir(out_dir: &Path) -> Result<(), Error> {
+    if std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(chart_err(
+            out_dir,
+            "is a symbolic link; charts are written only into a real folder".into(),
+        ));
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
+        path: out_dir.to_path_buf(),
+        what: "create the charts folder",
+        source: e,
+    })
+}
+
+/// Removes a link standing where a chart is to be written, so that the chart replaces
+/// the link instead of writing through it.
+pub(crate) fn unlink(path: &Path) -> Result<(), Error> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "remove a link in the charts folder",
+            source: e,
+        })?;
+    }
+    Ok(())
 }
 
 fn chart_err(path: &Path, problem: String) -> Error {
@@ -336,11 +367,7 @@ enum Job<'a> {
 /// left to do); the caller's pool sets how many threads that is.
 pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
     register_font();
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
-        path: out_dir.to_path_buf(),
-        what: "create the charts folder",
-        source: e,
-    })?;
+    prepare_dir(out_dir)?;
     let mut jobs: Vec<Job<'_>> = data.regions.iter().map(Job::Fan).collect();
     if !data.scenarios.is_empty() {
         jobs.extend(

@@ -54,11 +54,7 @@ pub fn draw_sensitivity(
     format: Format,
 ) -> Result<Vec<PathBuf>, Error> {
     register_font();
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
-        path: out_dir.to_path_buf(),
-        what: "create the charts folder",
-        source: e,
-    })?;
+    super::prepare_dir(out_dir)?;
     let mut scenarios: Vec<&str> = Vec::new();
     for r in rows {
         if !scenarios.contains(&r.scenario.as_str()) {

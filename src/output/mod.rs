@@ -27,7 +27,7 @@ pub use parquet::{read_columns, read_frame, read_summary, QUANTILE_COLUMNS};
 pub use runs::{nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, RUNS_DIR};
 pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
 use staging::io_err;
-pub use staging::{check_target, ensure_output_dir, is_ours, Staging, MARKER_FILE};
+pub use staging::{check_target, ensure_output_dir, is_ours, Staging, WorkDir, MARKER_FILE};
 pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
 /// The scenario name of a config's main run (later issues add named scenarios).
@@ -145,7 +145,8 @@ pub fn write_solve(
         _ => PathBuf::from("."),
     };
     ensure_output_dir(&dir)?;
-    let tmp = dir.join(format!(".solve.parquet.partial-{}", std::process::id()));
+    let work = WorkDir::create(&dir, "solve")?;
+    let tmp = work.path().join("solve.parquet");
     let mut meta = parquet::metadata(plan);
     if let Some(r) = rows.first() {
         meta.push(("fastlakare.solve.by_year".into(), r.by_year.to_string()));
@@ -154,18 +155,9 @@ pub fn write_solve(
             r.probability.to_string(),
         ));
     }
-    if let Err(e) = parquet::write_solve(&tmp, rows, &meta) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            what: "move into place",
-            source: e,
-        }
-    })
+    parquet::write_solve(&tmp, rows, &meta)?;
+    crate::interrupt::check()?;
+    fs::rename(&tmp, path).map_err(io_err(path, "move into place"))
 }
 
 /// Writes `sensitivity.parquet` and, with `charts`, its charts into the plan's output
@@ -181,18 +173,8 @@ pub fn write_sensitivity(
 ) -> Result<Vec<PathBuf>, Error> {
     let dir = &plan.out_dir;
     ensure_output_dir(dir)?;
-    let stage = dir.join(format!(".sensitivity.partial-{}", std::process::id()));
-    struct Cleanup<'a>(&'a Path);
-    impl Drop for Cleanup<'_> {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(self.0);
-        }
-    }
-    if stage.exists() {
-        fs::remove_dir_all(&stage).map_err(io_err(&stage, "remove an old staging folder"))?;
-    }
-    fs::create_dir(&stage).map_err(io_err(&stage, "create the staging folder"))?;
-    let _cleanup = Cleanup(&stage);
+    let work = WorkDir::create(dir, "sensitivity")?;
+    let stage = work.path();
 
     let mut meta = parquet::metadata(plan);
     for (k, v) in [
@@ -208,15 +190,19 @@ pub fn write_sensitivity(
     let staged = stage.join(SENSITIVITY_FILE);
     sensitivity::write_sensitivity(&staged, rows, &meta)?;
     let mut written = Vec::new();
-    if charts {
+    let files = if charts {
         // Drawn from the file just written, as `fastlakare plot` would.
         let back = read_sensitivity(&staged)?;
         let staged_charts = stage.join(CHARTS_DIR);
-        let files =
-            crate::chart::draw_sensitivity(&back, &staged_charts, crate::chart::Format::Both)?;
+        crate::chart::draw_sensitivity(&back, &staged_charts, crate::chart::Format::Both)?
+    } else {
+        Vec::new()
+    };
+    crate::interrupt::check()?;
+    // The earlier analysis's charts go, drawn anew or not.
+    if charts || dir.join(CHARTS_DIR).is_dir() {
         let charts_dir = dir.join(CHARTS_DIR);
-        fs::create_dir_all(&charts_dir).map_err(io_err(&charts_dir, "create the charts folder"))?;
-        crate::interrupt::check()?;
+        crate::chart::prepare_dir(&charts_dir)?;
         remove_stale_sensitivity_charts(&charts_dir, &files)?;
         for f in files {
             let to = charts_dir.join(f.file_name().expect("a chart file"));
@@ -241,7 +227,11 @@ fn remove_stale_sensitivity_charts(charts_dir: &Path, new: &[PathBuf]) -> Result
         let stale = name.to_str().is_some_and(|n| {
             n.starts_with("sensitivity_") && (n.ends_with(".png") || n.ends_with(".svg"))
         }) && !keep.contains(&name.as_os_str());
-        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+        if stale
+            && entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink())
+        {
             let path = entry.path();
             fs::remove_file(&path).map_err(io_err(&path, "remove an old sensitivity chart"))?;
         }

@@ -4,29 +4,38 @@
 //! Rules (docs/ARCHITECTURE.md repeats them):
 //! - Every folder fastlakare creates for output holds a marker file, [`MARKER_FILE`].
 //!   `--force` replaces a folder only if it has the marker (or, for folders written
-//!   before the marker existed, a fastlakare `manifest.json` or `shard.json`); anything
-//!   else, a regular file, a symbolic link or a user's project folder, is refused.
-//!   `sensitivity` and `solve` add files only to such a folder, or to one they create.
-//! - A run writes into `.NAME.partial-PID/` beside the target and holds a lock on the
-//!   marker inside until it commits. The commit swaps the staging folder and the old
-//!   target in one atomic rename (Linux's `RENAME_EXCHANGE`), so the target holds the
-//!   whole old or the whole new result at every moment; the old one, now under the
-//!   staging name, is removed after. Where the swap is not available, the old folder
-//!   is first renamed to `.NAME.old-PID/` and restored by the next run if the process
+//!   before the marker existed, a fastlakare `manifest.json` beside `summary.csv`, or
+//!   `shard.json` beside `bands.sketch`); anything else, a regular file, a symbolic
+//!   link or a user's project folder, is refused. `sensitivity` and `solve` add files
+//!   only to such a folder, or to one they create.
+//! - Work in progress goes into a hidden folder `.NAME.partial-PID/` ([`WorkDir`]): a
+//!   run's whole result beside its target ([`Staging`]), `sensitivity`'s, `solve`'s and
+//!   `report`'s files inside the results folder. Its marker names this machine, and
+//!   the process holds a lock on it until it is done.
+//! - A run's commit swaps the staging folder and the old target in one atomic rename
+//!   (Linux's `RENAME_EXCHANGE`), so the target holds the whole old or the whole new
+//!   result at every moment; the old one, now under the staging name, is removed after.
+//!   Where the swap is not available, the old folder is first renamed to
+//!   `.NAME.old-PID/`, its marker locked, and a later run restores it if the process
 //!   died between the two renames.
-//! - A later run into the same parent removes staging folders whose marker nobody
-//!   holds a lock on: their process is gone (killed, or a second Ctrl-C). The lock, not
-//!   the PID, says so, because a PID can be reused and a folder on a shared file system
-//!   may belong to a process on another machine.
+//! - Before it makes its own, a command removes the work folders of the same kind whose
+//!   marker names this machine and whose lock nobody holds: their process is gone
+//!   (killed, or a second Ctrl-C). The lock, not the PID, says so, because a PID can be
+//!   reused; a folder of another machine (a shared file system) or without a marker is
+//!   left alone.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
 /// The marker in every output folder fastlakare creates.
 pub const MARKER_FILE: &str = ".fastlakare";
+
+/// The longest output folder name: its work folder adds `.` and `.partial-PID` (up to
+/// 17 bytes) and file systems refuse names over 255 bytes.
+const MAX_LEAF_BYTES: usize = 200;
 
 pub(super) fn io_err(path: &Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.to_path_buf();
@@ -35,6 +44,13 @@ pub(super) fn io_err(path: &Path, what: &'static str) -> impl FnOnce(std::io::Er
         what,
         source: e,
     }
+}
+
+/// This machine's name, as the marker records it.
+fn host() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Writes the marker into `dir` and returns it open, for a lock.
@@ -47,48 +63,64 @@ fn write_marker(dir: &Path) -> Result<File, Error> {
         .truncate(true)
         .open(&path)
         .map_err(io_err(&path, "write the output marker"))?;
-    writeln!(
+    write!(
         f,
-        "This folder was written by fastlakare {}. `--force` may replace it; delete this file to protect it.",
-        env!("CARGO_PKG_VERSION")
+        "This folder was written by fastlakare {}. `--force` may replace it; delete this file to protect it.\nhost: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        host()
     )
     .map_err(io_err(&path, "write the output marker"))?;
     Ok(f)
 }
 
+/// The marker of `dir`, open, if it is a regular file (not a link, a FIFO or a device).
+fn open_marker(dir: &Path) -> Option<File> {
+    let path = dir.join(MARKER_FILE);
+    fs::symlink_metadata(&path)
+        .ok()
+        .filter(fs::Metadata::is_file)?;
+    File::open(path).ok()
+}
+
 /// Whether `path` is a real folder (not a link) that fastlakare wrote.
 pub fn is_ours(path: &Path) -> bool {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return false;
-    };
-    if !meta.is_dir() {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return false;
     }
-    if path.join(MARKER_FILE).is_file() {
+    if open_marker(path).is_some() {
         return true;
     }
-    // Folders written before the marker: a manifest or a shard description of ours.
-    let json = |name: &str, keys: &[&str]| {
-        let Ok(meta) = fs::metadata(path.join(name)) else {
-            return false;
-        };
-        if meta.len() > 64 << 20 {
-            return false;
-        }
-        fs::read_to_string(path.join(name))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|v| keys.iter().all(|k| v.get(k).is_some()))
+    // Folders written before the marker: a manifest or a shard description of ours,
+    // beside a file only fastlakare writes there.
+    let json = |name: &str, keys: &[&str], beside: &str| {
+        path.join(beside).is_file()
+            && crate::input::read_bytes(&path.join(name), 64 << 20, "read")
+                .ok()
+                .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+                .is_some_and(|v| keys.iter().all(|k| v.get(k).is_some()))
     };
-    json("manifest.json", &["version", "config", "rows", "seed"])
-        || json("shard.json", &["format", "fingerprint", "range", "units"])
+    json(
+        "manifest.json",
+        &["version", "config", "rows", "seed"],
+        "summary.csv",
+    ) || json(
+        "shard.json",
+        &["format", "fingerprint", "range", "units"],
+        "bands.sketch",
+    )
 }
 
 /// What may stand at an output path: nothing, or with `force` a folder of ours.
 pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
-    if out_dir.file_name().is_none() {
+    let Some(leaf) = out_dir.file_name() else {
         return Err(Error::Usage(format!(
             "{} cannot be an output folder: name a folder, e.g. results/NAME",
+            out_dir.display()
+        )));
+    };
+    if leaf.len() > MAX_LEAF_BYTES {
+        return Err(Error::Usage(format!(
+            "{}: an output folder's name may have at most {MAX_LEAF_BYTES} bytes",
             out_dir.display()
         )));
     }
@@ -111,42 +143,107 @@ pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
 /// The folder `sensitivity` and `solve` add their files to: created (with the marker)
 /// if missing, else it must be one of ours.
 pub fn ensure_output_dir(dir: &Path) -> Result<(), Error> {
-    match fs::metadata(dir) {
-        Err(_) => {
-            fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
-            write_marker(dir)?;
+    check_target(dir, true).or_else(|e| match e {
+        // A link to a folder (results kept on another disk) is followed, as long as
+        // what it points to is ours.
+        Error::NotOurs { .. }
+            if fs::metadata(dir).is_ok_and(|m| m.is_dir()) && open_marker(dir).is_some() =>
+        {
             Ok(())
         }
-        // Followed if it is a link (results kept on another disk): what it points to
-        // must be ours.
-        Ok(m) if m.is_dir() && (dir.join(MARKER_FILE).is_file() || is_ours(dir)) => Ok(()),
-        Ok(_) => Err(Error::NotOurs {
-            path: dir.to_path_buf(),
-        }),
+        e => Err(e),
+    })?;
+    if fs::symlink_metadata(dir).is_err() {
+        fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
+        write_marker(dir)?;
+    }
+    Ok(())
+}
+
+fn work_prefix(name: &str) -> String {
+    format!(".{name}.partial-")
+}
+
+fn old_prefix(name: &str) -> String {
+    format!(".{name}.old-")
+}
+
+/// A hidden work folder `.NAME.partial-PID` in a parent folder, with a marker this
+/// process locks; removed when dropped unless [`WorkDir::keep`] was called.
+#[derive(Debug)]
+pub struct WorkDir {
+    dir: PathBuf,
+    /// The marker inside `dir`, locked while this process owns the folder.
+    lock: Option<File>,
+    keep: bool,
+}
+
+impl WorkDir {
+    /// Removes abandoned work folders of the same `name` in `parent` (see the module
+    /// doc), then makes this process's.
+    pub fn create(parent: &Path, name: &str) -> Result<WorkDir, Error> {
+        fs::create_dir_all(parent).map_err(io_err(parent, "create the results folder"))?;
+        sweep(parent, name, None);
+        let dir = parent.join(format!("{}{}", work_prefix(name), std::process::id()));
+        if fs::symlink_metadata(&dir).is_ok() {
+            // Left by an earlier process with this PID, or in use by one elsewhere
+            // (another container sharing the folder).
+            if !abandoned(&dir) {
+                return Err(Error::Io {
+                    path: dir,
+                    what: "make a work folder",
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "another fastlakare process is using it",
+                    ),
+                });
+            }
+            fs::remove_dir_all(&dir).map_err(io_err(&dir, "remove an old work folder"))?;
+        }
+        fs::create_dir(&dir).map_err(io_err(&dir, "create the work folder"))?;
+        let mut work = WorkDir {
+            dir,
+            lock: None,
+            keep: false,
+        };
+        let marker = write_marker(&work.dir)?;
+        // Where the file system has no locks, the folder is still ours; a later
+        // command then leaves it alone (see `abandoned`).
+        if marker.try_lock().is_ok() {
+            work.lock = Some(marker);
+        }
+        Ok(work)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Not removed on drop: it was renamed into place or swapped away.
+    fn keep(&mut self) {
+        self.keep = true;
+        self.lock = None;
     }
 }
 
-/// A hidden folder beside the target that collects a run's files. Created before the
-/// simulation (trajectories are written into it region by region), moved into place by
-/// [`Staging::commit`], and removed if dropped uncommitted, so an error never leaves a
-/// half-written result under the real name.
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// A run's work folder beside its target, collecting the run's files. Created before
+/// the simulation (trajectories are written into it region by region), moved into
+/// place by [`Staging::commit`], and removed if dropped uncommitted, so an error never
+/// leaves a half-written result under the real name.
 #[derive(Debug)]
 pub struct Staging {
-    dir: PathBuf,
+    work: WorkDir,
     target: PathBuf,
     parent: PathBuf,
     leaf: String,
-    /// The marker inside `dir`, locked while this process owns the folder.
-    lock: Option<File>,
-    committed: bool,
-}
-
-fn staging_prefix(leaf: &str) -> String {
-    format!(".{leaf}.partial-")
-}
-
-fn old_prefix(leaf: &str) -> String {
-    format!(".{leaf}.old-")
 }
 
 impl Staging {
@@ -164,60 +261,47 @@ impl Staging {
             .expect("check_target refuses a path without a name")
             .to_string_lossy()
             .into_owned();
-        sweep(&parent, &leaf, target);
+        sweep(&parent, &leaf, Some(target));
         // A dead run's restored folder may stand there now.
         check_target(target, force)?;
-        let dir = parent.join(format!("{}{}", staging_prefix(&leaf), std::process::id()));
-        if fs::symlink_metadata(&dir).is_ok() {
-            fs::remove_dir_all(&dir).map_err(io_err(&dir, "remove an old staging folder"))?;
-        }
-        fs::create_dir(&dir).map_err(io_err(&dir, "create the staging folder"))?;
-        let mut staging = Staging {
-            dir,
+        Ok(Staging {
+            work: WorkDir::create(&parent, &leaf)?,
             target: target.to_path_buf(),
             parent,
             leaf,
-            lock: None,
-            committed: false,
-        };
-        let marker = write_marker(&staging.dir)?;
-        // Where the file system has no locks, the folder is still ours; a later run
-        // then leaves it alone (see `sweep`).
-        if marker.try_lock().is_ok() {
-            staging.lock = Some(marker);
-        }
-        Ok(staging)
+        })
     }
 
     pub fn path(&self) -> &Path {
-        &self.dir
+        self.work.path()
     }
 
     /// Moves the staged folder to the target, replacing an old one only with `force`
     /// (and only one of ours). The target is whole at every step (see the module doc).
     pub fn commit(mut self, force: bool) -> Result<(), Error> {
         check_target(&self.target, force)?;
-        let had_old = fs::symlink_metadata(&self.target).is_ok();
-        if !had_old {
-            fs::rename(&self.dir, &self.target)
+        let dir = self.work.dir.clone();
+        if fs::symlink_metadata(&self.target).is_err() {
+            fs::rename(&dir, &self.target)
                 .map_err(io_err(&self.target, "move the results into place"))?;
-            self.committed = true;
+            self.work.keep();
             return Ok(());
         }
-        if exchange(&self.dir, &self.target).is_ok() {
-            // The old result now sits under the staging name, with its own marker.
-            self.committed = true;
-            self.lock = None;
-            fs::remove_dir_all(&self.dir)
-                .map_err(io_err(&self.dir, "remove the replaced output folder"))?;
+        if exchange(&dir, &self.target).is_ok() {
+            // The old result now sits under the work folder's name, which drop removes.
+            self.work.lock = None;
             return Ok(());
         }
+        // Two renames: the old result's marker locked while it is aside, so no other
+        // run takes it for a dead run's.
+        let old_lock = write_marker(&self.target)?;
+        let _ = old_lock.try_lock();
         let old = self
             .parent
             .join(format!("{}{}", old_prefix(&self.leaf), std::process::id()));
         fs::rename(&self.target, &old)
             .map_err(io_err(&self.target, "move the old output folder aside"))?;
-        if let Err(e) = fs::rename(&self.dir, &self.target) {
+        if let Err(e) = fs::rename(&dir, &self.target) {
             let _ = fs::rename(&old, &self.target);
             return Err(Error::Io {
                 path: self.target.clone(),
@@ -225,17 +309,10 @@ impl Staging {
                 source: e,
             });
         }
-        self.committed = true;
+        self.work.keep();
         fs::remove_dir_all(&old).map_err(io_err(&old, "remove the replaced output folder"))?;
+        drop(old_lock);
         Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
     }
 }
 
@@ -251,58 +328,54 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
-/// Whether the process that made the staging folder `dir` is gone: nobody holds the
-/// lock on its marker. A folder without a marker (killed between creating it and
-/// writing the marker) counts as gone only if its PID is not running on this machine.
-fn abandoned(dir: &Path, pid: u32) -> bool {
-    match File::open(dir.join(MARKER_FILE)) {
-        Ok(f) => f.try_lock().is_ok(),
-        Err(_) => {
-            let proc = Path::new("/proc");
-            pid != std::process::id()
-                && proc.join("self").exists()
-                && !proc.join(pid.to_string()).exists()
-        }
-    }
+/// Whether the process that made the work folder `dir` is gone: its marker names this
+/// machine and nobody holds the lock on it. Without a marker, or of another machine,
+/// a folder is never taken for abandoned.
+fn abandoned(dir: &Path) -> bool {
+    let Some(mut marker) = open_marker(dir) else {
+        return false;
+    };
+    let mut text = String::new();
+    let this_host = Read::by_ref(&mut marker)
+        .take(4096)
+        .read_to_string(&mut text)
+        .is_ok()
+        && text
+            .lines()
+            .any(|l| l.strip_prefix("host: ") == Some(host().as_str()));
+    this_host && marker.try_lock().is_ok()
 }
 
-/// Removes the abandoned staging folders of runs into `parent/leaf`, and restores an
-/// old result that a dead run had moved aside without putting a new one in its place.
-/// Only names of the exact forms `.LEAF.partial-PID` and `.LEAF.old-PID` are touched;
-/// any failure leaves the folder where it is.
-fn sweep(parent: &Path, leaf: &str, target: &Path) {
+/// Removes the abandoned work folders `.NAME.partial-PID` in `parent`, and, given the
+/// target, restores an old result that a dead run had moved aside (`.NAME.old-PID`)
+/// without putting a new one in its place. Only names of exactly these forms are
+/// touched; any failure leaves the folder where it is.
+fn sweep(parent: &Path, name: &str, target: Option<&Path>) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
-    let (partial, old) = (staging_prefix(leaf), old_prefix(leaf));
+    let (partial, old) = (work_prefix(name), old_prefix(name));
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let pid_of = |prefix: &str| {
-            name.strip_prefix(prefix)
-                .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|p| p.parse::<u32>().ok())
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let has_pid = |prefix: &str| {
+            file_name
+                .strip_prefix(prefix)
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         };
         let path = entry.path();
-        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) || !abandoned(&path) {
             continue;
         }
-        if let Some(pid) = pid_of(&partial) {
-            if pid != std::process::id() && abandoned(&path, pid) {
+        if has_pid(&partial) {
+            let _ = fs::remove_dir_all(&path);
+        } else if let Some(target) = target.filter(|_| has_pid(&old)) {
+            if fs::symlink_metadata(target).is_err() {
+                let _ = fs::rename(&path, target);
+            } else {
                 let _ = fs::remove_dir_all(&path);
-            }
-        } else if let Some(pid) = pid_of(&old) {
-            // The replaced result of a run that used the two-rename commit.
-            let proc = Path::new("/proc");
-            let dead = pid != std::process::id()
-                && proc.join("self").exists()
-                && !proc.join(pid.to_string()).exists();
-            if dead {
-                if fs::symlink_metadata(target).is_err() {
-                    let _ = fs::rename(&path, target);
-                } else {
-                    let _ = fs::remove_dir_all(&path);
-                }
             }
         }
     }
@@ -366,6 +439,12 @@ mod tests {
         let dead = dir.join(".out.partial-999999999");
         fs::create_dir(&dead).unwrap();
         write_marker(&dead).unwrap();
+        // One of another machine, and one without a marker: left alone.
+        let elsewhere = dir.join(".out.partial-999999998");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join(MARKER_FILE), "host: some-other-machine\n").unwrap();
+        let unmarked = dir.join(".out.partial-999999997");
+        fs::create_dir(&unmarked).unwrap();
         fs::write(dead.join("runs.parquet"), "x").unwrap();
         // A live one: its marker locked (here by this test, as its process would).
         let live = dir.join(".out.partial-1");
@@ -377,7 +456,7 @@ mod tests {
         fs::create_dir(&other).unwrap();
         let s = Staging::create(&target, false).unwrap();
         assert!(!dead.exists(), "the dead run's staging is gone");
-        assert!(live.exists() && other.exists());
+        assert!(live.exists() && other.exists() && elsewhere.exists() && unmarked.exists());
         drop(s);
         drop(held);
         let _ = fs::remove_dir_all(&dir);
