@@ -264,6 +264,33 @@ pub enum Event {
     Intake = 4,
 }
 
+impl Event {
+    pub const ALL: [Event; 5] = [
+        Event::InitialTrainees,
+        Event::Uptake,
+        Event::ExitsInitial,
+        Event::ExitsJoined,
+        Event::Intake,
+    ];
+
+    /// The sub-stream index of this event in year `t`: the one place it is made, so
+    /// every (year, event) has its own numbers and a new event changes no other's.
+    #[inline(always)]
+    pub fn substream(self, t: usize) -> u64 {
+        (t as u64) << crate::sample::EVENT_BITS | self as u64
+    }
+}
+
+// Every event fits in the event bits: one more than they hold fails the build, instead
+// of drawing the next year's numbers.
+const _: () = {
+    let mut i = 0;
+    while i < Event::ALL.len() {
+        assert!((Event::ALL[i] as u64) < 1 << crate::sample::EVENT_BITS);
+        i += 1;
+    }
+};
+
 impl Noise {
     /// Binomial noise from the stream with `key` (`sample::stream_key`).
     pub fn binomial(key: u64) -> Noise {
@@ -283,7 +310,7 @@ impl<R: NoiseSource> Noise<R> {
     /// Switches to the sub-stream of (year `t`, `event`).
     fn reseed(&mut self, t: usize, event: Event) {
         if let Noise::Binomial { key, rng } = self {
-            *rng = R::substream(*key, (t as u64) << 3 | event as u64);
+            *rng = R::substream(*key, event.substream(t));
         }
     }
 
@@ -1198,7 +1225,7 @@ fn trainee_lanes(
     for t in 1..years {
         let intake = at(values, trainees_at, t);
         let n = _mm512_cvttpd_epi64(intake);
-        let mut state = lanes::substreams(key_v, (t as u64) << 3 | Event::Intake as u64);
+        let mut state = lanes::substreams(key_v, Event::Intake.substream(t));
         let (mut below, mut in_open) = ([zero; B], [zero; B]);
         let mut left = n;
         // A comparison into a mask and an addition of 1 under it. Told it adds 1, LLVM
@@ -1590,7 +1617,7 @@ fn trainee_years_lanes(
         });
         let mut state = lanes::substreams_of(
             key,
-            &std::array::from_fn(|l| (year(l) as u64) << 3 | Event::Intake as u64),
+            &std::array::from_fn(|l| Event::Intake.substream(year(l))),
         );
         // Per lane, the people below each boundary and in each open slice, in 16-bit
         // fields: bytes 0, 2, 4, 6 of the byte counters in [0], 1, 3, 5, 7 in [1].
@@ -1791,7 +1818,7 @@ fn specialists_lanes(
     // search; the lanes the search leaves (BTRS, a uniform used up by rounding) drawn
     // again one at a time, as `Noise::count` does.
     let prepare = |n: __m512d, p_v: &Probs, t: usize, event: Event| {
-        let index = (t as u64) << 3 | event as u64;
+        let index = event.substream(t);
         lanes::prepare(n, p_v, lanes::first_uniforms(key_v, index))
     };
     let search = |prepared, n: __m512d, p_v: &Probs, p: &[Prob; LANES], t: usize, event| {
@@ -2163,6 +2190,21 @@ pub fn run_dlf(inp: &DlfInputs, horizon: u32, out: &mut Trajectory<'_>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every (year, event) of the longest horizon has a sub-stream of its own.
+    #[test]
+    fn each_year_and_event_has_its_own_substream() {
+        let mut seen = std::collections::HashSet::new();
+        for t in 0..=1000 {
+            for e in Event::ALL {
+                assert!(seen.insert(e.substream(t)), "year {t}, {e:?}");
+            }
+        }
+        assert_eq!(
+            Event::Intake.substream(2),
+            2 << crate::sample::EVENT_BITS | 4
+        );
+    }
     use crate::sample::{stream_key, Purpose};
 
     const TRAINING: Training = Training {

@@ -144,11 +144,16 @@ pub(crate) fn noise_index_hash(index: u64) -> u64 {
     }
 }
 
-/// `splitmix64(index)` for the model's sub-stream indices (`year << 3 | event`, years
-/// up to the longest horizon), computed at compile time: the model opens four
-/// sub-streams a year, and this halves what opening one costs.
-static INDEX_HASHES: [u64; 8 * 1024] = {
-    let mut t = [0u64; 8 * 1024];
+/// Bits of a model sub-stream index that name the event of the year; the rest name
+/// the year (`model::Event::substream`). Eight events fit; the model checks its own
+/// at compile time, so a new event cannot reuse the next year's numbers.
+pub const EVENT_BITS: u32 = 3;
+
+/// `splitmix64(index)` for the model's sub-stream indices (years up to the longest
+/// horizon, 1 000, each with its events), computed at compile time: the model opens
+/// four sub-streams a year, and this halves what opening one costs.
+static INDEX_HASHES: [u64; (1 << EVENT_BITS) * 1024] = {
+    let mut t = [0u64; (1 << EVENT_BITS) * 1024];
     let mut i = 0;
     while i < t.len() {
         t[i] = splitmix64(i as u64);
