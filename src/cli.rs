@@ -243,7 +243,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             }
             let opts = WriteOptions {
                 force,
-                charts: !no_charts,
+                charts: (!no_charts).then_some(crate::chart::draw_results as output::DrawCharts),
                 trajectories,
                 runs_layout,
             };
@@ -260,7 +260,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         } => {
             let opts = WriteOptions {
                 force,
-                charts: !no_charts,
+                charts: (!no_charts).then_some(crate::chart::draw_results as output::DrawCharts),
                 trajectories: false,
                 runs_layout,
             };
@@ -507,7 +507,9 @@ fn run_sensitivity(
     let bar = progress_bar(quiet, total, &plan.config.name, "design rows");
     let analysis = crate::sensitivity::analyse(plan, req, &|n| bar.inc(n))?;
     bar.finish_and_clear();
-    let files = output::write_sensitivity(plan, req, &analysis.rows, charts)?;
+    let draw =
+        charts.then_some(crate::chart::draw_sensitivity_file as output::DrawSensitivityCharts);
+    let files = output::write_sensitivity(plan, req, &analysis.rows, draw)?;
     if !quiet {
         print!("{}", crate::sensitivity::render(plan, req, &analysis.rows));
         let charts = match files.len() - 1 {

@@ -30,6 +30,7 @@ pub mod shard;
 pub mod simulate;
 pub mod sketch;
 pub mod solve;
+pub mod stats;
 pub mod summary;
 
 pub use error::{Error, Result};

@@ -26,9 +26,7 @@ use crate::data::Region;
 use crate::params::Param;
 use crate::sample::{Draw, NoiseRng};
 
-/// The longest ST duration a split over durations holds; config checks `max_years`
-/// against it.
-pub const MAX_DURATION_YEARS: usize = 60;
+pub use crate::config::MAX_DURATION_YEARS;
 
 /// The per-year quantities a run records, in the layout of `Trajectory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,13 +8,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::BASELINE_SCENARIO;
 use crate::config::{
     Config, Guideline, IntakeChange, Mode, ParamChange, Scenario, ScenarioChanges,
 };
 use crate::data::Region;
 use crate::error::Error;
 use crate::model::IntakePolicy;
-use crate::output::BASELINE_SCENARIO;
 use crate::params::Param;
 
 /// One scenario (the baseline included) as every region of the plan sees it.

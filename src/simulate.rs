@@ -31,7 +31,7 @@ use crate::plan::RunPlan;
 use crate::sample::{self, NationalDraw, Purpose};
 use crate::scenario::RegionScenario;
 use crate::sketch::Sketch;
-use crate::summary::{BandStats, LEVELS};
+use crate::stats::{BandStats, LEVELS};
 
 /// Region code and name of the Sweden total.
 pub use crate::names::NATIONAL_CODE;

@@ -318,7 +318,7 @@ impl Sketch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::{quantiles, LEVELS};
+    use crate::stats::{quantiles, LEVELS};
     use rand::{Rng as _, SeedableRng};
 
     fn sketch_of(values: &[f64]) -> Sketch {

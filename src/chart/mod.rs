@@ -147,7 +147,7 @@ impl ChartData {
     pub fn load(dir: &Path, metric: FanMetric) -> Result<Self, Error> {
         let bands = read(dir, BANDS_FILE)?;
         let be = |e| column_err(dir, BANDS_FILE, e);
-        let baseline = crate::output::BASELINE_SCENARIO;
+        let baseline = crate::config::BASELINE_SCENARIO;
         let mut regions: Vec<RegionChart> = crate::output::read_summary(&dir.join(SUMMARY_FILE))?
             .into_iter()
             .filter(|row| row.scenario == baseline)
@@ -278,6 +278,19 @@ impl ChartData {
     }
 }
 
+/// Every chart of a results folder, PNG and SVG, into its `charts/`: what `run` and
+/// `merge` draw before they commit the folder (`output::WriteOptions::charts`).
+pub fn draw_results(dir: &Path) -> Result<(), Error> {
+    let data = ChartData::load(dir, FanMetric::Coverage)?;
+    draw_all(&data, &dir.join(crate::output::CHARTS_DIR), Format::Both).map(drop)
+}
+
+/// The sensitivity charts of a `sensitivity.parquet`, PNG and SVG, into `out_dir`.
+pub fn draw_sensitivity_file(file: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let rows = crate::output::read_sensitivity(file)?;
+    draw_sensitivity(&rows, out_dir, Format::Both)
+}
+
 /// Draws one chart to PNG and/or SVG: `$draw` is called with a drawing area of each
 /// backend (the chart functions are generic over it).
 macro_rules! emit {
@@ -316,22 +329,6 @@ macro_rules! emit {
     }};
 }
 
-/// Makes the charts folder, which must not be a link: a results folder from elsewhere
-/// could point it anywhere, and charts are written into it.
-pub fn prepare_dir(out_dir: &Path) -> Result<(), Error> {
-    if std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(chart_err(
-            out_dir,
-            "is a symbolic link; charts are written only into a real folder".into(),
-        ));
-    }
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
-        path: out_dir.to_path_buf(),
-        what: "create the charts folder",
-        source: e,
-    })
-}
-
 /// Removes a link standing where a chart is to be written, so that the chart replaces
 /// the link instead of writing through it.
 pub(crate) fn unlink(path: &Path) -> Result<(), Error> {
@@ -367,7 +364,7 @@ enum Job<'a> {
 /// left to do); the caller's pool sets how many threads that is.
 pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
     register_font();
-    prepare_dir(out_dir)?;
+    crate::output::prepare_charts_dir(out_dir)?;
     let mut jobs: Vec<Job<'_>> = data.regions.iter().map(Job::Fan).collect();
     if !data.scenarios.is_empty() {
         jobs.extend(

@@ -54,7 +54,7 @@ pub fn draw_sensitivity(
     format: Format,
 ) -> Result<Vec<PathBuf>, Error> {
     register_font();
-    super::prepare_dir(out_dir)?;
+    crate::output::prepare_charts_dir(out_dir)?;
     let mut scenarios: Vec<&str> = Vec::new();
     for r in rows {
         if !scenarios.contains(&r.scenario.as_str()) {

@@ -27,11 +27,12 @@ pub use parquet::{read_columns, read_frame, read_summary, QUANTILE_COLUMNS};
 pub use runs::{nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, RUNS_DIR};
 pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
 use staging::io_err;
-pub use staging::{check_target, ensure_output_dir, is_ours, Staging, WorkDir, MARKER_FILE};
+pub use staging::{
+    check_target, ensure_output_dir, is_ours, prepare_charts_dir, Staging, WorkDir, MARKER_FILE,
+};
 pub use trajectories::{TrajectoryWriter, TRAJECTORIES_DIR};
 
-/// The scenario name of a config's main run (later issues add named scenarios).
-pub const BASELINE_SCENARIO: &str = "baseline";
+pub use crate::config::BASELINE_SCENARIO;
 
 pub const RUNS_FILE: &str = "runs.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
@@ -40,12 +41,21 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
 
+/// Draws the charts of the results folder it is given (into its `charts/`).
+pub type DrawCharts = fn(&Path) -> Result<(), Error>;
+
+/// Draws the charts of a staged `sensitivity.parquet` into a folder; returns the files.
+pub type DrawSensitivityCharts = fn(&Path, &Path) -> Result<Vec<PathBuf>, Error>;
+
 /// How to write: replace an existing folder, draw the charts, keep every run's
 /// trajectory.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteOptions {
     pub force: bool,
-    pub charts: bool,
+    /// Draws the charts of a results folder from its files (`chart::draw_results`),
+    /// before the folder is committed; `None`: no charts. The command chooses, so
+    /// writing the files does not depend on drawing them.
+    pub charts: Option<DrawCharts>,
     pub trajectories: bool,
     pub runs_layout: RunsLayout,
 }
@@ -169,7 +179,7 @@ pub fn write_sensitivity(
     plan: &RunPlan,
     req: &crate::sensitivity::Request,
     rows: &[crate::sensitivity::Row],
-    charts: bool,
+    charts: Option<DrawSensitivityCharts>,
 ) -> Result<Vec<PathBuf>, Error> {
     let dir = &plan.out_dir;
     ensure_output_dir(dir)?;
@@ -190,19 +200,16 @@ pub fn write_sensitivity(
     let staged = stage.join(SENSITIVITY_FILE);
     sensitivity::write_sensitivity(&staged, rows, &meta)?;
     let mut written = Vec::new();
-    let files = if charts {
+    let files = match charts {
         // Drawn from the file just written, as `fastlakare plot` would.
-        let back = read_sensitivity(&staged)?;
-        let staged_charts = stage.join(CHARTS_DIR);
-        crate::chart::draw_sensitivity(&back, &staged_charts, crate::chart::Format::Both)?
-    } else {
-        Vec::new()
+        Some(draw) => draw(&staged, &stage.join(CHARTS_DIR))?,
+        None => Vec::new(),
     };
     crate::interrupt::check()?;
     // The earlier analysis's charts go, drawn anew or not.
-    if charts || dir.join(CHARTS_DIR).is_dir() {
+    if charts.is_some() || dir.join(CHARTS_DIR).is_dir() {
         let charts_dir = dir.join(CHARTS_DIR);
-        crate::chart::prepare_dir(&charts_dir)?;
+        prepare_charts_dir(&charts_dir)?;
         remove_stale_sensitivity_charts(&charts_dir, &files)?;
         for f in files {
             let to = charts_dir.join(f.file_name().expect("a chart file"));
@@ -289,11 +296,10 @@ fn write_all(
             &meta,
         )?;
         csv::write_summary(&dir.join(SUMMARY_CSV), &summary, &cfg.checkpoint_years)?;
-        if opts.charts {
+        if let Some(draw) = opts.charts {
             crate::interrupt::check()?;
             // Drawn from the files just written, exactly as `fastlakare plot` would.
-            let data = crate::chart::ChartData::load(dir, crate::chart::FanMetric::Coverage)?;
-            crate::chart::draw_all(&data, &dir.join(CHARTS_DIR), crate::chart::Format::Both)?;
+            draw(dir)?;
         }
         Ok((bands_rows, summary_rows))
     };

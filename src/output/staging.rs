@@ -160,6 +160,22 @@ pub fn ensure_output_dir(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Makes the charts folder, which must not be a link: a results folder from elsewhere
+/// could point it anywhere, and charts are written into it.
+pub fn prepare_charts_dir(out_dir: &Path) -> Result<(), Error> {
+    if std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Chart {
+            path: out_dir.to_path_buf(),
+            problem: "is a symbolic link; charts are written only into a real folder".into(),
+        });
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::Io {
+        path: out_dir.to_path_buf(),
+        what: "create the charts folder",
+        source: e,
+    })
+}
+
 fn work_prefix(name: &str) -> String {
     format!(".{name}.partial-")
 }

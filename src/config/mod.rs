@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod sensitivity;
+
 use crate::dist::{DistFields, Distribution};
 use crate::error::Error;
 use crate::params::{Param, ParamSpec, Scope};
@@ -73,6 +75,12 @@ impl Default for Training {
 
 pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
 
+/// The scenario name of a config's main run; no named scenario may take it.
+pub const BASELINE_SCENARIO: &str = "baseline";
+
+/// The longest ST duration a split over durations holds (`training.max_years`).
+pub const MAX_DURATION_YEARS: usize = 60;
+
 /// The most runs a config or `--runs` may ask for (run indices are 32-bit, and a
 /// region-run's exact results are held: see `plan::MAX_REGION_RUNS`).
 pub const MAX_RUNS: u32 = 100_000_000;
@@ -126,7 +134,7 @@ struct RawSensitivity {
 
 impl Default for RawSensitivity {
     fn default() -> Self {
-        let d = crate::sensitivity::Request::default();
+        let d = sensitivity::Request::default();
         RawSensitivity {
             output: d.output.name(),
             samples: d.samples,
@@ -213,7 +221,7 @@ pub struct Config {
     pub scenarios: Vec<Scenario>,
     pub costs: Costs,
     /// Defaults of `fastlakare sensitivity` (the `[sensitivity]` table).
-    pub sensitivity: crate::sensitivity::Request,
+    pub sensitivity: sensitivity::Request,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
     pub source: String,
@@ -412,15 +420,13 @@ impl Config {
         let tr = raw.training;
         if tr.min_years < 1
             || tr.min_years > tr.max_years
-            || tr.max_years as usize > crate::model::MAX_DURATION_YEARS
+            || tr.max_years as usize > MAX_DURATION_YEARS
         {
             return Err(bad(
                 "training",
                 format!(
                     "need 1 <= min_years <= max_years <= {}, got {}..{}",
-                    crate::model::MAX_DURATION_YEARS,
-                    tr.min_years,
-                    tr.max_years
+                    MAX_DURATION_YEARS, tr.min_years, tr.max_years
                 ),
             ));
         }
@@ -542,7 +548,7 @@ impl Config {
         }
 
         let rs = &raw.sensitivity;
-        let sensitivity = crate::sensitivity::Request {
+        let sensitivity = sensitivity::Request {
             output: rs
                 .output
                 .parse()
@@ -623,7 +629,7 @@ mod scenario {
         bad: Bad<'_>,
     ) -> Result<Scenario, Error> {
         let field = format!("scenarios.{}", name.escape_debug());
-        if name == crate::output::BASELINE_SCENARIO
+        if name == BASELINE_SCENARIO
             || name.is_empty()
             || name.len() > crate::names::MAX_NAME_BYTES
             || !name
