@@ -31,20 +31,57 @@ pub fn read_bytes(path: &Path, limit: u64, read_what: &'static str) -> Result<Ve
         source,
     };
     let refused = |why: String| err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
-    let meta = std::fs::metadata(path).map_err(err)?;
-    if !meta.is_file() {
-        return Err(refused("not a regular file".into()));
-    }
-    if meta.len() > limit {
+    let file = open_regular(path)
+        .map_err(err)?
+        .ok_or_else(|| refused("not a regular file".into()))?;
+    if file.metadata().map_err(err)?.len() > limit {
         return Err(refused(too_large(limit)));
     }
-    let file = std::fs::File::open(path).map_err(err)?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(err)?;
     if bytes.len() as u64 > limit {
         return Err(refused(too_large(limit)));
     }
     Ok(bytes)
+}
+
+/// `path` opened for reading if it is a regular file, `None` if it is anything else
+/// (a FIFO, a device, a folder). Opened without blocking, then asked what it is: a
+/// FIFO swapped in after a look would otherwise hold the open until a writer came.
+pub fn open_regular(path: &Path) -> std::io::Result<Option<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    #[cfg(not(target_os = "linux"))]
+    if !std::fs::metadata(path)?.is_file() {
+        return Ok(None);
+    }
+    let file = options.open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
+}
+
+/// FNV-1a of a regular file's bytes, read in blocks (a part of a shard can be large).
+pub fn checksum_file(path: &Path) -> std::io::Result<u64> {
+    let file = open_regular(path)?.ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
+    })?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    loop {
+        let buf = std::io::BufRead::fill_buf(&mut reader)?;
+        if buf.is_empty() {
+            return Ok(h);
+        }
+        for &b in buf {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let n = buf.len();
+        std::io::BufRead::consume(&mut reader, n);
+    }
 }
 
 fn too_large(limit: u64) -> String {

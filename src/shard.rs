@@ -26,8 +26,8 @@ use crate::sketch::Sketch;
 pub const SHARD_FILE: &str = "shard.json";
 pub const SKETCH_FILE: &str = "bands.sketch";
 const SKETCH_MAGIC: &[u8; 16] = b"fastlakare-sk-01";
-/// 2: `shard.json` carries the checksum of `bands.sketch`.
-const FORMAT: u32 = 2;
+/// 3: `shard.json` carries the checksums of `bands.sketch` and of every part.
+const FORMAT: u32 = 3;
 
 /// The most shards a run may be cut into: far more than any cluster job array needs,
 /// and few enough that `merge` can list which are missing.
@@ -122,21 +122,27 @@ fn part_checksums(dir: &Path) -> Result<std::collections::BTreeMap<String, Strin
             };
             for part in parts.flatten() {
                 let path = part.path();
-                let bytes = read_part(&path)?;
                 let key = path
                     .strip_prefix(dir)
                     .expect("under the shard folder")
                     .to_string_lossy()
                     .into_owned();
-                sums.insert(key, fnv(&[&bytes]));
+                sums.insert(key, part_checksum(&path)?);
             }
         }
     }
     Ok(sums)
 }
 
-fn read_part(path: &Path) -> Result<Vec<u8>, Error> {
-    crate::input::read_bytes(path, 1 << 40, "read a shard's part")
+/// A part's checksum, read in blocks.
+fn part_checksum(path: &Path) -> Result<String, Error> {
+    crate::input::checksum_file(path)
+        .map(|h| format!("{h:016x}"))
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "read a shard's part",
+            source: e,
+        })
 }
 
 fn data_text(plan: &RunPlan) -> Result<Option<String>, Error> {
@@ -478,14 +484,23 @@ fn concat_shards(
         let recorded = info.part_checksums.get(&key).ok_or_else(|| {
             shard_err(path, format!("damaged: {SHARD_FILE} records no such part"))
         })?;
-        if fnv(&[&read_part(path)?]) != *recorded {
+        if part_checksum(path)? != *recorded {
             return Err(shard_err(
                 path,
                 format!("damaged: its checksum is not the one {SHARD_FILE} records (a part of another shard, scenario or region, or changed)"),
             ));
         }
     }
+    // Every part has the first's columns, or the concatenation would fail inside polars.
+    let first_schema = std::cell::OnceCell::new();
     let check = |k: usize, df: &DataFrame| {
+        let schema = first_schema.get_or_init(|| df.schema().clone());
+        if df.schema() != schema {
+            return Err(shard_err(
+                &paths[k],
+                "damaged: its columns are not those of the other shards' parts",
+            ));
+        }
         check_part(df, shards[k].1.range, kind, scenario).map_err(|p| shard_err(&paths[k], p))
     };
     concat_parts(&paths, target, nullable, meta, &check)
@@ -558,7 +573,9 @@ fn check_part(
 
 fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutput, Error> {
     let path = dir.join(SKETCH_FILE);
-    let bytes = crate::input::read_bytes(&path, 1 << 40, "read")?;
+    // The sketches of a shard's regions, years and metrics: a few megabytes; each is
+    // bounded by the range of its values, not by the runs.
+    let bytes = crate::input::read_bytes(&path, 1 << 30, "read")?;
     let damaged = || shard_err(&path, "damaged or cut short");
     if fnv(&[&bytes]) != info.sketch_checksum {
         return Err(shard_err(

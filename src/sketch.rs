@@ -293,6 +293,12 @@ impl Sketch {
         if len > bytes.len() / 4 {
             return None;
         }
+        // The buckets of positive finite values, and no other: a damaged offset would
+        // otherwise make a merge's bucket arithmetic overflow.
+        let (first, last) = (bucket(f64::MIN_POSITIVE), bucket(f64::MAX));
+        if len > 0 && (offset < first || offset > last || (last - offset) as usize + 1 < len) {
+            return None;
+        }
         let counts: Vec<u32> = (0..len)
             .map(|_| take(bytes).map(u32::from_le_bytes))
             .collect::<Option<_>>()?;

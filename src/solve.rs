@@ -74,6 +74,7 @@ impl<'a> RegionSolver<'a> {
         let horizon = (by_year - cfg.base_year).max(0) as u32;
         let mut inputs = Vec::new();
         if cfg.mode != Mode::Dlf {
+            inputs.reserve_exact(cfg.runs as usize);
             let none = Default::default();
             const BLOCK: u32 = 1 << 16;
             for start in (0..cfg.runs).step_by(BLOCK as usize) {
@@ -250,8 +251,13 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
             req.max_factor
         )));
     }
-    // One region's runs are held at a time.
-    let bytes = u64::from(cfg.runs) * std::mem::size_of::<RegionInputs<'_>>() as u64;
+    // One region's runs are held at a time: each its inputs, with its duration
+    // distribution's probabilities on the heap (up to MAX_DURATION_YEARS of them, and
+    // the allocator's own bytes) and an empty intake policy.
+    let per_run = std::mem::size_of::<RegionInputs<'_>>()
+        + (cfg.training.max_years - cfg.training.min_years + 1) as usize * 8
+        + 32;
+    let bytes = u64::from(cfg.runs) * per_run as u64;
     if bytes > crate::plan::MAX_RESULT_BYTES {
         return Err(Error::Usage(format!(
             "--runs {}: solve holds a region's runs in memory, about {:.1} GB of them; at most {} GB",

@@ -628,7 +628,7 @@ fn a_killed_runs_staging_is_removed_by_the_next_run() {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let marker = format!("killed\nhost: {}\n", host.trim());
     for kind in ["solve", "sensitivity", "report"] {
-        let dead = s.path(&format!("big/.{kind}.partial-999999999"));
+        let dead = s.path(&format!("big/.{kind}.partial-999999999-0badcafe"));
         std::fs::create_dir(&dead).unwrap();
         std::fs::write(dead.join(".fastlakare"), &marker).unwrap();
     }
@@ -744,8 +744,24 @@ fn plot_writes_no_chart_through_a_link() {
     let chart = s.path("r/charts/fan_coverage_06.png");
     std::fs::remove_file(&chart).unwrap();
     std::os::unix::fs::symlink(&victim, &chart).unwrap();
-    s.cmd().args(["plot", "r"]).assert().success();
+    // A hard link to it, and a FIFO (which would hang a writer that opened it).
+    let hard = s.path("r/charts/fan_coverage_07.svg");
+    std::fs::remove_file(&hard).unwrap();
+    std::fs::hard_link(&victim, &hard).unwrap();
+    let fifo = s.path("r/charts/fan_coverage_08.png");
+    std::fs::remove_file(&fifo).unwrap();
+    assert!(StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    s.cmd()
+        .args(["plot", "r"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    assert!(std::fs::metadata(&fifo).unwrap().is_file());
     assert!(!std::fs::symlink_metadata(&chart)
         .unwrap()
         .file_type()

@@ -306,40 +306,66 @@ macro_rules! emit {
                 ),
             ));
         }
+        // Each file is drawn beside its place and renamed over it: whatever stood
+        // there (a link, a FIFO, a hard link to a user's file) is replaced, never
+        // written through.
         if $format != Format::Svg {
             let path = $dir.join(format!("{stem}.png"));
-            crate::chart::unlink(&path)?;
-            let root = BitMapBackend::new(&path, $size).into_drawing_area();
-            $draw(&root).map_err(|e| chart_err(&path, e))?;
-            root.present()
-                .map_err(|e| chart_err(&path, e.to_string()))?;
+            let tmp = crate::chart::scratch_for(&path)?;
+            let root = BitMapBackend::new(&tmp, $size).into_drawing_area();
+            let drawn = $draw(&root)
+                .map_err(|e| chart_err(&path, e))
+                .and_then(|()| root.present().map_err(|e| chart_err(&path, e.to_string())));
             drop(root);
+            crate::chart::put_in_place(drawn, &tmp, &path)?;
             $written.push(path);
         }
         if $format != Format::Png {
             let path = $dir.join(format!("{stem}.svg"));
-            crate::chart::unlink(&path)?;
-            let root = SVGBackend::new(&path, $size).into_drawing_area();
-            $draw(&root).map_err(|e| chart_err(&path, e))?;
-            root.present()
-                .map_err(|e| chart_err(&path, e.to_string()))?;
+            let tmp = crate::chart::scratch_for(&path)?;
+            let root = SVGBackend::new(&tmp, $size).into_drawing_area();
+            let drawn = $draw(&root)
+                .map_err(|e| chart_err(&path, e))
+                .and_then(|()| root.present().map_err(|e| chart_err(&path, e.to_string())));
             drop(root);
+            crate::chart::put_in_place(drawn, &tmp, &path)?;
             $written.push(path);
         }
     }};
 }
 
-/// Removes a link standing where a chart is to be written, so that the chart replaces
-/// the link instead of writing through it.
-pub(crate) fn unlink(path: &Path) -> Result<(), Error> {
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        std::fs::remove_file(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            what: "remove a link in the charts folder",
+/// The hidden file a chart is drawn into before it is renamed to `path`; anything
+/// standing at that name is removed first.
+pub(crate) fn scratch_for(path: &Path) -> Result<PathBuf, Error> {
+    // The extension stays last: the PNG encoder goes by it.
+    let stem = path.file_stem().expect("a chart file").to_string_lossy();
+    let ext = path
+        .extension()
+        .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{stem}.partial-{}.{ext}", std::process::id()));
+    if std::fs::symlink_metadata(&tmp).is_ok_and(|m| !m.is_dir()) {
+        std::fs::remove_file(&tmp).map_err(|e| Error::Io {
+            path: tmp.clone(),
+            what: "remove an old scratch file",
             source: e,
         })?;
     }
-    Ok(())
+    Ok(tmp)
+}
+
+/// Renames a drawn chart over its place, or removes it if drawing failed.
+pub(crate) fn put_in_place(drawn: Result<(), Error>, tmp: &Path, path: &Path) -> Result<(), Error> {
+    let placed = drawn.and_then(|()| {
+        std::fs::rename(tmp, path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            what: "move the chart into place",
+            source: e,
+        })
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    placed
 }
 
 fn chart_err(path: &Path, problem: String) -> Error {

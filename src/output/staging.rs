@@ -53,33 +53,50 @@ fn host() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// Writes the marker into `dir` and returns it open, for a lock.
-fn write_marker(dir: &Path) -> Result<File, Error> {
+/// Writes a new marker into `dir` (replacing a file or link of that name, never writing
+/// through it) and returns it open and, where the file system has locks, locked: the
+/// lock is taken before the content is written, so no sweep can take the folder for
+/// an abandoned one in between.
+fn write_marker(dir: &Path) -> Result<(File, bool), Error> {
     let path = dir.join(MARKER_FILE);
+    if fs::symlink_metadata(&path).is_ok() {
+        fs::remove_file(&path).map_err(io_err(&path, "replace the output marker"))?;
+    }
     let mut f = OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(&path)
         .map_err(io_err(&path, "write the output marker"))?;
+    let locked = f.try_lock().is_ok();
     write!(
         f,
-        "This folder was written by fastlakare {}. `--force` may replace it; delete this file to protect it.\nhost: {}\n",
+        "This folder was written by fastlakare {}; `--force` may replace it.\nhost: {}\n",
         env!("CARGO_PKG_VERSION"),
         host()
     )
     .map_err(io_err(&path, "write the output marker"))?;
-    Ok(f)
+    Ok((f, locked))
 }
 
-/// The marker of `dir`, open, if it is a regular file (not a link, a FIFO or a device).
+/// The marker of `dir`, open for reading and writing (a lock on some network file
+/// systems needs both), if it is a regular file: not a link, a FIFO or a device.
 fn open_marker(dir: &Path) -> Option<File> {
     let path = dir.join(MARKER_FILE);
     fs::symlink_metadata(&path)
         .ok()
         .filter(fs::Metadata::is_file)?;
-    File::open(path).ok()
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags((OFlags::NONBLOCK | OFlags::NOFOLLOW).bits() as i32);
+    }
+    let f = options.open(path).ok()?;
+    f.metadata().ok().filter(fs::Metadata::is_file)?;
+    Some(f)
 }
 
 /// Whether `path` is a real folder (not a link) that fastlakare wrote.
@@ -200,32 +217,27 @@ impl WorkDir {
     pub fn create(parent: &Path, name: &str) -> Result<WorkDir, Error> {
         fs::create_dir_all(parent).map_err(io_err(parent, "create the results folder"))?;
         sweep(parent, name, None);
-        let dir = parent.join(format!("{}{}", work_prefix(name), std::process::id()));
-        if fs::symlink_metadata(&dir).is_ok() {
-            // Left by an earlier process with this PID, or in use by one elsewhere
-            // (another container sharing the folder).
-            if !abandoned(&dir) {
-                return Err(Error::Io {
-                    path: dir,
-                    what: "make a work folder",
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "another fastlakare process is using it",
-                    ),
-                });
-            }
-            fs::remove_dir_all(&dir).map_err(io_err(&dir, "remove an old work folder"))?;
-        }
+        // The PID for a reader, and a random part: in containers every process may be
+        // PID 1, and a dead one's folder must not stand in a live one's way.
+        let random = std::hash::BuildHasher::hash_one(
+            &std::collections::hash_map::RandomState::new(),
+            std::time::SystemTime::now(),
+        ) as u32;
+        let dir = parent.join(format!(
+            "{}{}-{random:08x}",
+            work_prefix(name),
+            std::process::id()
+        ));
         fs::create_dir(&dir).map_err(io_err(&dir, "create the work folder"))?;
         let mut work = WorkDir {
             dir,
             lock: None,
             keep: false,
         };
-        let marker = write_marker(&work.dir)?;
+        let (marker, locked) = write_marker(&work.dir)?;
         // Where the file system has no locks, the folder is still ours; a later
         // command then leaves it alone (see `abandoned`).
-        if marker.try_lock().is_ok() {
+        if locked {
             work.lock = Some(marker);
         }
         Ok(work)
@@ -294,7 +306,13 @@ impl Staging {
 
     /// Moves the staged folder to the target, replacing an old one only with `force`
     /// (and only one of ours). The target is whole at every step (see the module doc).
-    pub fn commit(mut self, force: bool) -> Result<(), Error> {
+    pub fn commit(self, force: bool) -> Result<(), Error> {
+        self.commit_with(force, true)
+    }
+
+    /// [`Staging::commit`], with the atomic swap or (`swap` false, as where the file
+    /// system has none) the two renames.
+    fn commit_with(mut self, force: bool, swap: bool) -> Result<(), Error> {
         check_target(&self.target, force)?;
         let dir = self.work.dir.clone();
         if fs::symlink_metadata(&self.target).is_err() {
@@ -303,15 +321,18 @@ impl Staging {
             self.work.keep();
             return Ok(());
         }
-        if exchange(&dir, &self.target).is_ok() {
+        // The old result gets a marker of this machine's, locked while this process
+        // moves it: if the process dies before the old result is removed, from the
+        // work folder's name or from beside the target, a later run takes it for
+        // abandoned (and restores it, if the target is empty).
+        let (old_lock, _) = write_marker(&self.target)?;
+        if swap && exchange(&dir, &self.target).is_ok() {
             // The old result now sits under the work folder's name, which drop removes.
             self.work.lock = None;
+            drop(self.work);
+            drop(old_lock);
             return Ok(());
         }
-        // Two renames: the old result's marker locked while it is aside, so no other
-        // run takes it for a dead run's.
-        let old_lock = write_marker(&self.target)?;
-        let _ = old_lock.try_lock();
         let old = self
             .parent
             .join(format!("{}{}", old_prefix(&self.leaf), std::process::id()));
@@ -376,18 +397,27 @@ fn sweep(parent: &Path, name: &str, target: Option<&Path>) {
         let Some(file_name) = file_name.to_str() else {
             continue;
         };
+        // PID, and for work folders a random part: `1234` or `1234-00c0ffee`.
         let has_pid = |prefix: &str| {
-            file_name
-                .strip_prefix(prefix)
-                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            file_name.strip_prefix(prefix).is_some_and(|p| {
+                let (pid, random) = p.split_once('-').unwrap_or((p, "0"));
+                !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+                    && !random.is_empty()
+                    && random.bytes().all(|b| b.is_ascii_hexdigit())
+            })
         };
+        let (is_work, is_old) = (has_pid(&partial), target.is_some() && has_pid(&old));
         let path = entry.path();
-        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) || !abandoned(&path) {
+        if !(is_work || is_old)
+            || !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
+            || !abandoned(&path)
+        {
             continue;
         }
-        if has_pid(&partial) {
+        if is_work {
             let _ = fs::remove_dir_all(&path);
-        } else if let Some(target) = target.filter(|_| has_pid(&old)) {
+        } else if let Some(target) = target {
             if fs::symlink_metadata(target).is_err() {
                 let _ = fs::rename(&path, target);
             } else {
@@ -465,8 +495,8 @@ mod tests {
         // A live one: its marker locked (here by this test, as its process would).
         let live = dir.join(".out.partial-1");
         fs::create_dir(&live).unwrap();
-        let held = write_marker(&live).unwrap();
-        held.try_lock().unwrap();
+        let (held, locked) = write_marker(&live).unwrap();
+        assert!(locked);
         // Someone else's folder that merely looks alike is left alone.
         let other = dir.join(".out.partial-x1");
         fs::create_dir(&other).unwrap();
@@ -494,6 +524,32 @@ mod tests {
         );
         s.commit(true).unwrap();
         assert!(!target.join("summary.csv").exists() && !aside.exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// The commit without the atomic swap (NFS, other systems): the old result goes,
+    /// the new one is in place, nothing is left beside it.
+    #[test]
+    fn the_two_rename_commit_replaces_and_leaves_nothing() {
+        let dir = scratch("two-renames");
+        let target = dir.join("out");
+        for (k, swap) in [(0, true), (1, false), (2, false), (3, true)] {
+            let s = Staging::create(&target, true).unwrap();
+            fs::write(s.path().join(format!("{k}.txt")), "x").unwrap();
+            s.commit_with(true, swap).unwrap();
+            assert!(target.join(format!("{k}.txt")).is_file());
+            assert!(!target.join(format!("{}.txt", k.max(1) - 1)).exists() || k == 0);
+            let names: Vec<_> = fs::read_dir(&dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            assert_eq!(
+                names,
+                vec![std::ffi::OsString::from("out")],
+                "after commit {k}"
+            );
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -99,7 +99,7 @@ pub fn staging_of(s: &Scratch, out: &str) -> Option<PathBuf> {
             e.file_name()
                 .to_string_lossy()
                 .strip_prefix(&prefix)
-                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
         })
         .map(|e| e.path())
 }
