@@ -453,5 +453,13 @@ mod tests {
         assert!(rest.is_empty());
         let cut = &bytes[..bytes.len() / 2];
         assert_eq!(Sketch::decode(&mut &cut[..cut.len() - 1]), None);
+        // An offset no finite positive value has (a flipped high bit), and one whose
+        // buckets run past the largest: refused, where a merge would overflow.
+        let at = 8 * 3 + 16 + 8 + 8;
+        for offset in [i32::MIN, -5, bucket(f64::MAX)] {
+            let mut bad = bytes.clone();
+            bad[at..at + 4].copy_from_slice(&offset.to_le_bytes());
+            assert_eq!(Sketch::decode(&mut bad.as_slice()), None, "offset {offset}");
+        }
     }
 }
