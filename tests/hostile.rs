@@ -27,6 +27,14 @@ fn tree(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The paths under `dir` (relative) whose text passes `keep`.
+fn tree_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    tree(dir)
+        .into_iter()
+        .filter(|p| keep(&p.to_string_lossy()))
+        .collect()
+}
+
 /// A copy of the shipped data with region 06's code replaced.
 fn data_with_code(s: &Scratch, code: &str) {
     let text = std::fs::read_to_string(DATA).unwrap();
@@ -140,10 +148,7 @@ fn force_replaces_only_what_fastlakare_wrote() {
         .assert()
         .code(2);
     assert_eq!(std::fs::read_to_string(s.path("f")).unwrap(), "data");
-    let hidden: Vec<_> = tree(s.dir.path())
-        .into_iter()
-        .filter(|p| p.to_string_lossy().starts_with(".f."))
-        .collect();
+    let hidden = tree_where(s.dir.path(), |p| p.starts_with(".f."));
     assert!(hidden.is_empty(), "{hidden:?}");
 
     // A folder fastlakare wrote: replaced.
@@ -663,10 +668,7 @@ fn a_killed_runs_staging_is_removed_by_the_next_run() {
     ] {
         s.cmd().args(&args).assert().success();
     }
-    let left: Vec<_> = tree(&s.path("big"))
-        .into_iter()
-        .filter(|p| p.to_string_lossy().contains(".partial-"))
-        .collect();
+    let left = tree_where(&s.path("big"), |p| p.contains(".partial-"));
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -723,10 +725,7 @@ fn a_narrower_sensitivity_rerun_leaves_no_old_charts() {
         ])
         .assert()
         .success();
-    let left: Vec<_> = tree(&s.path("sens/charts"))
-        .into_iter()
-        .filter(|p| p.to_string_lossy().starts_with("sensitivity_"))
-        .collect();
+    let left = tree_where(&s.path("sens/charts"), |p| p.starts_with("sensitivity_"));
     assert!(left.is_empty(), "{left:?}");
 }
 
