@@ -1,7 +1,25 @@
-//! Records the git commit the binary is built from, for manifest.json.
+//! Records the git commit the binary is built from, for manifest.json; and which of
+//! the model's fast paths the building processor has, so the tests of a fast path
+//! that this machine cannot run are reported as ignored instead of passing unrun
+//! (`fastlakare_avx512`, `fastlakare_lookups`; tests run where they are built).
 use std::process::Command;
 
 fn main() {
+    println!("cargo::rustc-check-cfg=cfg(fastlakare_avx512)");
+    println!("cargo::rustc-check-cfg=cfg(fastlakare_lookups)");
+    #[cfg(target_arch = "x86_64")]
+    {
+        let has = |f: &[bool]| f.iter().all(|&x| x);
+        use std::arch::is_x86_feature_detected as d;
+        let avx512 = has(&[d!("avx512f"), d!("avx512dq"), d!("avx512bw"), d!("popcnt")]);
+        if avx512 {
+            println!("cargo::rustc-cfg=fastlakare_avx512");
+        }
+        if avx512 && has(&[d!("avx512vbmi"), d!("gfni"), d!("avx512bitalg")]) {
+            println!("cargo::rustc-cfg=fastlakare_lookups");
+        }
+    }
+
     let commit = Command::new("git")
         .args(["rev-parse", "HEAD"])
         .output()

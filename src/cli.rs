@@ -221,6 +221,8 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn run(args: Args) -> Result<(), Error> {
+    // A backend asked for by name that this processor cannot run stops here.
+    crate::backend::from_env()?;
     match args.command {
         Command::Run {
             config,

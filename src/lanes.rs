@@ -32,17 +32,18 @@ pub const LANES: usize = 8;
 pub struct Lanes(());
 
 impl Lanes {
-    /// `Some` where the processor has the features (`std` caches the answer). Under
-    /// valgrind, which has no AVX-512, `None`.
+    /// `Some` where the backend in force runs region-runs side by side
+    /// (`crate::backend`: only where the processor has the features; under valgrind,
+    /// which has no AVX-512, never).
     #[inline]
     pub fn detect() -> Option<Lanes> {
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-        {
-            return Some(Lanes(()));
-        }
-        None
+        (crate::backend::active() >= crate::backend::Backend::Avx512).then_some(Lanes(()))
+    }
+
+    /// `Some` where the processor has the features, whatever the backend: for the
+    /// tests that compare the lanes with one at a time.
+    pub fn cpu() -> Option<Lanes> {
+        crate::backend::cpu_has_avx512().then_some(Lanes(()))
     }
 }
 
@@ -55,17 +56,15 @@ impl Lanes {
 pub struct Lookups(());
 
 impl Lookups {
-    /// `Some` where the processor has the features (`std` caches the answer).
+    /// `Some` where the backend in force looks bytes up (`crate::backend`).
     #[inline]
     pub fn detect() -> Option<Lookups> {
-        if Lanes::detect().is_some()
-            && std::arch::is_x86_feature_detected!("avx512vbmi")
-            && std::arch::is_x86_feature_detected!("gfni")
-            && std::arch::is_x86_feature_detected!("avx512bitalg")
-        {
-            return Some(Lookups(()));
-        }
-        None
+        (crate::backend::active() >= crate::backend::Backend::Avx512Lookups).then_some(Lookups(()))
+    }
+
+    /// `Some` where the processor has the features, whatever the backend (tests).
+    pub fn cpu() -> Option<Lookups> {
+        crate::backend::cpu_has_lookups().then_some(Lookups(()))
     }
 }
 
@@ -472,11 +471,9 @@ mod tests {
     use crate::sample::NoiseRng;
 
     #[test]
+    #[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
     fn exp_is_the_scalar_exp_in_every_lane() {
-        let Some(_) = Lanes::detect() else {
-            eprintln!("no AVX-512 here: nothing to compare");
-            return;
-        };
+        Lanes::cpu().expect("built where the processor has AVX-512");
         #[target_feature(enable = "avx512f,avx512dq")]
         fn check() {
             let mut x = -720.0;
@@ -499,11 +496,9 @@ mod tests {
     /// Every lane draws what `binomial_at` draws from the same sub-stream, over the
     /// model's ranges and the edges (n 0, p 0 and 1, p above 1/2, BTRS's n and means).
     #[test]
+    #[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
     fn lanes_draw_what_one_at_a_time_draws() {
-        let Some(_) = Lanes::detect() else {
-            eprintln!("no AVX-512 here: nothing to compare");
-            return;
-        };
+        Lanes::cpu().expect("built where the processor has AVX-512");
         #[target_feature(enable = "avx512f,avx512dq")]
         fn check() {
             let ns = [

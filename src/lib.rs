@@ -2,6 +2,7 @@
 //! 21 regions, measured against Socialstyrelsen's guideline of one full-time GP
 //! specialist per 1 100 inhabitants. See docs/ARCHITECTURE.md for the map.
 
+pub mod backend;
 pub mod binomial;
 mod bytes;
 pub mod chart;

@@ -770,18 +770,17 @@ impl ByteLanes for Bytes16 {
 pub struct Avx512(());
 
 impl Avx512 {
-    /// `Some` where the processor has the features (asked once; `std` caches the
-    /// answer). Under valgrind, which has no AVX-512, `None`.
+    /// `Some` where the backend in force counts bytes 64 at a time
+    /// (`crate::backend`: only where the processor has AVX-512; under valgrind, which
+    /// has none, never).
     #[inline]
     pub fn detect() -> Option<Avx512> {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("popcnt")
-        {
-            return Some(Avx512(()));
-        }
-        None
+        (crate::backend::active() >= crate::backend::Backend::Avx512).then_some(Avx512(()))
+    }
+
+    /// `Some` where the processor has the features, whatever the backend (tests).
+    pub fn cpu() -> Option<Avx512> {
+        crate::backend::cpu_has_avx512().then_some(Avx512(()))
     }
 }
 
@@ -2337,13 +2336,15 @@ mod tests {
     /// times), a horizon not a multiple of eight, and durations past the horizon.
     /// Splits too wide, and intakes too large, are left to the pass year by year.
     #[test]
+    #[cfg_attr(
+        not(fastlakare_lookups),
+        ignore = "this processor has no AVX-512 VBMI, GFNI and BITALG"
+    )]
     fn intake_years_side_by_side_are_the_pass_year_by_year() {
         #[cfg(target_arch = "x86_64")]
         {
-            let Some(lookups) = crate::lanes::Lookups::detect() else {
-                eprintln!("no AVX-512 VBMI, GFNI and BITALG here: nothing to compare");
-                return;
-            };
+            let lookups =
+                crate::lanes::Lookups::cpu().expect("built where the processor has the lookups");
             let mut splits = random_splits(41, 60, 8);
             splits.extend([
                 vec![0.5, 0.001, 0.001, 0.498],
@@ -2413,13 +2414,11 @@ mod tests {
     /// trainee passes run side by side (`trainee_lanes`): the same bits as each pass
     /// year by year, whatever this processor picks for the model.
     #[test]
+    #[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
     fn trainee_passes_side_by_side_are_each_pass_alone() {
         #[cfg(target_arch = "x86_64")]
         {
-            let Some(lanes) = crate::lanes::Lanes::detect() else {
-                eprintln!("no AVX-512 here: nothing to compare");
-                return;
-            };
+            let lanes = crate::lanes::Lanes::cpu().expect("built where the processor has AVX-512");
             let years = 101;
             let stride = STOCKS * years;
             let policies = [
@@ -2893,7 +2892,7 @@ mod tests {
     /// The ways of counting bytes this processor has: 16 a vector always, 64 where it
     /// has AVX-512 (said on stderr where it has not, so a run shows what was tested).
     fn lanes_here() -> [Option<Lanes>; 2] {
-        let wide = Avx512::detect().map(Lanes::Wide);
+        let wide = Avx512::cpu().map(Lanes::Wide);
         if wide.is_none() {
             eprintln!("no AVX-512 here: the 64-byte count is not tested");
         }

@@ -7,6 +7,7 @@ mod charts;
 mod cli;
 mod dlf;
 mod fuzz;
+mod golden;
 mod hostile;
 mod properties;
 mod report;
