@@ -342,7 +342,7 @@ const BAND_GROUP_RUNS: usize = 32;
 ///
 /// Why: the band feeding read each run's block of years from its stock rows, 3.2 KB
 /// apart in a chunk of megabytes long gone from the cache; most of its time was
-/// those loads (docs/performance.md, eighth session).
+/// those loads (docs/performance.md, "Choices in the code").
 struct BandValues;
 
 impl BandValues {
