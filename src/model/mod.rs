@@ -28,6 +28,9 @@ use crate::sample::{Draw, NoiseRng};
 
 pub use crate::config::MAX_DURATION_YEARS;
 
+pub mod reference;
+pub use reference::run_year_by_year;
+
 /// The per-year quantities a run records, in the layout of `Trajectory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stock {
@@ -2329,6 +2332,87 @@ mod tests {
         }
     }
 
+    /// Whatever `run_regions` runs (the backend in force: the lanes where this processor
+    /// has them), every region-run is the reference's, stock by stock, year by year,
+    /// and so is its year to target: many seeds, batches of odd sizes (lanes and
+    /// leftovers), both noise modes mixed in a batch, stocks from none to tens of
+    /// thousands, rules and caps, wide splits.
+    #[test]
+    fn every_fast_path_is_the_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut gen = NoiseRng::seed_from_u64(77);
+        let horizon = 70;
+        let years = horizon as usize + 1;
+        let wide = Training {
+            min_years: 3,
+            max_years: 16,
+        };
+        let rules = IntakePolicy {
+            rules: vec![(5, 20, IntakeChange::Multiply(1.8))],
+            cap_per_year: Some(400.0),
+        };
+        let mut checked = 0;
+        for (case, size) in [1usize, 3, 7, 8, 9, 13, 16, 17, 19, 24]
+            .into_iter()
+            .enumerate()
+        {
+            let batch: Vec<RegionInputs> = (0..size)
+                .map(|i| {
+                    let big = gen.random_bool(0.2);
+                    let scale = if big { 40.0 } else { 1.0 };
+                    RegionInputs {
+                        population: gen.random_range(0.0..2_500_000.0),
+                        trainees: gen.random_range(0.0..500.0) * scale,
+                        headcount: gen.random_range(0.0..1_200.0) * scale,
+                        exit_per_year: gen.random_range(0.0..0.15),
+                        primary_care_uptake: gen.random_range(0.0..1.0),
+                        intake_growth_per_year: gen.random_range(0.0..0.04),
+                        duration: Cow::Owned(DurationDist::new(
+                            gen.random_range(5.5..10.5),
+                            gen.random_range(0.0..2.5),
+                            if (case + i) % 4 == 3 { wide } else { TRAINING },
+                        )),
+                        intake: if (case + i) % 3 == 2 {
+                            Cow::Owned(rules.clone())
+                        } else {
+                            Cow::Owned(IntakePolicy::default())
+                        },
+                        ..inputs()
+                    }
+                })
+                .collect();
+            let noise = |i: usize| {
+                if (case * 7 + i) % 11 == 5 {
+                    Noise::Expected
+                } else {
+                    Noise::binomial(stream_key(case as u64, i as u32, 9, Purpose::Noise))
+                }
+            };
+            let mut values = vec![0.0; size * STOCKS * years];
+            let mut reached = vec![None; size];
+            run_regions(
+                &batch,
+                noise,
+                &Guideline::default(),
+                horizon,
+                &mut values,
+                &mut reached,
+            );
+            for (i, inp) in batch.iter().enumerate() {
+                let (want, want_year) = year_by_year(inp, horizon, noise(i));
+                let got = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
+                let same = got
+                    .iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "batch of {size}, region-run {i}: {inp:?}");
+                assert_eq!(reached[i], want_year, "batch of {size}, region-run {i}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 117);
+    }
+
     /// The trainee pass with eight intake years side by side (where the processor has
     /// the lookups) gives, bit for bit, what the pass year by year gives: splits with
     /// one to eight categories, empty ones, several boundaries in one slice and one
@@ -2525,62 +2609,21 @@ mod tests {
         assert!(checked > 100_000);
     }
 
-    /// MODEL.md's year step as one loop over the years, every event in its place and
-    /// the cohorts in a ring (how `run_region` was written before its passes): the
-    /// definition the passes are tested against.
-    fn run_year_by_year(inp: &RegionInputs, horizon: u32, mut noise: Noise) -> Vec<f64> {
+    /// The reference (`reference::run_year_by_year`), its stocks and year to target.
+    fn year_by_year(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Option<u32>) {
         let years = horizon as usize + 1;
-        let mut out = vec![0.0; STOCKS * years];
-        let max_d = inp.duration.max_years();
-        let mut ring = [0.0f64; MAX_DURATION_YEARS];
-        let mut head = 0;
-        let counts = noise.counts();
-        let (mut trainees, mut s_init) = (noise.whole(inp.trainees), noise.whole(inp.headcount));
-        let (mut s_joined, mut population) = (0.0f64, inp.population);
-        noise.reseed(0, Event::InitialTrainees);
-        let remaining = inp.duration.forward_recurrence();
-        let remaining = &remaining[..inp.duration.max_years()];
-        noise.split(trainees, &Split::new(remaining, false), |i, x| ring[i] += x);
-        let mut admissions = Admissions::new(inp, trainees, counts);
-        let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
-        let exit = Prob::new(inp.exit_per_year);
-        let split = Split::new(&inp.duration.probs, counts);
-        for t in 0..years {
-            if t > 0 {
-                let completers = std::mem::take(&mut ring[head]);
-                head = (head + 1) % max_d;
-                trainees -= completers;
-                noise.reseed(t, Event::Uptake);
-                s_joined += noise.count(completers, &to_primary_care);
-                noise.reseed(t, Event::ExitsInitial);
-                s_init -= noise.count(s_init, &exit);
-                noise.reseed(t, Event::ExitsJoined);
-                s_joined -= noise.count(s_joined, &exit);
-                population *= 1.0 + inp.pop_growth_per_year;
-                let intake = admissions.next(t);
-                noise.reseed(t, Event::Intake);
-                let slot = |i: usize| (head + inp.duration.min_years as usize - 1 + i) % max_d;
-                match &mut noise {
-                    Noise::Binomial { rng, .. } if split.packed && intake < PACKED_COUNT => {
-                        let mut placed = [0u32; PACKED_CATEGORIES];
-                        place_packed(Lanes::Narrow, &split, rng, intake as u64, &mut placed);
-                        for (i, &k) in placed[..split.probs.len()].iter().enumerate() {
-                            ring[slot(i)] += f64::from(k);
-                        }
-                    }
-                    _ => noise.split_small(intake, &split, |i, x| ring[slot(i)] += x),
-                }
-                trainees += intake;
-            }
-            let fte = s_init * inp.fte_initial + s_joined * inp.fte_new;
-            for (stock, v) in [s_init + s_joined, fte, trainees, population]
-                .into_iter()
-                .enumerate()
-            {
-                out[stock * years + t] = v;
-            }
-        }
-        out
+        let mut buf = vec![0.0; STOCKS * years];
+        let y = run_year_by_year(
+            inp,
+            &Guideline::default(),
+            horizon,
+            noise,
+            &mut Trajectory {
+                years,
+                values: &mut buf,
+            },
+        );
+        (buf, y)
     }
 
     /// `run_region`'s two passes give every stock of every year, bit for bit, that
@@ -2620,10 +2663,11 @@ mod tests {
             }
             let key = stream_key(case, 3, 5, Purpose::Noise);
             for noise in [|k| Noise::binomial(k), |_| Noise::Expected] {
-                let (got, _) = run(&inp, 60, noise(key));
-                let want = run_year_by_year(&inp, 60, noise(key));
+                let (got, got_year) = run(&inp, 60, noise(key));
+                let (want, want_year) = year_by_year(&inp, 60, noise(key));
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "case {case}: {inp:?}");
+                assert_eq!(got_year, want_year, "case {case}");
                 checked += 1;
             }
         }
