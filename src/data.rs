@@ -128,133 +128,14 @@ impl RegionTable {
                 let line = e.position().map_or(0, csv::Position::line);
                 bad(line, "row", format!("malformed CSV row: {e}"))
             })?;
-            let line = record.position().map_or(0, csv::Position::line);
-            let cell = |c: usize| record.get(index[c]).unwrap_or("").trim();
-            let number = |c: usize| -> Result<Option<f64>, Error> {
-                let s = cell(c);
-                if s.is_empty() {
-                    return Ok(None);
-                }
-                match s.parse::<f64>() {
-                    Ok(x) if x.is_finite() => Ok(Some(x)),
-                    _ => Err(bad(
-                        line,
-                        COLUMNS[c],
-                        format!("`{s}` is not a finite number"),
-                    )),
-                }
-            };
-            let non_negative = |c: usize| -> Result<Option<f64>, Error> {
-                match number(c)? {
-                    Some(x) if x < 0.0 => Err(bad(
-                        line,
-                        COLUMNS[c],
-                        format!("must not be negative, got {x}"),
-                    )),
-                    v => Ok(v),
-                }
-            };
-            let required = |c: usize, v: Option<f64>| {
-                v.ok_or_else(|| bad(line, COLUMNS[c], "is empty but required".into()))
-            };
-
-            let code = cell(0).to_string();
-            crate::names::check_region_code(&code).map_err(|e| bad(line, "code", e))?;
-            if regions.iter().any(|r| r.code == code) {
+            let region = parse_row(&record, &index, &bad)?;
+            if regions.iter().any(|r| r.code == region.code) {
+                let line = record.position().map_or(0, csv::Position::line);
                 return Err(bad(
                     line,
                     "code",
-                    format!("region code {code} appears twice"),
+                    format!("region code {} appears twice", region.code),
                 ));
-            }
-            let name = cell(1).to_string();
-            if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-                return Err(bad(
-                    line,
-                    "region",
-                    format!(
-                        "`{}` is not a region name: 1 to 100 bytes, no line breaks or control characters",
-                        name.escape_debug()
-                    ),
-                ));
-            }
-            let population_2023 = required(2, non_negative(2)?)?;
-            let population_2018 = required(3, non_negative(3)?)?;
-            if population_2023 <= 0.0 {
-                return Err(bad(line, COLUMNS[2], "must be positive".into()));
-            }
-            let growth_per_year = required(4, number(4)?)?;
-            if growth_per_year <= -1.0 {
-                return Err(bad(
-                    line,
-                    COLUMNS[4],
-                    format!("must be above -1, got {growth_per_year}"),
-                ));
-            }
-            let fte_ratio_reported = non_negative(7)?;
-            if let Some(r) = fte_ratio_reported {
-                if !(r > 0.0 && r <= 1.0) {
-                    return Err(bad(
-                        line,
-                        COLUMNS[7],
-                        format!("must lie in (0, 1], got {r}"),
-                    ));
-                }
-            }
-            let scope = match cell(8) {
-                "total" => CountScope::Total,
-                "public_only" => CountScope::PublicOnly,
-                other => {
-                    return Err(bad(
-                        line,
-                        COLUMNS[8],
-                        format!("`{other}` is neither `total` nor `public_only`"),
-                    ))
-                }
-            };
-            let dlf_years_to_full = match cell(12) {
-                "" => None,
-                "never" => Some(DlfYears::Never),
-                s => Some(DlfYears::Years(s.parse().map_err(|_| {
-                    bad(
-                        line,
-                        COLUMNS[12],
-                        format!("`{s}` is neither a whole number of years nor `never`"),
-                    )
-                })?)),
-            };
-            let policy_target_year = match cell(13) {
-                "" => None,
-                s => Some(
-                    s.parse()
-                        .map_err(|_| bad(line, COLUMNS[13], format!("`{s}` is not a year")))?,
-                ),
-            };
-            let region = Region {
-                code,
-                name,
-                population_2023,
-                population_2018,
-                growth_per_year,
-                specialists_headcount: non_negative(5)?,
-                specialists_fte: non_negative(6)?,
-                fte_ratio_reported,
-                scope,
-                st_trainees: required(9, non_negative(9)?)?,
-                dlf_need_fte: non_negative(10)?,
-                dlf_table_specialists: non_negative(11)?,
-                dlf_years_to_full,
-                policy_target_year,
-                notes: cell(14).to_string(),
-            };
-            if let Some(r) = region.fte_ratio() {
-                if !(r > 0.0 && r <= 1.0) {
-                    return Err(bad(
-                        line,
-                        COLUMNS[6],
-                        format!("FTE/headcount must lie in (0, 1], got {r:.3}"),
-                    ));
-                }
             }
             regions.push(region);
         }
@@ -274,6 +155,137 @@ impl RegionTable {
     pub fn total_population(&self) -> f64 {
         self.regions.iter().map(|r| r.population_2023).sum()
     }
+}
+
+/// One row of the table, every cell checked; `bad(line, column, problem)` names what is
+/// wrong.
+fn parse_row(
+    record: &csv::StringRecord,
+    index: &[usize; COLUMNS.len()],
+    bad: &dyn Fn(u64, &str, String) -> Error,
+) -> Result<Region, Error> {
+    let line = record.position().map_or(0, csv::Position::line);
+    let cell = |c: usize| record.get(index[c]).unwrap_or("").trim();
+    let number = |c: usize| -> Result<Option<f64>, Error> {
+        let s = cell(c);
+        if s.is_empty() {
+            return Ok(None);
+        }
+        match s.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(bad(
+                line,
+                COLUMNS[c],
+                format!("`{s}` is not a finite number"),
+            )),
+        }
+    };
+    let non_negative = |c: usize| -> Result<Option<f64>, Error> {
+        match number(c)? {
+            Some(x) if x < 0.0 => Err(bad(
+                line,
+                COLUMNS[c],
+                format!("must not be negative, got {x}"),
+            )),
+            v => Ok(v),
+        }
+    };
+    let required = |c: usize, v: Option<f64>| {
+        v.ok_or_else(|| bad(line, COLUMNS[c], "is empty but required".into()))
+    };
+
+    let code = cell(0).to_string();
+    crate::names::check_region_code(&code).map_err(|e| bad(line, "code", e))?;
+    let name = cell(1).to_string();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(bad(
+            line,
+            "region",
+            format!(
+                "`{}` is not a region name: 1 to 100 bytes, no line breaks or control characters",
+                name.escape_debug()
+            ),
+        ));
+    }
+    let population_2023 = required(2, non_negative(2)?)?;
+    let population_2018 = required(3, non_negative(3)?)?;
+    if population_2023 <= 0.0 {
+        return Err(bad(line, COLUMNS[2], "must be positive".into()));
+    }
+    let growth_per_year = required(4, number(4)?)?;
+    if growth_per_year <= -1.0 {
+        return Err(bad(
+            line,
+            COLUMNS[4],
+            format!("must be above -1, got {growth_per_year}"),
+        ));
+    }
+    let fte_ratio_reported = non_negative(7)?;
+    if let Some(r) = fte_ratio_reported {
+        if !(r > 0.0 && r <= 1.0) {
+            return Err(bad(
+                line,
+                COLUMNS[7],
+                format!("must lie in (0, 1], got {r}"),
+            ));
+        }
+    }
+    let scope = match cell(8) {
+        "total" => CountScope::Total,
+        "public_only" => CountScope::PublicOnly,
+        other => {
+            return Err(bad(
+                line,
+                COLUMNS[8],
+                format!("`{other}` is neither `total` nor `public_only`"),
+            ))
+        }
+    };
+    let dlf_years_to_full = match cell(12) {
+        "" => None,
+        "never" => Some(DlfYears::Never),
+        s => Some(DlfYears::Years(s.parse().map_err(|_| {
+            bad(
+                line,
+                COLUMNS[12],
+                format!("`{s}` is neither a whole number of years nor `never`"),
+            )
+        })?)),
+    };
+    let policy_target_year = match cell(13) {
+        "" => None,
+        s => Some(
+            s.parse()
+                .map_err(|_| bad(line, COLUMNS[13], format!("`{s}` is not a year")))?,
+        ),
+    };
+    let region = Region {
+        code,
+        name,
+        population_2023,
+        population_2018,
+        growth_per_year,
+        specialists_headcount: non_negative(5)?,
+        specialists_fte: non_negative(6)?,
+        fte_ratio_reported,
+        scope,
+        st_trainees: required(9, non_negative(9)?)?,
+        dlf_need_fte: non_negative(10)?,
+        dlf_table_specialists: non_negative(11)?,
+        dlf_years_to_full,
+        policy_target_year,
+        notes: cell(14).to_string(),
+    };
+    if let Some(r) = region.fte_ratio() {
+        if !(r > 0.0 && r <= 1.0) {
+            return Err(bad(
+                line,
+                COLUMNS[6],
+                format!("FTE/headcount must lie in (0, 1], got {r:.3}"),
+            ));
+        }
+    }
+    Ok(region)
 }
 
 #[cfg(test)]

@@ -402,166 +402,15 @@ impl Config {
                     format!("must lie in 1..=1000, got {}", raw.horizon_years),
                 )
             })?;
-        let g = raw.guideline;
-        for (field, v) in [
-            (
-                "guideline.inhabitants_per_specialist",
-                g.inhabitants_per_specialist,
-            ),
-            (
-                "guideline.inhabitants_per_trainee",
-                g.inhabitants_per_trainee,
-            ),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(bad(field, format!("must be a positive number, got {v}")));
-            }
-        }
-        let tr = raw.training;
-        if tr.min_years < 1
-            || tr.min_years > tr.max_years
-            || tr.max_years as usize > MAX_DURATION_YEARS
-        {
-            return Err(bad(
-                "training",
-                format!(
-                    "need 1 <= min_years <= max_years <= {}, got {}..{}",
-                    MAX_DURATION_YEARS, tr.min_years, tr.max_years
-                ),
-            ));
-        }
-        let checkpoint_years = raw
-            .checkpoint_years
-            .unwrap_or_else(|| DEFAULT_CHECKPOINTS.to_vec());
+        check_guideline(&raw.guideline, &bad)?;
+        check_training(&raw.training, &bad)?;
         let last_year = raw.base_year + horizon_years as i32;
-        for &y in &checkpoint_years {
-            if y < raw.base_year || y > last_year {
-                return Err(bad(
-                    "checkpoint_years",
-                    format!(
-                        "{y} lies outside the simulated years {}..={last_year}",
-                        raw.base_year
-                    ),
-                ));
-            }
-        }
-        let mut sorted = checkpoint_years.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        if sorted.len() != checkpoint_years.len() {
-            return Err(bad("checkpoint_years", "a year appears twice".into()));
-        }
-
-        // Parameters: defaults, then the config's replacements.
-        let mut parameters: BTreeMap<Param, ParamSpec> = Param::ALL
-            .iter()
-            .filter_map(|&p| p.default_spec().map(|s| (p, s)))
-            .collect();
-        for (name, rp) in &raw.parameters {
-            let field = format!("parameters.{name}");
-            let param = Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
-            if param == Param::PublicHeadcount {
-                return Err(bad(
-                    &field,
-                    "is a per-region prior: give it under [overrides.CODE]".into(),
-                ));
-            }
-            let dist = check_dist(param, rp, &field, &bad)?;
-            let scope = rp
-                .scope
-                .or_else(|| param.default_spec().map(|s| s.scope))
-                .unwrap_or(Scope::Region);
-            parameters.insert(param, ParamSpec { dist, scope });
-        }
-        if raw.parameters.contains_key("pop_growth_per_year") {
-            if raw.parameters.contains_key("pop_growth_multiplier") {
-                return Err(bad(
-                    "parameters.pop_growth_per_year",
-                    "give either pop_growth_per_year or pop_growth_multiplier, not both".into(),
-                ));
-            }
-            parameters.remove(&Param::PopGrowthMultiplier);
-        }
-
-        let mut overrides = BTreeMap::new();
-        for (code, table) in &raw.overrides {
-            let mut region = BTreeMap::new();
-            for (name, rp) in table {
-                let field = format!("overrides.{code}.{name}");
-                let param =
-                    Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
-                if rp.scope.is_some() {
-                    return Err(bad(
-                        &field,
-                        "a per-region override takes no scope (it keeps the parameter's)".into(),
-                    ));
-                }
-                if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
-                    return Err(bad(
-                        &field,
-                        format!("overrides {name}, which this config does not use"),
-                    ));
-                }
-                region.insert(param, check_dist(param, rp, &field, &bad)?);
-            }
-            overrides.insert(code.clone(), region);
-        }
-
-        let dur = &parameters[&Param::StDurationMeanYears].dist;
-        let (lo, hi) = dur.support();
-        let mut mean_ranges = vec![("parameters.st_duration_mean_years".to_string(), lo, hi)];
-        for (code, o) in &overrides {
-            if let Some(d) = o.get(&Param::StDurationMeanYears) {
-                let (lo, hi) = d.support();
-                mean_ranges.push((format!("overrides.{code}.st_duration_mean_years"), lo, hi));
-            }
-        }
-        for (field, lo, hi) in mean_ranges {
-            if lo < f64::from(tr.min_years) || hi > f64::from(tr.max_years) {
-                return Err(bad(
-                    &field,
-                    format!(
-                        "draws must stay within training.min_years..max_years = {}..{}, but range over {lo}..{hi}",
-                        tr.min_years, tr.max_years
-                    ),
-                ));
-            }
-        }
-
-        let costs = raw.costs;
-        for (field, v) in [
-            ("costs.msek_per_trainee_year", costs.msek_per_trainee_year),
-            (
-                "costs.msek_per_specialist_fte_year",
-                costs.msek_per_specialist_fte_year,
-            ),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(bad(field, format!("must be a number >= 0, got {v}")));
-            }
-        }
-        if !(costs.index_per_year.is_finite() && costs.index_per_year > -1.0) {
-            return Err(bad(
-                "costs.index_per_year",
-                format!("must be a number > -1, got {}", costs.index_per_year),
-            ));
-        }
-
-        let rs = &raw.sensitivity;
-        let sensitivity = sensitivity::Request {
-            output: rs
-                .output
-                .parse()
-                .map_err(|e: String| bad("sensitivity.output", e))?,
-            samples: rs.samples,
-            bootstrap: rs.bootstrap,
-            confidence: rs.confidence,
-            replicates: rs.replicates,
-        };
-        if let Some((field, problem)) = sensitivity.problem(raw.base_year, last_year, raw.mode) {
-            return Err(bad(&format!("sensitivity.{field}"), problem));
-        }
-
+        let checkpoint_years = checkpoints(&raw, last_year, &bad)?;
+        let parameters = parameters(&raw, &bad)?;
+        let overrides = overrides(&raw, &parameters, &bad)?;
+        check_duration_means(&parameters, &overrides, &raw.training, &bad)?;
+        check_costs(&raw.costs, &bad)?;
+        let sensitivity = sensitivity_request(&raw, last_year, &bad)?;
         let years = raw.base_year..=last_year;
         let mut scenarios = Vec::new();
         for (name, value) in &raw.scenarios {
@@ -585,12 +434,12 @@ impl Config {
             data: raw.data,
             checkpoint_years,
             regions: raw.regions,
-            guideline: g,
-            training: tr,
+            guideline: raw.guideline,
+            training: raw.training,
             parameters,
             overrides,
             scenarios,
-            costs,
+            costs: raw.costs,
             sensitivity,
             source: source.to_string(),
             text: text.to_string(),
@@ -617,8 +466,6 @@ mod scenario {
     use std::ops::RangeInclusive;
 
     use super::*;
-
-    type Bad<'a> = &'a dyn Fn(&str, String) -> Error;
 
     pub(super) fn parse(
         name: &str,
@@ -907,6 +754,214 @@ mod scenario {
         }
         Ok(rules)
     }
+}
+
+/// What names a config field and its problem (`Error::Config` of the config's file).
+type Bad<'a> = &'a dyn Fn(&str, String) -> Error;
+
+fn check_guideline(g: &Guideline, bad: Bad<'_>) -> Result<(), Error> {
+    for (field, v) in [
+        (
+            "guideline.inhabitants_per_specialist",
+            g.inhabitants_per_specialist,
+        ),
+        (
+            "guideline.inhabitants_per_trainee",
+            g.inhabitants_per_trainee,
+        ),
+    ] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(bad(field, format!("must be a positive number, got {v}")));
+        }
+    }
+    Ok(())
+}
+
+fn check_training(tr: &Training, bad: Bad<'_>) -> Result<(), Error> {
+    if tr.min_years < 1 || tr.min_years > tr.max_years || tr.max_years as usize > MAX_DURATION_YEARS
+    {
+        return Err(bad(
+            "training",
+            format!(
+                "need 1 <= min_years <= max_years <= {}, got {}..{}",
+                MAX_DURATION_YEARS, tr.min_years, tr.max_years
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The checkpoint years: the config's, or the defaults; inside the simulated years,
+/// each once.
+fn checkpoints(raw: &RawConfig, last_year: i32, bad: Bad<'_>) -> Result<Vec<i32>, Error> {
+    let checkpoint_years = raw
+        .checkpoint_years
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CHECKPOINTS.to_vec());
+    for &y in &checkpoint_years {
+        if y < raw.base_year || y > last_year {
+            return Err(bad(
+                "checkpoint_years",
+                format!(
+                    "{y} lies outside the simulated years {}..={last_year}",
+                    raw.base_year
+                ),
+            ));
+        }
+    }
+    let mut sorted = checkpoint_years.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != checkpoint_years.len() {
+        return Err(bad("checkpoint_years", "a year appears twice".into()));
+    }
+
+    Ok(checkpoint_years)
+}
+
+/// Every parameter that has a spec: the defaults, then the config's replacements.
+fn parameters(raw: &RawConfig, bad: Bad<'_>) -> Result<BTreeMap<Param, ParamSpec>, Error> {
+    let mut parameters: BTreeMap<Param, ParamSpec> = Param::ALL
+        .iter()
+        .filter_map(|&p| p.default_spec().map(|s| (p, s)))
+        .collect();
+    for (name, rp) in &raw.parameters {
+        let field = format!("parameters.{name}");
+        let param = Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
+        if param == Param::PublicHeadcount {
+            return Err(bad(
+                &field,
+                "is a per-region prior: give it under [overrides.CODE]".into(),
+            ));
+        }
+        let dist = check_dist(param, rp, &field, &bad)?;
+        let scope = rp
+            .scope
+            .or_else(|| param.default_spec().map(|s| s.scope))
+            .unwrap_or(Scope::Region);
+        parameters.insert(param, ParamSpec { dist, scope });
+    }
+    if raw.parameters.contains_key("pop_growth_per_year") {
+        if raw.parameters.contains_key("pop_growth_multiplier") {
+            return Err(bad(
+                "parameters.pop_growth_per_year",
+                "give either pop_growth_per_year or pop_growth_multiplier, not both".into(),
+            ));
+        }
+        parameters.remove(&Param::PopGrowthMultiplier);
+    }
+
+    Ok(parameters)
+}
+
+/// The per-region replacements of `[overrides.CODE]`.
+fn overrides(
+    raw: &RawConfig,
+    parameters: &BTreeMap<Param, ParamSpec>,
+    bad: Bad<'_>,
+) -> Result<BTreeMap<String, BTreeMap<Param, Distribution>>, Error> {
+    let mut overrides = BTreeMap::new();
+    for (code, table) in &raw.overrides {
+        let mut region = BTreeMap::new();
+        for (name, rp) in table {
+            let field = format!("overrides.{code}.{name}");
+            let param = Param::from_name(name).ok_or_else(|| bad(&field, unknown_param(name)))?;
+            if rp.scope.is_some() {
+                return Err(bad(
+                    &field,
+                    "a per-region override takes no scope (it keeps the parameter's)".into(),
+                ));
+            }
+            if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
+                return Err(bad(
+                    &field,
+                    format!("overrides {name}, which this config does not use"),
+                ));
+            }
+            region.insert(param, check_dist(param, rp, &field, &bad)?);
+        }
+        overrides.insert(code.clone(), region);
+    }
+
+    Ok(overrides)
+}
+
+/// The mean ST duration's draws, common and per region, stay within the training's
+/// bounds.
+fn check_duration_means(
+    parameters: &BTreeMap<Param, ParamSpec>,
+    overrides: &BTreeMap<String, BTreeMap<Param, Distribution>>,
+    tr: &Training,
+    bad: Bad<'_>,
+) -> Result<(), Error> {
+    let dur = &parameters[&Param::StDurationMeanYears].dist;
+    let (lo, hi) = dur.support();
+    let mut mean_ranges = vec![("parameters.st_duration_mean_years".to_string(), lo, hi)];
+    for (code, o) in overrides {
+        if let Some(d) = o.get(&Param::StDurationMeanYears) {
+            let (lo, hi) = d.support();
+            mean_ranges.push((format!("overrides.{code}.st_duration_mean_years"), lo, hi));
+        }
+    }
+    for (field, lo, hi) in mean_ranges {
+        if lo < f64::from(tr.min_years) || hi > f64::from(tr.max_years) {
+            return Err(bad(
+                &field,
+                format!(
+                    "draws must stay within training.min_years..max_years = {}..{}, but range over {lo}..{hi}",
+                    tr.min_years, tr.max_years
+                ),
+            ));
+        }
+    }
+
+    Ok(())
+}
+
+fn check_costs(costs: &Costs, bad: Bad<'_>) -> Result<(), Error> {
+    for (field, v) in [
+        ("costs.msek_per_trainee_year", costs.msek_per_trainee_year),
+        (
+            "costs.msek_per_specialist_fte_year",
+            costs.msek_per_specialist_fte_year,
+        ),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(bad(field, format!("must be a number >= 0, got {v}")));
+        }
+    }
+    if !(costs.index_per_year.is_finite() && costs.index_per_year > -1.0) {
+        return Err(bad(
+            "costs.index_per_year",
+            format!("must be a number > -1, got {}", costs.index_per_year),
+        ));
+    }
+
+    Ok(())
+}
+
+/// The `[sensitivity]` table as a checked request.
+fn sensitivity_request(
+    raw: &RawConfig,
+    last_year: i32,
+    bad: Bad<'_>,
+) -> Result<sensitivity::Request, Error> {
+    let rs = &raw.sensitivity;
+    let sensitivity = sensitivity::Request {
+        output: rs
+            .output
+            .parse()
+            .map_err(|e: String| bad("sensitivity.output", e))?,
+        samples: rs.samples,
+        bootstrap: rs.bootstrap,
+        confidence: rs.confidence,
+        replicates: rs.replicates,
+    };
+    if let Some((field, problem)) = sensitivity.problem(raw.base_year, last_year, raw.mode) {
+        return Err(bad(&format!("sensitivity.{field}"), problem));
+    }
+
+    Ok(sensitivity)
 }
 
 fn unknown_param(name: &str) -> String {
