@@ -73,46 +73,7 @@ impl Distribution {
     /// Checks the fields a config gave for a distribution. The error names the
     /// offending field (relative to the distribution table) and the problem.
     pub fn from_fields(f: &DistFields) -> Result<Self, FieldProblem> {
-        let allowed: &[&str] = match f.dist.as_str() {
-            "fixed" => &["value"],
-            "uniform" => &["min", "max"],
-            "triangular" => &["min", "mode", "max"],
-            "normal" => &["mean", "sd", "min", "max"],
-            "lognormal" | "beta" | "gamma" => &["mean", "sd"],
-            other => {
-                return Err((
-                    "dist".into(),
-                    format!(
-                        "unknown distribution `{other}` (expected fixed, uniform, triangular, normal, lognormal, beta or gamma)"
-                    ),
-                ))
-            }
-        };
-        let given = [
-            ("value", f.value),
-            ("min", f.min),
-            ("max", f.max),
-            ("mode", f.mode),
-            ("mean", f.mean),
-            ("sd", f.sd),
-        ];
-        for (name, v) in given {
-            if let Some(x) = v {
-                if !allowed.contains(&name) {
-                    return Err((
-                        name.into(),
-                        format!(
-                            "is not a parameter of the {} distribution (it takes {})",
-                            f.dist,
-                            allowed.join(", ")
-                        ),
-                    ));
-                }
-                if !x.is_finite() {
-                    return Err((name.into(), format!("must be a finite number, got {x}")));
-                }
-            }
-        }
+        check_given(f)?;
         let need = |name: &str, v: Option<f64>| {
             v.ok_or_else(|| {
                 (
@@ -379,6 +340,52 @@ impl Distribution {
     fn normal_mass(&self) -> f64 {
         self.normal_std_bounds().2
     }
+}
+
+/// Every field given belongs to the distribution and is a finite number; the
+/// distribution is one fastlakare knows.
+fn check_given(f: &DistFields) -> Result<(), FieldProblem> {
+    let allowed: &[&str] = match f.dist.as_str() {
+        "fixed" => &["value"],
+        "uniform" => &["min", "max"],
+        "triangular" => &["min", "mode", "max"],
+        "normal" => &["mean", "sd", "min", "max"],
+        "lognormal" | "beta" | "gamma" => &["mean", "sd"],
+        other => {
+            return Err((
+                "dist".into(),
+                format!(
+                    "unknown distribution `{other}` (expected fixed, uniform, triangular, normal, lognormal, beta or gamma)"
+                ),
+            ))
+        }
+    };
+    let given = [
+        ("value", f.value),
+        ("min", f.min),
+        ("max", f.max),
+        ("mode", f.mode),
+        ("mean", f.mean),
+        ("sd", f.sd),
+    ];
+    for (name, v) in given {
+        if let Some(x) = v {
+            if !allowed.contains(&name) {
+                return Err((
+                    name.into(),
+                    format!(
+                        "is not a parameter of the {} distribution (it takes {})",
+                        f.dist,
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            if !x.is_finite() {
+                return Err((name.into(), format!("must be a finite number, got {x}")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn std_normal() -> Normal {
