@@ -290,9 +290,16 @@ impl Probs {
 
 /// A table's values at each lane's index, for the lanes of `mask` (0 elsewhere, and
 /// nothing read there).
+///
+/// # Safety
+///
+/// Every lane of `mask` must hold an index in `0..table.len()`: the gather reads
+/// `table`'s memory at those indices without a bounds check (checked in debug
+/// builds). The processor must have AVX-512 F.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
+#[allow(unsafe_code)]
+unsafe fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
     debug_assert!({
         let mut a = [0i64; LANES];
         #[allow(unsafe_code)]
@@ -303,8 +310,8 @@ fn gather(table: &[f64], mask: __mmask8, index: __m512i) -> __m512d {
         (0..LANES).all(|i| mask & (1 << i) == 0 || (0..table.len() as i64).contains(&a[i]))
     });
     #[allow(unsafe_code)]
-    // SAFETY: the lanes of `mask`, the only ones read, index within `table` (callers
-    // pass indices below `binomial::TABLE_SIZE`, the tables' length; checked in debug).
+    // SAFETY: the lanes of `mask`, the only ones read, index within `table` (this
+    // function's contract).
     unsafe {
         _mm512_mask_i64gather_pd::<8>(_mm512_setzero_pd(), mask, index, table.as_ptr())
     }
@@ -366,12 +373,19 @@ pub(crate) fn prepare(n: __m512d, p: &Probs, u: __m512d) -> Prepared {
     );
     let ln_fact = binomial::ln_factorials();
     let n_less_m = _mm512_sub_epi64(n, m);
+    // SAFETY (the gathers): in the lanes of `active` (`inrange`), 0 <= m <= n <
+    // TABLE_SIZE = ln_fact.len(), so n, m and n - m all index within the table.
+    #[allow(unsafe_code)]
+    let (ln_n, ln_m, ln_n_less_m) = unsafe {
+        (
+            gather(ln_fact, active, n),
+            gather(ln_fact, active, m),
+            gather(ln_fact, active, n_less_m),
+        )
+    };
     let ln_f = _mm512_add_pd(
         _mm512_add_pd(
-            _mm512_sub_pd(
-                _mm512_sub_pd(gather(ln_fact, active, n), gather(ln_fact, active, m)),
-                gather(ln_fact, active, n_less_m),
-            ),
+            _mm512_sub_pd(_mm512_sub_pd(ln_n, ln_m), ln_n_less_m),
             _mm512_mul_pd(_mm512_cvtepi64_pd(m), p.ln_p),
         ),
         _mm512_mul_pd(_mm512_cvtepi64_pd(n_less_m), p.ln_q),
@@ -426,17 +440,17 @@ pub(crate) fn search(d: Prepared, p: &Probs) -> (__m512d, __mmask8) {
         redraw |= used_up;
         active &= !used_up;
 
-        let step = _mm512_mul_pd(
-            _mm512_mul_pd(
-                _mm512_cvtepi64_pd(lo),
-                gather(
-                    recip,
-                    down,
-                    _mm512_add_epi64(_mm512_sub_epi64(n, lo), one_i),
-                ),
-            ),
-            p.inv_r,
-        );
+        // SAFETY: in the lanes of `down` (in range, lo > 0), 1 <= n - lo + 1 <= n <
+        // TABLE_SIZE = recip.len().
+        #[allow(unsafe_code)]
+        let recip_down = unsafe {
+            gather(
+                recip,
+                down,
+                _mm512_add_epi64(_mm512_sub_epi64(n, lo), one_i),
+            )
+        };
+        let step = _mm512_mul_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(lo), recip_down), p.inv_r);
         f_lo = _mm512_mask_mul_pd(f_lo, down, f_lo, step);
         lo = _mm512_mask_sub_epi64(lo, down, lo, one_i);
         let hit = active & down & _mm512_cmp_pd_mask::<_CMP_LT_OQ>(u, f_lo);
@@ -444,11 +458,12 @@ pub(crate) fn search(d: Prepared, p: &Probs) -> (__m512d, __mmask8) {
         active &= !hit;
         u = _mm512_mask_sub_pd(u, down, u, f_lo);
 
+        // SAFETY: in the lanes of `up` (in range, hi < n), 1 <= hi + 1 <= n <
+        // TABLE_SIZE = recip.len().
+        #[allow(unsafe_code)]
+        let recip_up = unsafe { gather(recip, up, _mm512_add_epi64(hi, one_i)) };
         let step = _mm512_mul_pd(
-            _mm512_mul_pd(
-                _mm512_cvtepi64_pd(_mm512_sub_epi64(n, hi)),
-                gather(recip, up, _mm512_add_epi64(hi, one_i)),
-            ),
+            _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_sub_epi64(n, hi)), recip_up),
             p.r,
         );
         f_hi = _mm512_mask_mul_pd(f_hi, up, f_hi, step);

@@ -798,7 +798,8 @@ impl ByteLanes for Avx512 {
     ) -> ByteCounts {
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
-        // SAFETY: an `Avx512` exists only where `detect` found the features.
+        // SAFETY: an `Avx512` exists only where the processor has the features (`detect`
+        // and `cpu` check them).
         unsafe {
             count_bytes_avx512(rng, n, top_bytes, open)
         }
