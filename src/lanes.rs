@@ -42,6 +42,7 @@ impl Lanes {
 
     /// `Some` where the processor has the features, whatever the backend: for the
     /// tests that compare the lanes with one at a time.
+    #[cfg(test)]
     pub fn cpu() -> Option<Lanes> {
         crate::backend::cpu_has_avx512().then_some(Lanes(()))
     }
@@ -63,6 +64,7 @@ impl Lookups {
     }
 
     /// `Some` where the processor has the features, whatever the backend (tests).
+    #[cfg(test)]
     pub fn cpu() -> Option<Lookups> {
         crate::backend::cpu_has_lookups().then_some(Lookups(()))
     }
