@@ -1,7 +1,9 @@
 //! Records the git commit the binary is built from, for manifest.json; and which of
 //! the model's fast paths the building processor has, so the tests of a fast path
 //! that this machine cannot run are reported as ignored instead of passing unrun
-//! (`fastlakare_avx512`, `fastlakare_lookups`; tests run where they are built).
+//! (`fastlakare_avx512`, `fastlakare_lookups`). Tests are assumed to run on the machine
+//! that built them: built where there is AVX-512 and run where there is none, a kernel
+//! test fails loudly (its token's `expect`), never passes unrun.
 use std::process::Command;
 
 fn main() {

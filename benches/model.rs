@@ -190,7 +190,7 @@ impl RngCore for Counting {
 struct Draws {
     /// Per region-run: its noise key and its sub-streams' range in `subs`.
     runs: Vec<(u64, std::ops::Range<u32>)>,
-    /// Per sub-stream: its index (`year << 3 | event`) and the numbers drawn from it.
+    /// Per sub-stream: its index (`Event::substream(year)`) and the numbers drawn from it.
     subs: Vec<(u16, u16)>,
 }
 

@@ -128,15 +128,7 @@ impl RegionTable {
                 let line = e.position().map_or(0, csv::Position::line);
                 bad(line, "row", format!("malformed CSV row: {e}"))
             })?;
-            let region = parse_row(&record, &index, &bad)?;
-            if regions.iter().any(|r| r.code == region.code) {
-                let line = record.position().map_or(0, csv::Position::line);
-                return Err(bad(
-                    line,
-                    "code",
-                    format!("region code {} appears twice", region.code),
-                ));
-            }
+            let region = parse_row(&record, &index, &regions, &bad)?;
             regions.push(region);
         }
         if regions.is_empty() {
@@ -162,6 +154,7 @@ impl RegionTable {
 fn parse_row(
     record: &csv::StringRecord,
     index: &[usize; COLUMNS.len()],
+    earlier: &[Region],
     bad: &dyn Fn(u64, &str, String) -> Error,
 ) -> Result<Region, Error> {
     let line = record.position().map_or(0, csv::Position::line);
@@ -196,6 +189,13 @@ fn parse_row(
 
     let code = cell(0).to_string();
     crate::names::check_region_code(&code).map_err(|e| bad(line, "code", e))?;
+    if earlier.iter().any(|r| r.code == code) {
+        return Err(bad(
+            line,
+            "code",
+            format!("region code {code} appears twice"),
+        ));
+    }
     let name = cell(1).to_string();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return Err(bad(

@@ -375,8 +375,10 @@ pub(crate) fn prepare(n: __m512d, p: &Probs, u: __m512d) -> Prepared {
     );
     let ln_fact = binomial::ln_factorials();
     let n_less_m = _mm512_sub_epi64(n, m);
-    // SAFETY (the gathers): in the lanes of `active` (`inrange`), 0 <= m <= n <
-    // TABLE_SIZE = ln_fact.len(), so n, m and n - m all index within the table.
+    // SAFETY (the gathers): in the lanes of `active` (`inrange`), 1 <= n < TABLE_SIZE =
+    // ln_fact.len(), and 0 <= m <= n (m is the truncated (n + 1) p.low, and a `Prob`,
+    // made only by `Prob::new`, has 0 <= low <= 1/2), so n, m and n - m all index
+    // within the table.
     #[allow(unsafe_code)]
     let (ln_n, ln_m, ln_n_less_m) = unsafe {
         (

@@ -304,7 +304,7 @@ impl<R: NoiseSource> Noise<R> {
     pub fn binomial_from(key: u64) -> Noise<R> {
         Noise::Binomial {
             key,
-            rng: R::substream(key, 0),
+            rng: R::substream(key, Event::InitialTrainees.substream(0)),
         }
     }
 
@@ -782,6 +782,7 @@ impl Avx512 {
     }
 
     /// `Some` where the processor has the features, whatever the backend (tests).
+    #[cfg(test)]
     pub fn cpu() -> Option<Avx512> {
         crate::backend::cpu_has_avx512().then_some(Avx512(()))
     }

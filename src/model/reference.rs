@@ -4,8 +4,8 @@
 //! years, side by side) are faster ways of computing the same bits, and tests compare
 //! each of them with this, stock by stock and year by year.
 //!
-//! A new state or event goes here first; a fast path that does not have it yet runs
-//! this instead (see `run_regions`).
+//! A new state or event goes here first, and then into each fast path, whose tests
+//! compare it with this.
 
 use super::*;
 
