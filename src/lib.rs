@@ -13,6 +13,7 @@ pub(crate) mod dist;
 pub(crate) mod dlf;
 pub mod error;
 pub(crate) mod input;
+mod inputs;
 pub mod interrupt;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod lanes;
