@@ -64,21 +64,29 @@ pub fn open_regular(path: &Path) -> std::io::Result<Option<std::fs::File>> {
     Ok(file.metadata()?.is_file().then_some(file))
 }
 
+/// FNV-1a's starting state.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from the state `h`: any one changed byte changes the result.
+pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// FNV-1a of a regular file's bytes, read in blocks (a part of a shard can be large).
 pub fn checksum_file(path: &Path) -> std::io::Result<u64> {
     let file = open_regular(path)?.ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
     })?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     loop {
         let buf = std::io::BufRead::fill_buf(&mut reader)?;
         if buf.is_empty() {
             return Ok(h);
         }
-        for &b in buf {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        h = fnv1a(h, buf);
         let n = buf.len();
         std::io::BufRead::consume(&mut reader, n);
     }

@@ -30,8 +30,8 @@ pub fn is_set() -> bool {
 
 /// `Err(Interrupted)` once a signal has arrived.
 pub fn check() -> Result<(), Error> {
-    match FLAG.get() {
-        Some(f) if f.load(Ordering::Relaxed) => Err(Error::Interrupted),
-        _ => Ok(()),
+    if is_set() {
+        return Err(Error::Interrupted);
     }
+    Ok(())
 }

@@ -89,13 +89,12 @@ pub struct ShardInfo {
     pub part_checksums: std::collections::BTreeMap<String, String>,
 }
 
+/// FNV-1a of `parts`, each followed by a 0xff byte, as hex.
 fn fnv(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for &b in p.iter().chain(&[0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    use crate::input::{fnv1a, FNV_OFFSET};
+    let h = parts
+        .iter()
+        .fold(FNV_OFFSET, |h, p| fnv1a(fnv1a(h, p), &[0xff]));
     format!("{h:016x}")
 }
 

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::Error;
-use crate::plan::Overrides;
+use crate::plan::{Overrides, RunPlan};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -131,6 +131,20 @@ pub(super) fn progress_bar(quiet: bool, total: u64, message: &str, unit: &str) -
     );
     bar.set_message(message.to_string());
     bar
+}
+
+/// The plan of a config, with `--regions` (where given) in place of its `regions`.
+fn plan_with_regions(
+    config: &std::path::Path,
+    regions: Option<Vec<String>>,
+    overrides: Overrides,
+) -> Result<RunPlan, Error> {
+    let mut cfg = crate::config::Config::load(config)?;
+    if regions.is_some() {
+        cfg.regions = regions;
+    }
+    let table = crate::data::RegionTable::load_or_builtin(cfg.data.as_deref())?;
+    RunPlan::new(cfg, table, &overrides)
 }
 
 /// Exit code for an error: 2 for bad input, 1 for failures while running.

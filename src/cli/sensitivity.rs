@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::data::RegionTable;
 use crate::error::Error;
-use crate::output::{self};
+use crate::output;
 use crate::plan::RunPlan;
 
 use super::{progress_bar, CommonArgs};
@@ -59,12 +58,7 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
         no_charts,
         quiet,
     } = a;
-    let mut cfg = crate::config::Config::load(&config)?;
-    if regions.is_some() {
-        cfg.regions = regions;
-    }
-    let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
-    let plan = RunPlan::new(cfg, table, &overrides.into())?;
+    let plan = super::plan_with_regions(&config, regions, overrides.into())?;
     let d = &plan.config.sensitivity;
     let req = crate::sensitivity::Request {
         output: output.unwrap_or(d.output),

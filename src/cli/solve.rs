@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::data::RegionTable;
 use crate::error::Error;
-use crate::output::{self};
-use crate::plan::RunPlan;
+use crate::output;
 
 use super::OverrideArgs;
 
@@ -40,12 +38,7 @@ pub(super) fn solve(a: SolveArgs) -> Result<(), Error> {
         max_factor,
         overrides,
     } = a;
-    let mut cfg = crate::config::Config::load(&config)?;
-    if regions.is_some() {
-        cfg.regions = regions;
-    }
-    let table = RegionTable::load_or_builtin(cfg.data.as_deref())?;
-    let plan = RunPlan::new(cfg, table, &overrides.into())?;
+    let plan = super::plan_with_regions(&config, regions, overrides.into())?;
     let started = Instant::now();
     let req = crate::solve::SolveRequest {
         by_year,

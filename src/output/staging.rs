@@ -127,8 +127,9 @@ pub fn is_ours(path: &Path) -> bool {
     )
 }
 
-/// What may stand at an output path: nothing, or with `force` a folder of ours.
-pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
+/// Refuses a path that cannot name an output folder: none (`.`, `/`), or one too long
+/// for its work folder beside it.
+fn check_leaf(out_dir: &Path) -> Result<(), Error> {
     let Some(leaf) = out_dir.file_name() else {
         return Err(Error::Usage(format!(
             "{} cannot be an output folder: name a folder, e.g. results/NAME",
@@ -141,6 +142,12 @@ pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
             out_dir.display()
         )));
     }
+    Ok(())
+}
+
+/// What may stand at an output path: nothing, or with `force` a folder of ours.
+pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
+    check_leaf(out_dir)?;
     if fs::symlink_metadata(out_dir).is_err() {
         return Ok(());
     }
@@ -160,21 +167,20 @@ pub fn check_target(out_dir: &Path, force: bool) -> Result<(), Error> {
 /// The folder `sensitivity` and `solve` add their files to: created (with the marker)
 /// if missing, else it must be one of ours.
 pub fn ensure_output_dir(dir: &Path) -> Result<(), Error> {
-    check_target(dir, true).or_else(|e| match e {
-        // A link to a folder (results kept on another disk) is followed, as long as
-        // what it points to is ours.
-        Error::NotOurs { .. }
-            if fs::metadata(dir).is_ok_and(|m| m.is_dir()) && open_marker(dir).is_some() =>
-        {
+    check_leaf(dir)?;
+    match fs::metadata(dir) {
+        Err(_) => {
+            fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
+            write_marker(dir)?;
             Ok(())
         }
-        e => Err(e),
-    })?;
-    if fs::symlink_metadata(dir).is_err() {
-        fs::create_dir_all(dir).map_err(io_err(dir, "create the results folder"))?;
-        write_marker(dir)?;
+        // Followed if it is a link (results kept on another disk): what it points to
+        // must be ours.
+        Ok(m) if m.is_dir() && (open_marker(dir).is_some() || is_ours(dir)) => Ok(()),
+        Ok(_) => Err(Error::NotOurs {
+            path: dir.to_path_buf(),
+        }),
     }
-    Ok(())
 }
 
 /// Makes the charts folder, which must not be a link: a results folder from elsewhere
@@ -201,8 +207,8 @@ fn old_prefix(name: &str) -> String {
     format!(".{name}.old-")
 }
 
-/// A hidden work folder `.NAME.partial-PID` in a parent folder, with a marker this
-/// process locks; removed when dropped unless [`WorkDir::keep`] was called.
+/// A hidden work folder `.NAME.partial-PID-RANDOM` in a parent folder, with a marker
+/// this process locks; removed when dropped unless [`WorkDir::keep`] was called.
 #[derive(Debug)]
 pub struct WorkDir {
     dir: PathBuf,
@@ -217,6 +223,11 @@ impl WorkDir {
     pub fn create(parent: &Path, name: &str) -> Result<WorkDir, Error> {
         fs::create_dir_all(parent).map_err(io_err(parent, "create the results folder"))?;
         sweep(parent, name, None);
+        WorkDir::make(parent, name)
+    }
+
+    /// This process's work folder of `name` in `parent`, which exists.
+    fn make(parent: &Path, name: &str) -> Result<WorkDir, Error> {
         // The PID for a reader, and a random part: in containers every process may be
         // PID 1, and a dead one's folder must not stand in a live one's way.
         let random = std::hash::BuildHasher::hash_one(
@@ -293,7 +304,7 @@ impl Staging {
         // A dead run's restored folder may stand there now.
         check_target(target, force)?;
         Ok(Staging {
-            work: WorkDir::create(&parent, &leaf)?,
+            work: WorkDir::make(&parent, &leaf)?,
             target: target.to_path_buf(),
             parent,
             leaf,
