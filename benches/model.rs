@@ -28,10 +28,10 @@ use rayon::prelude::*;
 
 use fastlakare::config::{Guideline, Mode};
 use fastlakare::model::{
-    run_region, run_regions, Noise, NoiseSource, RegionInputs, Trajectory, STOCKS,
+    self, run_region, run_regions, Noise, NoiseRng, NoiseSource, RegionInputs, Trajectory, STOCKS,
 };
 use fastlakare::plan::{Overrides, RunPlan};
-use fastlakare::sample::{self, NoiseRng, Purpose};
+use fastlakare::sample::{self, Purpose};
 use fastlakare::simulate::{simulate, RunRange};
 
 /// Runs per region per iteration: 21 x 256 region-runs, 537 600 region-run-years.
@@ -160,7 +160,7 @@ struct Counting(NoiseRng);
 impl NoiseSource for Counting {
     fn substream(key: u64, index: u64) -> Self {
         DRAWS.with(|d| d.borrow_mut().push((key, index, 0)));
-        Counting(sample::noise_substream(key, index))
+        Counting(model::noise_substream(key, index))
     }
 }
 
@@ -229,7 +229,7 @@ impl Draws {
         let mut acc = 0u64;
         for (key, range) in runs {
             for &(index, n) in &self.subs[range.start as usize..range.end as usize] {
-                let mut rng = sample::noise_substream(*key, u64::from(index));
+                let mut rng = model::noise_substream(*key, u64::from(index));
                 for _ in 0..n {
                     acc = acc.rotate_left(5) ^ rng.next_u64();
                 }

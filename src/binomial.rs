@@ -128,7 +128,7 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
 ///
 /// One sampler for every n up to the tables' end (inversion from the mode, its pmf at
 /// the mode by [`exp`]), BTRS beyond, so the same draw can be made eight region-runs
-/// side by side ([`crate::lanes`]) with the very arithmetic of this one: every step is
+/// side by side ([`crate::model::lanes`]) with the very arithmetic of this one: every step is
 /// an IEEE operation a vector lane does alike. Small n by Bernoulli trials and small
 /// means by inversion from 0 (what [`binomial`] does) were each a few nanoseconds
 /// cheaper alone, but a lane cannot take a different road from its neighbours.
@@ -288,7 +288,7 @@ fn inversion(rng: &mut impl RngCore, n: u64, r: f64, ln_q: f64) -> u64 {
 }
 
 /// `e^x`, from IEEE additions and multiplications alone, in an order a vector lane
-/// repeats exactly ([`crate::lanes`]), so the pmf at the mode is the same bits in a
+/// repeats exactly ([`crate::model::lanes`]), so the pmf at the mode is the same bits in a
 /// lane as here; libm's `exp` is not (it differs between libraries and machines, and a
 /// vector of it is another function). Cody and Waite's reduction `x = k ln 2 + r`,
 /// `|r| <= ln 2 / 2` (ln 2 in two parts, fdlibm's), then Taylor's series to `r^12 / 12!`

@@ -16,7 +16,6 @@ pub(crate) mod input;
 mod inputs;
 pub mod interrupt;
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod lanes;
 pub mod model;
 pub(crate) mod names;
 pub mod output;
@@ -25,6 +24,7 @@ pub mod plan;
 pub(crate) mod pool;
 pub(crate) mod regions;
 pub mod report;
+mod rng;
 pub mod sample;
 pub(crate) mod scenario;
 pub mod sensitivity;

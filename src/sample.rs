@@ -7,6 +7,8 @@
 //! distribution leaves every other draw as it was.
 
 use rand::{RngCore, SeedableRng};
+
+pub use crate::rng::{stream_key, subkey, Purpose};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use std::collections::BTreeMap;
@@ -17,87 +19,8 @@ use crate::params::{Param, Scope, PARAM_COUNT};
 
 pub type Rng = Xoshiro256PlusPlus;
 
-/// The generator of the model's demographic noise. It is reseeded four times per
-/// region-run-year (one sub-stream per event), so seeding must cost nothing:
-/// SplitMix64's state is its 64-bit seed. It passes BigCrush, and each sub-stream is
-/// used for at most a few hundred numbers.
-pub type NoiseRng = SplitMix64;
-
-/// SplitMix64 (Vigna's `splitmix64.c`), the very stream of `rand_xoshiro::SplitMix64`,
-/// defined here so that opening a sub-stream inlines: that crate's `seed_from_u64` is
-/// not `#[inline]`, and without cross-crate inlining it was a call of its own in the
-/// profile, four a region-run-year. `next_u32` is the crate's too (Stafford's Mix4),
-/// so any use draws what it drew; `same_stream_as_rand_xoshiro` checks both.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SplitMix64 {
-    x: u64,
-}
-
-impl RngCore for SplitMix64 {
-    #[inline]
-    fn next_u32(&mut self) -> u32 {
-        self.x = self.x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.x;
-        z = (z ^ (z >> 33)).wrapping_mul(0x62A9_D9ED_7997_05F5);
-        z = (z ^ (z >> 28)).wrapping_mul(0xCB24_D0A5_C88C_35B3);
-        (z >> 32) as u32
-    }
-
-    #[inline]
-    fn next_u64(&mut self) -> u64 {
-        self.x = self.x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    #[inline]
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        rand::rand_core::impls::fill_bytes_via_next(self, dest);
-    }
-}
-
-impl SeedableRng for SplitMix64 {
-    type Seed = [u8; 8];
-
-    #[inline]
-    fn from_seed(seed: [u8; 8]) -> SplitMix64 {
-        SplitMix64 {
-            x: u64::from_le_bytes(seed),
-        }
-    }
-
-    #[inline]
-    fn seed_from_u64(seed: u64) -> SplitMix64 {
-        SplitMix64 { x: seed }
-    }
-}
-
-/// What a stream is used for; part of its key so the streams never overlap.
-#[derive(Debug, Clone, Copy)]
-#[repr(u64)]
-pub enum Purpose {
-    Parameters = 1,
-    Noise = 2,
-    /// The two sample matrices of a sensitivity design, and their noise.
-    DesignA = 3,
-    DesignB = 4,
-    DesignNoiseA = 5,
-    DesignNoiseB = 6,
-    /// Bootstrap resampling of a sensitivity estimate.
-    Bootstrap = 7,
-}
-
 /// Key of the national "region" in stream derivation.
 pub const NATIONAL_KEY: u64 = u64::MAX;
-
-pub(crate) const fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// A stable key for a region code (FNV-1a), so streams do not shift when the data
 /// table gains or reorders rows.
@@ -112,59 +35,12 @@ pub fn stream(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> Rng {
     Rng::seed_from_u64(stream_key(seed, run, region_key, purpose))
 }
 
-/// The 64-bit key behind [`stream`]: a hash of (seed, run, region, purpose).
-pub fn stream_key(seed: u64, run: u32, region_key: u64, purpose: Purpose) -> u64 {
-    let mut h = splitmix64(seed ^ 0x6661_7374_6c61_6b61); // "fastlaka"
-    h = splitmix64(h ^ u64::from(run));
-    h = splitmix64(h ^ region_key);
-    splitmix64(h ^ purpose as u64)
-}
-
 /// Sub-stream `index` of the stream with `key`: independent of how many numbers any
 /// other sub-stream used. The model takes one per (year, event), so a scenario that
 /// changes one event leaves every other event's draws as they were (common random
 /// numbers).
 pub fn substream(key: u64, index: u64) -> Rng {
     Rng::seed_from_u64(subkey(key, index))
-}
-
-/// The noise generator of sub-stream `index` of `key` (see [`substream`]).
-#[inline]
-pub fn noise_substream(key: u64, index: u64) -> NoiseRng {
-    NoiseRng::seed_from_u64(splitmix64(key ^ noise_index_hash(index)))
-}
-
-/// What sub-stream `index` mixes into its key: `splitmix64(index)`, tabled for the
-/// model's indices.
-#[inline(always)]
-pub(crate) fn noise_index_hash(index: u64) -> u64 {
-    match INDEX_HASHES.get(index as usize) {
-        Some(&h) => h,
-        None => splitmix64(index),
-    }
-}
-
-/// Bits of a model sub-stream index that name the event of the year; the rest name
-/// the year (`model::Event::substream`). Eight events fit; the model checks its own
-/// at compile time, so a new event cannot reuse the next year's numbers.
-pub const EVENT_BITS: u32 = 3;
-
-/// `splitmix64(index)` for the model's sub-stream indices (years up to the longest
-/// horizon, 1 000, each with its events), computed at compile time: the model opens
-/// four sub-streams a year, and this halves what opening one costs.
-static INDEX_HASHES: [u64; (1 << EVENT_BITS) * 1024] = {
-    let mut t = [0u64; (1 << EVENT_BITS) * 1024];
-    let mut i = 0;
-    while i < t.len() {
-        t[i] = splitmix64(i as u64);
-        i += 1;
-    }
-    t
-};
-
-/// Key number `index` derived from `key` (e.g. one replicate's noise of a design row).
-pub fn subkey(key: u64, index: u64) -> u64 {
-    splitmix64(key ^ splitmix64(index))
 }
 
 /// A uniform number strictly inside (0, 1), so quantile functions never see 0 or 1.
@@ -369,37 +245,6 @@ fn has_override(cfg: &Config, region: &Region, param: Param) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The noise generator draws the numbers `rand_xoshiro::SplitMix64` draws, 64- and
-    /// 32-bit, from any seed.
-    #[test]
-    fn same_stream_as_rand_xoshiro() {
-        for seed in [0, 1, 12345, u64::MAX, 0x9E37_79B9_7F4A_7C15] {
-            let (mut ours, mut theirs) = (
-                SplitMix64::seed_from_u64(seed),
-                rand_xoshiro::SplitMix64::seed_from_u64(seed),
-            );
-            for _ in 0..100 {
-                assert_eq!(ours.next_u64(), theirs.next_u64(), "seed {seed}");
-                assert_eq!(ours.next_u32(), theirs.next_u32(), "seed {seed}");
-            }
-            let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
-            ours.fill_bytes(&mut a);
-            theirs.fill_bytes(&mut b);
-            assert_eq!(a, b);
-            let from_bytes = SplitMix64::from_seed(seed.to_le_bytes());
-            assert_eq!(from_bytes, SplitMix64::seed_from_u64(seed));
-        }
-    }
-
-    #[test]
-    fn tabled_sub_streams_are_the_computed_ones() {
-        for index in [0, 1, 7, 8 * 101 + 4, 8 * 1024 - 1, 8 * 1024, 1 << 40] {
-            let mut tabled = noise_substream(12345, index);
-            let mut computed = NoiseRng::seed_from_u64(subkey(12345, index));
-            assert_eq!(tabled.next_u64(), computed.next_u64(), "index {index}");
-        }
-    }
 
     /// Mapping the national values once per run gives every region the draw it gets
     /// alone, a region that overrides a national parameter included (the same uniform

@@ -15,6 +15,7 @@ pub mod sensitivity;
 
 use crate::dist::{DistFields, Distribution};
 use crate::error::Error;
+pub use crate::model::{Guideline, IntakeChange, Training, MAX_DURATION_YEARS};
 use crate::params::{Param, ParamSpec, Scope};
 
 /// How the year step treats chance.
@@ -39,47 +40,10 @@ impl Mode {
     }
 }
 
-/// Socialstyrelsen's guideline: inhabitants per full-time specialist and per trainee.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Guideline {
-    pub inhabitants_per_specialist: f64,
-    pub inhabitants_per_trainee: f64,
-}
-
-impl Default for Guideline {
-    fn default() -> Self {
-        Guideline {
-            inhabitants_per_specialist: 1100.0,
-            inhabitants_per_trainee: 550.0,
-        }
-    }
-}
-
-/// Bounds of a trainee's effective ST duration, in whole years.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Training {
-    pub min_years: u32,
-    pub max_years: u32,
-}
-
-impl Default for Training {
-    fn default() -> Self {
-        Training {
-            min_years: 5,
-            max_years: 12,
-        }
-    }
-}
-
 pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
 
 /// The scenario name of a config's main run; no named scenario may take it.
 pub const BASELINE_SCENARIO: &str = "baseline";
-
-/// The longest ST duration a split over durations holds (`training.max_years`).
-pub const MAX_DURATION_YEARS: usize = 60;
 
 /// The most runs a config or `--runs` may ask for (run indices are 32-bit, and a
 /// region-run's exact results are held: see `plan::MAX_REGION_RUNS`).
@@ -152,14 +116,6 @@ impl Default for RawSensitivity {
 pub enum ParamChange {
     Replace(Distribution),
     Scale(f64),
-}
-
-/// A change to the default intake `I_0 (1 + r)^t` over a span of calendar years.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IntakeChange {
-    Multiply(f64),
-    TraineesPerYear(f64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -17,7 +17,10 @@
 //! A lane that needs what the vector loop does not do (BTRS above the tables, a
 //! uniform used up by rounding) is flagged and drawn again one at a time.
 
-#![cfg(target_arch = "x86_64")]
+pub(in crate::model) mod admit;
+pub(in crate::model) mod specialists;
+pub(in crate::model) mod trainee_years;
+pub(in crate::model) mod trainees;
 
 use std::arch::x86_64::*;
 
@@ -101,7 +104,7 @@ pub(crate) fn unload(v: __m512d) -> [f64; LANES] {
 /// SplitMix64's increment.
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// SplitMix64's step (`sample::splitmix64`) in each lane.
+/// SplitMix64's step (`rng::splitmix64`) in each lane.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn splitmix(z: __m512i) -> __m512i {
@@ -109,11 +112,11 @@ fn splitmix(z: __m512i) -> __m512i {
 }
 
 /// Each lane's generator state of sub-stream `index` of its noise key: what
-/// `sample::noise_substream(key, index)` starts from.
+/// `model::noise_substream(key, index)` starts from.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn substreams(keys: __m512i, index: u64) -> __m512i {
-    let hashed = _mm512_set1_epi64(crate::sample::noise_index_hash(index) as i64);
+    let hashed = _mm512_set1_epi64(crate::model::noise_index_hash(index) as i64);
     splitmix(_mm512_xor_si512(keys, hashed))
 }
 
@@ -176,13 +179,13 @@ pub(crate) fn add_into(x: &mut [f64], at: usize, v: __m512d) {
 }
 
 /// The generator state of sub-stream `indices[i]` of `key` in lane i: what
-/// `sample::noise_substream(key, indices[i])` starts from.
+/// `model::noise_substream(key, indices[i])` starts from.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn substreams_of(key: u64, indices: &[u64; LANES]) -> __m512i {
     // `from_fn`, not `map`: `map` was a call of its own, 2 % of the core.
     let hashed = load_words(&std::array::from_fn(|i| {
-        crate::sample::noise_index_hash(indices[i])
+        crate::model::noise_index_hash(indices[i])
     }));
     splitmix(_mm512_xor_si512(_mm512_set1_epi64(key as i64), hashed))
 }
@@ -212,7 +215,7 @@ fn mix(z: __m512i) -> __m512i {
 }
 
 /// The first uniform of sub-stream `index` of each lane's noise key: what
-/// `sample::noise_substream(key, index)` gives first, as `binomial`'s 53-bit uniform.
+/// `model::noise_substream(key, index)` gives first, as `binomial`'s 53-bit uniform.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn first_uniforms(keys: __m512i, index: u64) -> __m512d {
@@ -486,8 +489,8 @@ pub(crate) fn search(d: Prepared, p: &Probs) -> (__m512d, __mmask8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::NoiseRng;
     use crate::model::NoiseSource;
-    use crate::sample::NoiseRng;
 
     #[test]
     #[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
@@ -533,7 +536,7 @@ mod tests {
                     Prob::new(ps[(round as usize * 5 + i * 2 + round as usize / 11) % ps.len()])
                 });
                 let keys: [u64; LANES] =
-                    std::array::from_fn(|i| crate::sample::splitmix64(round * 8 + i as u64));
+                    std::array::from_fn(|i| crate::rng::splitmix64(round * 8 + i as u64));
                 let index = round % 800;
                 let key_v = load_words(&keys);
                 let u = first_uniforms(key_v, index);

@@ -1,0 +1,106 @@
+//! Each year's intake: the default growth, a scenario's rules and cap, rounded so
+//! that the whole numbers admitted add up to the targets.
+
+use serde::Serialize;
+
+use super::*;
+
+/// A change to the default intake `I_0 (1 + r)^t` over a span of calendar years.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeChange {
+    Multiply(f64),
+    TraineesPerYear(f64),
+}
+
+/// The intake of each year after the base year, in order: the default
+/// `I_0 (1 + r)^t` with `I_0 = T_0 / E[D]`, then the scenario's rules and cap.
+pub(in crate::model) struct Admissions<'a> {
+    pub(in crate::model) policy: &'a IntakePolicy,
+    pub(in crate::model) base_per_year: f64,
+    pub(in crate::model) growth_per_year: f64,
+    /// `(1 + r)^t` of the last year admitted.
+    pub(in crate::model) factor: f64,
+    /// Whole posts (binomial noise) or the expected intake.
+    pub(in crate::model) whole: bool,
+    pub(in crate::model) target_total: f64,
+    pub(in crate::model) admitted_total: f64,
+}
+
+impl<'a> Admissions<'a> {
+    pub(in crate::model) fn new(inp: &'a RegionInputs<'_>, trainees0: f64, whole: bool) -> Self {
+        Admissions {
+            policy: &inp.intake,
+            base_per_year: trainees0 / inp.duration.mean_years,
+            growth_per_year: inp.intake_growth_per_year,
+            factor: 1.0,
+            whole,
+            target_total: 0.0,
+            admitted_total: 0.0,
+        }
+    }
+
+    /// The intake of year `t`, the year after the last one asked for.
+    #[inline]
+    pub(in crate::model) fn next(&mut self, t: usize) -> f64 {
+        self.factor *= 1.0 + self.growth_per_year;
+        let target = self
+            .policy
+            .apply(t as u32, self.base_per_year * self.factor);
+        if !self.whole {
+            return target;
+        }
+        // Posts are whole people: admit the rounded running total, so the long-run
+        // intake is exact without adding noise of its own.
+        self.target_total += target;
+        let n = round_non_negative(self.target_total - self.admitted_total);
+        self.admitted_total += n;
+        n
+    }
+}
+
+/// A scenario's intake rules, by years since the base year: each rule that covers a
+/// year multiplies the default intake or replaces it (in order), then the cap applies.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IntakePolicy {
+    pub rules: Vec<(u32, u32, IntakeChange)>,
+    pub cap_per_year: Option<f64>,
+}
+
+impl IntakePolicy {
+    /// The intake target of year `t` given the default target.
+    pub fn apply(&self, t: u32, default: f64) -> f64 {
+        let mut v = default;
+        for &(from, to, change) in &self.rules {
+            if (from..=to).contains(&t) {
+                v = match change {
+                    IntakeChange::Multiply(m) => v * m,
+                    IntakeChange::TraineesPerYear(n) => n,
+                };
+            }
+        }
+        match self.cap_per_year {
+            Some(cap) => v.min(cap),
+            None => v,
+        }
+    }
+}
+
+/// `x.round().max(0.0)` (halves away from zero) without a call: x86-64's baseline has
+/// no rounding instruction, and `round` showed in the profile at one call a year.
+#[inline]
+pub(in crate::model) fn round_non_negative(x: f64) -> f64 {
+    // 2^52: from here on every f64 is whole.
+    const WHOLE: f64 = 4_503_599_627_370_496.0;
+    if x.is_nan() || x <= 0.0 {
+        0.0 // NaN too, as `NaN.max(0.0)` is 0
+    } else if x >= WHOLE {
+        x
+    } else {
+        // Trunc, then the half added without a branch: the fraction is as likely above
+        // a half as below, and the branch on it was mispredicted about every other
+        // year. `x - t` is exact below 2^52, and `t + 0.0` is `t`.
+        let t = x as i64 as f64;
+        t + f64::from(u8::from(x - t >= 0.5))
+    }
+}
