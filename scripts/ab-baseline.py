@@ -9,10 +9,15 @@ median wall time and every run.
     python3 scripts/ab-baseline.py OLD_BINARY NEW_BINARY [--rounds 6] [-- RUN_ARGS...]
 
 e.g. `python3 scripts/ab-baseline.py /tmp/old target/release/fastlakare -- --threads 1`.
+A binary may be preceded by environment settings in the same argument, e.g.
+`"FASTLAKARE_BACKEND=portable target/release/fastlakare"`: that is how the backends are
+timed against each other.
 Outputs go to a scratch folder that is removed afterwards.
 """
 
 import argparse
+import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -36,9 +41,14 @@ def main() -> None:
         for i in range(args.rounds):
             order = args.binaries if i % 2 == 0 else args.binaries[::-1]
             for b in order:
-                cmd = [b, "run", args.config, "--out", f"{out}/r", "--force", "-q", *extra]
+                words = shlex.split(b)
+                env = dict(os.environ)
+                while "=" in words[0]:
+                    name, value = words.pop(0).split("=", 1)
+                    env[name] = value
+                cmd = [*words, "run", args.config, "--out", f"{out}/r", "--force", "-q", *extra]
                 start = time.perf_counter()
-                subprocess.run(cmd, check=True)
+                subprocess.run(cmd, check=True, env=env)
                 times[b].append(time.perf_counter() - start)
     finally:
         shutil.rmtree(out, ignore_errors=True)

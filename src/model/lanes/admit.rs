@@ -7,7 +7,6 @@ use crate::model::*;
 /// [`run_regions`]); false where some year's intake is [`PACKED_COUNT`] or more, or
 /// not a number. In the lanes of vectors where the region-runs share their policy:
 /// one at a time, the chain of each year's rounding was about a seventh of the core.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq")]
 pub(in crate::model) fn admit_lanes(
     inputs: &[RegionInputs<'_>],
@@ -76,7 +75,6 @@ pub(in crate::model) fn admit_lanes(
 }
 
 /// [`round_non_negative`] in each lane, operation for operation.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(in crate::model) fn round_non_negative_lanes(

@@ -486,6 +486,32 @@ pub(crate) fn search(d: Prepared, p: &Probs) -> (__m512d, __mmask8) {
     (x, redraw)
 }
 
+/// Adds one person of category `category` (0-7) to each `live` lane's tally: 16-bit
+/// fields, categories 0-3 in `tally[0]`, 4-7 in `tally[1]` (at most 2 000 people a year,
+/// [`PACKED_COUNT`](crate::model::PACKED_COUNT)).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn tally(tally: &mut [__m512i; 2], live: __mmask8, category: __m512i) {
+    let (one, three) = (_mm512_set1_epi64(1), _mm512_set1_epi64(3));
+    let field = _mm512_sllv_epi64(
+        one,
+        _mm512_slli_epi64::<4>(_mm512_and_si512(category, three)),
+    );
+    let high = _mm512_cmpgt_epi64_mask(category, three);
+    tally[0] = _mm512_mask_add_epi64(tally[0], live & !high, tally[0], field);
+    tally[1] = _mm512_mask_add_epi64(tally[1], live & high, tally[1], field);
+}
+
+/// Category `c`'s people in each lane's [`tally`].
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn tallied(tally: &[__m512i; 2], c: usize) -> __m512i {
+    _mm512_and_si512(
+        _mm512_srlv_epi64(tally[c / 4], _mm512_set1_epi64(16 * (c % 4) as i64)),
+        _mm512_set1_epi64(0xffff),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 use crate::model::*;
 
 /// `f` of each of eight region-runs, a lane each.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(in crate::model) fn each_lane(
     inputs: &[RegionInputs<'_>],
@@ -17,7 +16,6 @@ pub(in crate::model) fn each_lane(
 /// `keys`, their trainee passes done (`values` as in [`run_regions`]): the year's three
 /// draws, the stocks and the target test in the lanes of vectors, operation for
 /// operation as `run_region` does them; the rows written lane by lane.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 pub(in crate::model) fn specialists_lanes(
     _lanes: crate::model::lanes::Lanes,
@@ -131,7 +129,6 @@ pub(in crate::model) fn specialists_lanes(
 }
 
 /// [`covered`] in each lane, operation for operation.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
 pub(in crate::model) fn covered_lanes(

@@ -1,19 +1,28 @@
 //! The first pass of one region-run with eight intake years side by side (AVX-512
 //! with byte lookups: VBMI, GFNI, BITALG).
 
+use std::arch::x86_64::*;
+
+use super::{Lookups, LANES};
+use crate::model::lanes;
 use crate::model::*;
+
+/// A packed split's boundaries (at most seven).
+const B: usize = PACKED_CATEGORIES - 1;
+/// Vectors of people a byte counter takes (at most 8 a vector) before it is emptied
+/// into 16-bit ones.
+const ROUNDS: usize = 255 / 8;
 
 /// The first pass of eight region-runs of binomial noise with `keys`, each with its
 /// years side by side ([`trainee_years_lanes`]), their intakes admitted in lanes
 /// ([`admit_lanes`]); false, with nothing the one-at-a-time pass would not
 /// overwrite, where some region-run cannot be.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
 pub(in crate::model) fn trainee_years_each(
-    lookups: crate::model::lanes::Lookups,
+    lookups: Lookups,
     inputs: &[RegionInputs<'_>],
-    keys: &[u64; crate::model::lanes::LANES],
-    noises: &mut [Noise; crate::model::lanes::LANES],
+    keys: &[u64; LANES],
+    noises: &mut [Noise; LANES],
     values: &mut [f64],
     years: usize,
 ) -> bool {
@@ -49,10 +58,9 @@ pub(in crate::model) fn trainee_years_each(
 /// people, and a byte population count counts them: about a dozen instructions per 64
 /// people, where fourteen comparisons a person took 28 (comparisons and masked
 /// additions).
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
 pub(in crate::model) fn trainee_years_lanes(
-    _lookups: crate::model::lanes::Lookups,
+    _lookups: Lookups,
     inp: &RegionInputs,
     key: u64,
     noise: &mut Noise,
@@ -60,12 +68,6 @@ pub(in crate::model) fn trainee_years_lanes(
     trainees: &mut [f64],
     admitted: bool,
 ) -> bool {
-    use crate::model::lanes::{self, LANES};
-    use std::arch::x86_64::*;
-    const B: usize = PACKED_CATEGORIES - 1;
-    /// Vectors of people a byte counter takes (at most 8 a vector) before it is
-    /// emptied into 16-bit ones.
-    const ROUNDS: usize = 255 / 8;
     let years = trainees.len();
     let split = Split::packed_without_guide(&inp.duration.probs);
     if !split.packed {
@@ -85,109 +87,183 @@ pub(in crate::model) fn trainee_years_lanes(
         }
     }
     let first = inp.duration.min_years as usize;
-
-    // The table, four vectors (bytes 0-63, 64-127, ...): bit k (below 7) of byte v
-    // is whether v is below boundary k's top byte (everyone is below a boundary past
-    // 2^53), bit 7 whether v is an open slice. The first seven bits are a thermometer
-    // (boundaries in order): set from the v's rank on, the boundaries at or below v.
-    let zero = _mm512_setzero_si512();
-    let iota = lanes::load_words(&std::array::from_fn(|i| {
-        u64::from_le_bytes(std::array::from_fn(|b| (8 * i + b) as u8))
-    }));
-    let mut below_table = [zero; 4];
-    for (c, table) in below_table.iter_mut().enumerate() {
-        let v = _mm512_add_epi8(iota, _mm512_set1_epi8((64 * c) as u8 as i8));
-        for k in 0..B {
-            let below = if split.all_below & (1 << k) != 0 {
-                u64::MAX
-            } else {
-                _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(split.top_bytes[k] as i8))
-            };
-            let bit = _mm512_maskz_mov_epi8(below, _mm512_set1_epi8(1 << k));
-            *table = _mm512_or_si512(*table, bit);
-        }
-        for &g in &split.open[..split.open_len] {
-            let open = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(g as i8));
-            *table = _mm512_or_si512(*table, _mm512_maskz_mov_epi8(open, _mm512_set1_epi8(-128)));
-        }
-    }
-    // Which open slice a byte is in, from its table byte instead of a second table
-    // (two more `vpermt2b`, each two cycles): a rank is the number of boundaries at or
-    // below the byte, distinct for distinct open slices (each holds one), and, a
-    // thermometer's zeros counted, an affine function of its bits over GF(2): bit 0
-    // the parity of the seven, bit 1 of the zeros at 1, 3 and 5, bit 2 the zero at 3.
-    // Bit 7 of the result is set where the byte is not open (or not drawn: all zero),
-    // and `vpshufb` gives 0 there, else the open slice's bit from a table by rank.
-    const RANK: i64 = 0x7F2A_0800_0000_0080;
-    let rank_matrix = _mm512_set1_epi64(RANK);
-    let mut slice_of_rank = [0u8; 16];
-    for (j, &g) in split.open[..split.open_len].iter().enumerate() {
-        let rank = (0..B)
-            .filter(|&k| split.all_below & (1 << k) == 0 && split.top_bytes[k] <= g)
-            .count();
-        slice_of_rank[rank] = 1 << j;
-    }
-    let half = |h: usize| u64::from_le_bytes(std::array::from_fn(|b| slice_of_rank[8 * h + b]));
-    let slice_of_rank = lanes::load_words(&std::array::from_fn(|i| half(i % 2)));
-    let open_bits = |below_bits: __m512i| {
-        _mm512_shuffle_epi8(
-            slice_of_rank,
-            _mm512_gf2p8affine_epi64_epi8::<0x87>(below_bits, rank_matrix),
-        )
-    };
-    let look = |table: &[__m512i; 4], bytes: __m512i, low: __mmask64, high: __mmask64| {
-        _mm512_or_si512(
-            _mm512_maskz_permutex2var_epi8(low, table[0], bytes, table[1]),
-            _mm512_maskz_permutex2var_epi8(high, table[2], bytes, table[3]),
-        )
-    };
-    // Bit k of each of a lane's eight bytes into byte k: with these bits as the
-    // matrix, `gf2p8affine` of the identity's rows (LSB first) gives the transpose.
-    let transpose = _mm512_set1_epi64(0x8040_2010_0804_0201_u64 as i64);
-    let count =
-        |bits: __m512i| _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8::<0>(transpose, bits));
-    // The open slices' people: slice s's byte, its first boundary inside and, over all
-    // slices, the most boundaries one holds.
-    let open_bytes = lanes::load_words(&std::array::from_fn(|s| {
-        split.open.get(s).map_or(0, |&g| u64::from(g))
-    }));
-    let mut first_inside = [0u64; LANES];
-    let mut most_inside = 0;
-    for (s, &g) in split.open[..split.open_len].iter().enumerate() {
-        let start = u64::from(g) << GUIDE_SHIFT;
-        let passed = |&t: &u64| t <= start;
-        let inside = |&t: &u64| start < t && t >> GUIDE_SHIFT == u64::from(g);
-        let thresholds = &split.thresholds[..B];
-        first_inside[s] = thresholds.iter().filter(|t| passed(t)).count() as u64;
-        most_inside = most_inside.max(thresholds.iter().filter(|t| inside(t)).count());
-    }
-    let first_inside = lanes::load_words(&first_inside);
-    let mut thresholds = [u64::MAX; LANES];
-    thresholds[..B].copy_from_slice(&split.thresholds[..B]);
-    let thresholds = lanes::load_words(&thresholds);
-    let (one, three, seven) = (
-        _mm512_set1_epi64(1),
-        _mm512_set1_epi64(3),
-        _mm512_set1_epi64(7),
-    );
-    let byte_in_lane = _mm512_set1_epi64(0x0706_0504_0302_0100);
-    // `vpshufb` indices repeating each lane's lowest byte over its eight.
-    let lowest_byte = _mm512_set4_epi64(0x0808_0808_0808_0808, 0, 0x0808_0808_0808_0808, 0);
-    let low_bytes = _mm512_set1_epi16(0xff);
-    let field = |w: &[__m512i; 2], k: usize| {
-        let shift = _mm512_set1_epi64(8 * (k & !1) as i64);
-        _mm512_and_si512(
-            _mm512_srlv_epi64(w[k & 1], shift),
-            _mm512_set1_epi64(0xffff),
-        )
-    };
-
+    let table = YearTable::new(&split);
     // A block's count, then the previous block's placement: the open slices' people
     // loop until the block's most, known only once its bytes are counted (a chain of
     // some hundred cycles), and that loop's exit, mispredicted about once a block,
     // resolved so late that nothing of the next block could start before it. A block
     // behind, its counts are in when the loop starts.
-    let count_block = |t0: usize| {
+    // `carry`: completions of the block's years due in the next block's eight years.
+    let mut carry = _mm512_setzero_pd();
+    let mut counted = None;
+    for t0 in (1..years).step_by(LANES).map(Some).chain([None]) {
+        let next = t0.map(|t0| table.count_block(key, trainees, t0));
+        let Some(block) = std::mem::replace(&mut counted, next) else {
+            continue;
+        };
+        let t0 = block.t0;
+        let people = table.place(block);
+        // Category k of lane l completes in year t0 + first + l + k: the block's
+        // completions are in the sixteen years from t0 + first on, the first eight
+        // (`due`) now complete, the last eight carried into the next block's. Whole
+        // numbers below 2^53: the sums are exact in any order.
+        let (mut due_people, mut later_people) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+        for (k, &c) in people.iter().enumerate() {
+            let (now, later) = lanes::shift_up(c, k);
+            due_people = _mm512_add_epi64(due_people, now);
+            later_people = _mm512_add_epi64(later_people, later);
+        }
+        let due = _mm512_add_pd(carry, _mm512_cvtepi64_pd(due_people));
+        carry = _mm512_add_pd(_mm512_setzero_pd(), _mm512_cvtepi64_pd(later_people));
+        lanes::add_into(completions, t0 + first, due);
+    }
+    let blocks = (years - 1).div_ceil(LANES);
+    lanes::add_into(completions, 1 + blocks * LANES + first, carry);
+    let mut in_post = trainees0;
+    for t in 1..years {
+        let intake = trainees[t];
+        in_post -= completions[t];
+        in_post += intake;
+        trainees[t] = in_post;
+    }
+    true
+}
+
+/// A block of eight intake years counted ([`YearTable::count_block`]): per lane (a
+/// year), its intake `n`, its sub-stream where the counting left it, and the people
+/// below each boundary and in each open slice, in 16-bit fields (bytes 0, 2, 4, 6 of
+/// the byte counters in `[0]`, 1, 3, 5, 7 in `[1]`).
+struct Block {
+    t0: usize,
+    n: __m512i,
+    state: __m512i,
+    below: [__m512i; 2],
+    in_open: [__m512i; 2],
+}
+
+/// One region-run's split as vectors, for counting and placing a block of its intake
+/// years.
+struct YearTable<'a> {
+    split: &'a Split<'a>,
+    /// Four vectors (bytes 0-63, 64-127, ...): bit k (below 7) of byte v is whether v
+    /// is below boundary k's top byte (everyone is below a boundary past 2^53), bit 7
+    /// whether v is an open slice. The first seven bits are a thermometer (boundaries
+    /// in order): set from the v's rank on, the boundaries at or below v.
+    below_table: [__m512i; 4],
+    /// Which open slice a byte is in, by its rank ([`YearTable::open_bits`]).
+    slice_of_rank: __m512i,
+    /// The open slices' bytes, their first boundary inside, and over all slices the
+    /// most boundaries one holds.
+    open_bytes: __m512i,
+    first_inside: __m512i,
+    most_inside: usize,
+    /// The boundaries' thresholds, `u64::MAX` past the last.
+    thresholds: __m512i,
+}
+
+/// The affine map from a table byte's thermometer to its rank's bits
+/// ([`YearTable::open_bits`]).
+const RANK: i64 = 0x7F2A_0800_0000_0080;
+/// With a lane's eight bytes as the matrix, `gf2p8affine` of the identity's rows (LSB
+/// first) gives the transpose: bit k of each byte into byte k.
+const TRANSPOSE: i64 = 0x8040_2010_0804_0201_u64 as i64;
+
+impl<'a> YearTable<'a> {
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn new(split: &'a Split<'a>) -> Self {
+        let zero = _mm512_setzero_si512();
+        let iota = lanes::load_words(&std::array::from_fn(|i| {
+            u64::from_le_bytes(std::array::from_fn(|b| (8 * i + b) as u8))
+        }));
+        let mut below_table = [zero; 4];
+        for (c, table) in below_table.iter_mut().enumerate() {
+            let v = _mm512_add_epi8(iota, _mm512_set1_epi8((64 * c) as u8 as i8));
+            for k in 0..B {
+                let below = if split.all_below & (1 << k) != 0 {
+                    u64::MAX
+                } else {
+                    _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(split.top_bytes[k] as i8))
+                };
+                let bit = _mm512_maskz_mov_epi8(below, _mm512_set1_epi8(1 << k));
+                *table = _mm512_or_si512(*table, bit);
+            }
+            for &g in &split.open[..split.open_len] {
+                let open = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(g as i8));
+                *table =
+                    _mm512_or_si512(*table, _mm512_maskz_mov_epi8(open, _mm512_set1_epi8(-128)));
+            }
+        }
+        let mut slice_of_rank = [0u8; 16];
+        for (j, &g) in split.open[..split.open_len].iter().enumerate() {
+            let rank = (0..B)
+                .filter(|&k| split.all_below & (1 << k) == 0 && split.top_bytes[k] <= g)
+                .count();
+            slice_of_rank[rank] = 1 << j;
+        }
+        let half = |h: usize| u64::from_le_bytes(std::array::from_fn(|b| slice_of_rank[8 * h + b]));
+        let slice_of_rank = lanes::load_words(&std::array::from_fn(|i| half(i % 2)));
+        let open_bytes = lanes::load_words(&std::array::from_fn(|s| {
+            split.open.get(s).map_or(0, |&g| u64::from(g))
+        }));
+        let mut first_inside = [0u64; LANES];
+        let mut most_inside = 0;
+        for (s, &g) in split.open[..split.open_len].iter().enumerate() {
+            let start = u64::from(g) << GUIDE_SHIFT;
+            let passed = |&t: &u64| t <= start;
+            let inside = |&t: &u64| start < t && t >> GUIDE_SHIFT == u64::from(g);
+            let thresholds = &split.thresholds[..B];
+            first_inside[s] = thresholds.iter().filter(|t| passed(t)).count() as u64;
+            most_inside = most_inside.max(thresholds.iter().filter(|t| inside(t)).count());
+        }
+        let mut thresholds = [u64::MAX; LANES];
+        thresholds[..B].copy_from_slice(&split.thresholds[..B]);
+        YearTable {
+            split,
+            below_table,
+            slice_of_rank,
+            open_bytes,
+            first_inside: lanes::load_words(&first_inside),
+            most_inside,
+            thresholds: lanes::load_words(&thresholds),
+        }
+    }
+
+    /// The table bytes of a vector of drawn bytes (`low`: the drawn ones below 128,
+    /// `high`: those at or above; the rest read 0).
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn look(&self, bytes: __m512i, low: __mmask64, high: __mmask64) -> __m512i {
+        let table = &self.below_table;
+        _mm512_or_si512(
+            _mm512_maskz_permutex2var_epi8(low, table[0], bytes, table[1]),
+            _mm512_maskz_permutex2var_epi8(high, table[2], bytes, table[3]),
+        )
+    }
+
+    /// Which open slice each table byte is in (its bit), or 0, without a second table
+    /// (two more `vpermt2b`, each two cycles): a rank is the number of boundaries at or
+    /// below the byte, distinct for distinct open slices (each holds one), and, a
+    /// thermometer's zeros counted, an affine function of its bits over GF(2): bit 0
+    /// the parity of the seven, bit 1 of the zeros at 1, 3 and 5, bit 2 the zero at 3.
+    /// Bit 7 of the result is set where the byte is not open (or not drawn: all zero),
+    /// and `vpshufb` gives 0 there, else the open slice's bit from a table by rank.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn open_bits(&self, below_bits: __m512i) -> __m512i {
+        _mm512_shuffle_epi8(
+            self.slice_of_rank,
+            _mm512_gf2p8affine_epi64_epi8::<0x87>(below_bits, _mm512_set1_epi64(RANK)),
+        )
+    }
+
+    /// Eight intake years from `t0` (a lane each; past the last, none) drawn and
+    /// counted: each lane's people eight to a number from the year's intake
+    /// sub-stream, looked up, and the lookups' bits counted per boundary and open slice.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn count_block(&self, key: u64, trainees: &[f64], t0: usize) -> Block {
+        let zero = _mm512_setzero_si512();
         let year = |l: usize| t0 + l;
         let n = _mm512_cvttpd_epi64(match trainees.get(t0..t0 + LANES) {
             Some(x) => lanes::load(x.try_into().expect("eight")),
@@ -199,20 +275,24 @@ pub(in crate::model) fn trainee_years_lanes(
             key,
             &std::array::from_fn(|l| Event::Intake.substream(year(l))),
         );
-        // Per lane, the people below each boundary and in each open slice, in 16-bit
-        // fields: bytes 0, 2, 4, 6 of the byte counters in [0], 1, 3, 5, 7 in [1].
+        let transpose = _mm512_set1_epi64(TRANSPOSE);
+        let count =
+            |bits: __m512i| _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8::<0>(transpose, bits));
+        let low_bytes = _mm512_set1_epi16(0xff);
+        let widen = |w: &mut [__m512i; 2], c: __m512i| {
+            w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
+            w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
+        };
         let (mut below, mut in_open) = ([zero; 2], [zero; 2]);
         let (mut below_bytes, mut open_bytes_count, mut rounds) = (zero, zero, 0);
         let mut step = |drawn: __m512i, low: __mmask64, high: __mmask64| {
-            let bits = look(&below_table, drawn, low, high);
+            let bits = self.look(drawn, low, high);
             below_bytes = _mm512_add_epi8(below_bytes, count(bits));
-            open_bytes_count = _mm512_add_epi8(open_bytes_count, count(open_bits(bits)));
+            open_bytes_count = _mm512_add_epi8(open_bytes_count, count(self.open_bits(bits)));
             rounds += 1;
             if rounds == ROUNDS {
-                for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
-                    w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
-                    w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
-                }
+                widen(&mut below, below_bytes);
+                widen(&mut in_open, open_bytes_count);
                 (below_bytes, open_bytes_count, rounds) = (zero, zero, 0);
             }
         };
@@ -223,6 +303,9 @@ pub(in crate::model) fn trainee_years_lanes(
             let high = _mm512_movepi8_mask(drawn);
             step(drawn, !high, high);
         }
+        let byte_in_lane = _mm512_set1_epi64(0x0706_0504_0302_0100);
+        // `vpshufb` indices repeating each lane's lowest byte over its eight.
+        let lowest_byte = _mm512_set4_epi64(0x0808_0808_0808_0808, 0, 0x0808_0808_0808_0808, 0);
         let mut left = _mm512_sub_epi64(n, _mm512_set1_epi64(8 * whole as i64));
         loop {
             let live = _mm512_cmpgt_epi64_mask(left, zero);
@@ -237,21 +320,31 @@ pub(in crate::model) fn trainee_years_lanes(
             step(drawn, people & !high, people & high);
             left = _mm512_sub_epi64(left, used);
         }
-        for (w, c) in [(&mut below, below_bytes), (&mut in_open, open_bytes_count)] {
-            w[0] = _mm512_add_epi16(w[0], _mm512_and_si512(c, low_bytes));
-            w[1] = _mm512_add_epi16(w[1], _mm512_srli_epi16::<8>(c));
+        widen(&mut below, below_bytes);
+        widen(&mut in_open, open_bytes_count);
+        Block {
+            t0,
+            n,
+            state,
+            below,
+            in_open,
         }
-        (t0, n, state, below, in_open)
-    };
-    // Completions of the block's years due in the next block's eight years' span.
-    let mut carry = _mm512_setzero_pd();
-    let mut counted = None;
-    for t0 in (1..years).step_by(LANES).map(Some).chain([None]) {
-        let next = t0.map(count_block);
-        let Some((t0, n, mut state, below, in_open)) = std::mem::replace(&mut counted, next) else {
-            continue;
-        };
-        // As `place_packed` puts them, lane by lane.
+    }
+
+    /// A counted block's people per category (lane l: year t0 + l), as `place_packed`
+    /// puts them: the open slices' people one number each, the rest by their counts.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn place(&self, block: Block) -> [__m512i; PACKED_CATEGORIES] {
+        let split = self.split;
+        let zero = _mm512_setzero_si512();
+        let Block {
+            n,
+            mut state,
+            below,
+            in_open,
+            ..
+        } = block;
         let mut open_people = [zero; PACKED_CATEGORIES];
         for j in 0..B {
             let c = if j < split.open_len {
@@ -261,67 +354,19 @@ pub(in crate::model) fn trainee_years_lanes(
             };
             open_people[j + 1] = _mm512_add_epi64(open_people[j], c);
         }
-        // The open slices' people, one number each, slice by slice, their categories
-        // tallied in 16-bit fields (categories 0-3 in one word, 4-7 in the other).
         let mut tally = [zero; 2];
-        let person = |i: __m512i, state: &mut __m512i, tally: &mut [__m512i; 2]| {
-            let live = _mm512_cmplt_epi64_mask(i, open_people[B]);
-            let drawn = lanes::next(state, live);
-            let slice = open_people[1..split.open_len.max(1)]
-                .iter()
-                .fold(zero, |acc, &o| {
-                    _mm512_mask_add_epi64(acc, _mm512_cmple_epi64_mask(o, i), acc, one)
-                });
-            let g = _mm512_permutexvar_epi64(slice, open_bytes);
-            let u = _mm512_or_si512(
-                _mm512_slli_epi64::<{ GUIDE_SHIFT }>(g),
-                _mm512_srli_epi64::<{ 64 - GUIDE_SHIFT }>(drawn),
-            );
-            let base = _mm512_permutexvar_epi64(slice, first_inside);
-            let mut category = base;
-            for m in 0..most_inside {
-                let at =
-                    _mm512_min_epu64(_mm512_add_epi64(base, _mm512_set1_epi64(m as i64)), seven);
-                let th = _mm512_permutexvar_epi64(at, thresholds);
-                category =
-                    _mm512_mask_add_epi64(category, _mm512_cmple_epu64_mask(th, u), category, one);
-            }
-            let field = _mm512_sllv_epi64(
-                one,
-                _mm512_slli_epi64::<4>(_mm512_and_si512(category, three)),
-            );
-            let high = _mm512_cmpgt_epi64_mask(category, three);
-            tally[0] = _mm512_mask_add_epi64(tally[0], live & !high, tally[0], field);
-            tally[1] = _mm512_mask_add_epi64(tally[1], live & high, tally[1], field);
-        };
         const STRAIGHT: i64 = 2;
         for i in 0..STRAIGHT {
-            person(_mm512_set1_epi64(i), &mut state, &mut tally);
+            self.person(_mm512_set1_epi64(i), &open_people, &mut state, &mut tally);
         }
+        let one = _mm512_set1_epi64(1);
         let mut i = _mm512_set1_epi64(STRAIGHT);
         while _mm512_cmplt_epi64_mask(i, open_people[B]) != 0 {
-            person(i, &mut state, &mut tally);
+            self.person(i, &open_people, &mut state, &mut tally);
             i = _mm512_add_epi64(i, one);
         }
-        let tallied = |c: usize| {
-            _mm512_and_si512(
-                _mm512_srlv_epi64(tally[c / 4], _mm512_set1_epi64(16 * (c % 4) as i64)),
-                _mm512_set1_epi64(0xffff),
-            )
-        };
-        // Category k of lane l completes in year t0 + first + l + k: the block's
-        // completions are in the sixteen years from t0 + first on, the first eight
-        // (`due`) now complete, the last eight carried into the next block's. Whole
-        // numbers below 2^53: the sums are exact in any order.
-        let mut due = carry;
-        carry = _mm512_setzero_pd();
+        let mut people = [zero; PACKED_CATEGORIES];
         let mut placed_below = zero;
-        let (mut due_people, mut later_people) = (zero, zero);
-        let mut add = |k: usize, c: __m512i| {
-            let (now, later) = lanes::shift_up(c, k);
-            due_people = _mm512_add_epi64(due_people, now);
-            later_people = _mm512_add_epi64(later_people, later);
-        };
         for k in 0..B {
             let below_k = if split.all_below & (1 << k) != 0 {
                 n
@@ -329,31 +374,66 @@ pub(in crate::model) fn trainee_years_lanes(
                 field(&below, k)
             };
             let certain = _mm512_sub_epi64(below_k, open_people[usize::from(split.open_below[k])]);
-            add(
-                k,
-                _mm512_add_epi64(_mm512_sub_epi64(certain, placed_below), tallied(k)),
+            people[k] = _mm512_add_epi64(
+                _mm512_sub_epi64(certain, placed_below),
+                lanes::tallied(&tally, k),
             );
             placed_below = certain;
         }
-        add(
-            B,
-            _mm512_add_epi64(
-                _mm512_sub_epi64(_mm512_sub_epi64(n, open_people[B]), placed_below),
-                tallied(B),
-            ),
+        people[B] = _mm512_add_epi64(
+            _mm512_sub_epi64(_mm512_sub_epi64(n, open_people[B]), placed_below),
+            lanes::tallied(&tally, B),
         );
-        due = _mm512_add_pd(due, _mm512_cvtepi64_pd(due_people));
-        carry = _mm512_add_pd(carry, _mm512_cvtepi64_pd(later_people));
-        lanes::add_into(completions, t0 + first, due);
+        people
     }
-    let blocks = (years - 1).div_ceil(LANES);
-    lanes::add_into(completions, 1 + blocks * LANES + first, carry);
-    let mut in_post = trainees0;
-    for t in 1..years {
-        let intake = trainees[t];
-        in_post -= completions[t];
-        in_post += intake;
-        trainees[t] = in_post;
+
+    /// The `i`-th person of the open slices in each lane still holding one
+    /// (`open_people`: the people before each slice), placed by one number of its own
+    /// into its category's tally.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi,gfni,avx512bitalg")]
+    #[inline]
+    fn person(
+        &self,
+        i: __m512i,
+        open_people: &[__m512i; PACKED_CATEGORIES],
+        state: &mut __m512i,
+        tally: &mut [__m512i; 2],
+    ) {
+        let (zero, one) = (_mm512_setzero_si512(), _mm512_set1_epi64(1));
+        let live = _mm512_cmplt_epi64_mask(i, open_people[B]);
+        let drawn = lanes::next(state, live);
+        let slice = open_people[1..self.split.open_len.max(1)]
+            .iter()
+            .fold(zero, |acc, &o| {
+                _mm512_mask_add_epi64(acc, _mm512_cmple_epi64_mask(o, i), acc, one)
+            });
+        let g = _mm512_permutexvar_epi64(slice, self.open_bytes);
+        let u = _mm512_or_si512(
+            _mm512_slli_epi64::<{ GUIDE_SHIFT }>(g),
+            _mm512_srli_epi64::<{ 64 - GUIDE_SHIFT }>(drawn),
+        );
+        let base = _mm512_permutexvar_epi64(slice, self.first_inside);
+        let mut category = base;
+        for m in 0..self.most_inside {
+            let at = _mm512_min_epu64(
+                _mm512_add_epi64(base, _mm512_set1_epi64(m as i64)),
+                _mm512_set1_epi64(7),
+            );
+            let th = _mm512_permutexvar_epi64(at, self.thresholds);
+            category =
+                _mm512_mask_add_epi64(category, _mm512_cmple_epu64_mask(th, u), category, one);
+        }
+        lanes::tally(tally, live, category);
     }
-    true
+}
+
+/// Boundary or slice `k`'s count in each lane, from the 16-bit fields of [`Block`].
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn field(w: &[__m512i; 2], k: usize) -> __m512i {
+    let shift = _mm512_set1_epi64(8 * (k & !1) as i64);
+    _mm512_and_si512(
+        _mm512_srlv_epi64(w[k & 1], shift),
+        _mm512_set1_epi64(0xffff),
+    )
 }
