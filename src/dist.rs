@@ -449,8 +449,8 @@ const BETA_NODES: usize = 256;
 ///
 /// Why: statrs' inverse starts from a rough approximation (and three log-gammas) and
 /// takes Newton steps, each a regularised incomplete beta (three more log-gammas and
-/// a continued fraction): about 1.5 of them a draw and 4-5 % of the baseline's CPU for
-/// its three beta parameters per region-run. From the cubic one step is usually all.
+/// a continued fraction): about 1.5 of them a draw, for its three beta parameters per
+/// region-run, a visible share of the baseline's profile. From the cubic one step is usually all.
 /// It is also more exact: statrs stops once a step is below about 1e-7, this goes on
 /// until the step's square is below the last bit (`beta_quantile_solves_the_cdf`).
 #[derive(Debug)]

@@ -438,8 +438,8 @@ fn simulate_in_pool(
         for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
             let outcomes = &mut out.scenarios[s_idx].regions;
             // Not zeroed first: the first region's runs are copied in, not added (a
-            // fill of the whole buffer was about 30 ms of page faults on one thread
-            // before the first chunk's runs could start).
+            // fill of the whole buffer was page faults on one thread before the first
+            // chunk's runs could start).
             let national = &mut national[..if with_national { n * stride } else { 0 }];
             let [stocks_a, stocks_b] = &mut stocks_bufs;
             let [bands_a, bands_b] = &mut band_bufs;
@@ -861,7 +861,7 @@ struct RunDraw {
     /// The national (mean, sd) of the duration as bits, with their `DurationDist`,
     /// where both are national: every region that keeps them (all, unless overridden)
     /// has this distribution, which costs a few Newton steps of eight `exp`s each
-    /// (about 3 % of the baseline's CPU when solved per region-run). None in DLF mode,
+    /// (a visible share of the baseline's profile when solved per region-run). None in DLF mode,
     /// which does not use it.
     duration: Option<((u64, u64), DurationDist)>,
 }

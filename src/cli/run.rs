@@ -136,9 +136,9 @@ fn run_plan(
 }
 
 /// Frees `value` on a thread of its own. The simulation's outcome holds a sketch per
-/// region, year and metric, each with its own counters: freeing them one by one took
-/// the main thread about 30 ms after the last file was written (the baseline's
-/// 11 000 sketches), time in which nothing else ran. The process may end before that
+/// region, year and metric, each with its own counters: freeing them one by one held
+/// the main thread after the last file was written (the baseline has 11 000
+/// sketches), while nothing else ran. The process may end before that
 /// thread is done, and then the operating system takes the memory back at once.
 fn drop_in_background<T: Send + 'static>(value: T) {
     // Where no thread can be started, the closure, and `value` with it, is dropped

@@ -84,7 +84,7 @@ impl DurationDist {
     /// Forward recurrence `P(R = k) = P(D >= k) / E[D]` for k = 1..=max, indexed by
     /// k - 1 (0 past `max_years()`): the remaining years (this one included) of today's
     /// trainees. An array, not a `Vec`: it is made once per region-run, and the
-    /// allocation and its free were about 1 % of the model's time.
+    /// allocation and its free showed in the model's profile.
     pub fn forward_recurrence(&self) -> [f64; MAX_DURATION_YEARS] {
         let max = self.max_years();
         assert!(max <= MAX_DURATION_YEARS, "config checks max_years");

@@ -166,8 +166,8 @@ pub fn run_region<R: NoiseSource>(
     // whatever else happens, and the completers who join, with their exits; the
     // population, the stocks and the target. The two stocks' exits are two chains of
     // draws (each year's from the stock the year before left), independent of each
-    // other: in one loop the processor works on both at once (a pass each was about
-    // 4 % slower). The target test compares the coverage's numerator with the
+    // other: in one loop the processor works on both at once (a pass each was
+    // slower). The target test compares the coverage's numerator with the
     // population instead of their quotient with 1 (a division's latency, once a year):
     // for a population above 0 the two are the same test, rounding included
     // (`coverage_test_without_division`).

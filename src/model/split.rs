@@ -106,7 +106,7 @@ impl<'a> Split<'a> {
         // Thresholds do not decrease, and the last is never reached. The slices whose
         // first uniform lies below category k's threshold (and not below k - 1's) are
         // a run of the guide: filled a run per category, not searched slice by slice
-        // (which, with the tables' 4 KB, was about 2 % of the baseline's CPU, once per
+        // (which, with the tables' 4 KB, showed in the baseline's profile, once per
         // region-run).
         let slice = 1u64 << GUIDE_SHIFT;
         let mut g = if guide { 0 } else { GUIDE_SLICES };
@@ -158,8 +158,8 @@ impl<'a> Split<'a> {
     /// then once more per person of an open slice. The model adds them to its cohorts
     /// as they come: counts gathered in an array first were stored one by one and then
     /// loaded as one vector to convert, and that load, which cannot be forwarded from
-    /// several narrower stores, waited for them to retire (15 % of the trainee pass's
-    /// samples on the instruction after it).
+    /// several narrower stores, waited for them to retire (the profile's samples piled
+    /// up on the instruction after it).
     #[inline(always)]
     pub(in crate::model) fn place_packed(
         &self,

@@ -46,8 +46,7 @@ enum Target {
 
 /// The parts of a dataset small enough to hold, written into one file without a
 /// folder of parts in between: encoding every chunk into a part and reading it all back
-/// to fold it (the `runs/` of the baseline: 0.4 s of CPU on the writer thread, and
-/// the fold's decoding) bought nothing a file this size needs. A part's chunks are
+/// to fold it (encoding on the writer thread, and the fold's decoding) bought nothing a file this size needs. A part's chunks are
 /// held until its last arrives, then written whole; parts complete in the order the
 /// file wants them (the last chunk brings scenario by scenario, unit by unit), so all
 /// but the last few are written while the simulation still runs.

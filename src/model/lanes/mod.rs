@@ -183,7 +183,7 @@ pub(crate) fn add_into(x: &mut [f64], at: usize, v: __m512d) {
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 pub(crate) fn substreams_of(key: u64, indices: &[u64; LANES]) -> __m512i {
-    // `from_fn`, not `map`: `map` was a call of its own, 2 % of the core.
+    // `from_fn`, not `map`: `map` was a call of its own in the profile.
     let hashed = load_words(&std::array::from_fn(|i| {
         crate::model::noise_index_hash(indices[i])
     }));
