@@ -47,8 +47,22 @@ pub struct Region {
     pub dlf_table_specialists: Option<f64>,
     pub dlf_years_to_full: Option<DlfYears>,
     pub policy_target_year: Option<i32>,
+    /// What the region said of its specialists' ages, where it did.
+    pub age_tail: Option<AgeTail>,
     pub notes: String,
 }
+
+/// A region's statement about its specialists' ages: the share aged `threshold_age`
+/// or more (Kronoberg: 27 of 86 are 58 or older). The initial age profile is scaled to
+/// it (docs/model.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AgeTail {
+    pub threshold_age: u32,
+    pub share_at_or_over: f64,
+}
+
+/// The ages a specialist can have in the model, and so an age threshold's range.
+pub const AGE_RANGE: std::ops::RangeInclusive<u32> = 25..=75;
 
 impl Region {
     /// FTE per head as the region reported it: FTE/headcount when both are given,
@@ -86,6 +100,9 @@ const COLUMNS: [&str; 15] = [
     "notes",
 ];
 
+/// Columns a table may leave out (tables written before they existed): empty cells.
+const OPTIONAL_COLUMNS: [&str; 2] = ["age_threshold", "age_share_at_or_over"];
+
 impl RegionTable {
     pub fn builtin() -> Self {
         Self::parse(BUILTIN_CSV, BUILTIN_NAME).expect("the shipped table is valid")
@@ -122,13 +139,16 @@ impl RegionTable {
                 .position(|h| h.trim() == *name)
                 .ok_or_else(|| bad(1, name, "column is missing from the header".into()))?;
         }
+        let optional: [Option<usize>; OPTIONAL_COLUMNS.len()] =
+            std::array::from_fn(|i| headers.iter().position(|h| h.trim() == OPTIONAL_COLUMNS[i]));
         let mut regions: Vec<Region> = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, csv::Position::line);
                 bad(line, "row", format!("malformed CSV row: {e}"))
             })?;
-            let region = parse_row(&record, &index, &regions, &bad)?;
+            let mut region = parse_row(&record, &index, &regions, &bad)?;
+            region.age_tail = parse_age_tail(&record, &optional, &bad)?;
             regions.push(region);
         }
         if regions.is_empty() {
@@ -274,6 +294,7 @@ fn parse_row(
         dlf_table_specialists: non_negative(11)?,
         dlf_years_to_full,
         policy_target_year,
+        age_tail: None,
         notes: cell(14).to_string(),
     };
     if let Some(r) = region.fte_ratio() {
@@ -286,6 +307,61 @@ fn parse_row(
         }
     }
     Ok(region)
+}
+
+/// The optional age columns of a row (`optional`: where they are in the header):
+/// both empty, or a whole age in [`AGE_RANGE`] and a share in (0, 1).
+fn parse_age_tail(
+    record: &csv::StringRecord,
+    optional: &[Option<usize>; OPTIONAL_COLUMNS.len()],
+    bad: &dyn Fn(u64, &str, String) -> Error,
+) -> Result<Option<AgeTail>, Error> {
+    let line = record.position().map_or(0, csv::Position::line);
+    let cell = |c: usize| optional[c].and_then(|i| record.get(i)).unwrap_or("").trim();
+    let (threshold, share) = (cell(0), cell(1));
+    match (threshold.is_empty(), share.is_empty()) {
+        (true, true) => return Ok(None),
+        (false, true) | (true, false) => {
+            let missing = if threshold.is_empty() { 0 } else { 1 };
+            return Err(bad(
+                line,
+                OPTIONAL_COLUMNS[missing],
+                format!(
+                    "is empty, but {} is given: give both or neither",
+                    OPTIONAL_COLUMNS[1 - missing]
+                ),
+            ));
+        }
+        (false, false) => {}
+    }
+    let threshold_age = match threshold.parse::<u32>() {
+        Ok(a) if AGE_RANGE.contains(&a) => a,
+        _ => {
+            return Err(bad(
+                line,
+                OPTIONAL_COLUMNS[0],
+                format!(
+                    "`{threshold}` is not a whole age from {} to {}",
+                    AGE_RANGE.start(),
+                    AGE_RANGE.end()
+                ),
+            ))
+        }
+    };
+    let share_at_or_over = match share.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => x,
+        _ => {
+            return Err(bad(
+                line,
+                OPTIONAL_COLUMNS[1],
+                format!("`{share}` is not a share strictly between 0 and 1"),
+            ))
+        }
+    };
+    Ok(Some(AgeTail {
+        threshold_age,
+        share_at_or_over,
+    }))
 }
 
 #[cfg(test)]
@@ -308,6 +384,77 @@ mod tests {
         );
         assert_eq!(t.get("25").unwrap().specialists_headcount, None);
         assert_eq!(t.get("03").unwrap().scope, CountScope::PublicOnly);
+    }
+
+    /// The ages the regions stated (SOURCES.md): Kronoberg 27 of 86 aged 58 or over,
+    /// Västra Götaland about a fifth 60 or over, Uppsala a third over 60; nobody else.
+    #[test]
+    fn builtin_table_has_the_stated_ages() {
+        let t = RegionTable::builtin();
+        let tail = |code: &str| t.get(code).unwrap().age_tail;
+        let kronoberg = tail("07").unwrap();
+        assert_eq!(kronoberg.threshold_age, 58);
+        assert!((kronoberg.share_at_or_over - 27.0 / 86.0).abs() < 0.005);
+        assert_eq!(
+            tail("14"),
+            Some(AgeTail {
+                threshold_age: 60,
+                share_at_or_over: 0.2
+            })
+        );
+        assert_eq!(
+            tail("03"),
+            Some(AgeTail {
+                threshold_age: 61,
+                share_at_or_over: 0.33
+            })
+        );
+        let stated = t.regions.iter().filter(|r| r.age_tail.is_some()).count();
+        assert_eq!(stated, 3);
+    }
+
+    /// A table without the age columns (written before they existed) still reads;
+    /// half an age statement, an age outside the model's or a share of 0 or 1 does not.
+    #[test]
+    fn age_columns_optional_and_checked() {
+        let strip = |text: &str| -> String {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            let mut writer = csv::Writer::from_writer(vec![]);
+            for record in reader.records() {
+                let mut cells: Vec<String> = record.unwrap().iter().map(String::from).collect();
+                cells.drain(14..16);
+                writer.write_record(&cells).unwrap();
+            }
+            String::from_utf8(writer.into_inner().unwrap()).unwrap()
+        };
+        let old = RegionTable::parse(&strip(BUILTIN_CSV), "old.csv").unwrap();
+        assert!(old.regions.iter().all(|r| r.age_tail.is_none()));
+        assert_eq!(old.regions.len(), 21);
+        let kronoberg = BUILTIN_CSV.lines().find(|l| l.starts_with("07,")).unwrap();
+        for (to, column) in [
+            (",58,,", "age_share_at_or_over"),
+            (",,0.31,", "age_threshold"),
+            (",24,0.31,", "age_threshold"),
+            (",76,0.31,", "age_threshold"),
+            (",58.5,0.31,", "age_threshold"),
+        ] {
+            let changed = kronoberg.replacen(",58,0.31,", to, 1);
+            assert_ne!(changed, kronoberg, "{to}");
+            let text = BUILTIN_CSV.replacen(kronoberg, &changed, 1);
+            let e = RegionTable::parse(&text, "x.csv").unwrap_err().to_string();
+            assert!(e.contains(column) && e.contains("x.csv"), "{e}");
+        }
+        for share in ["0", "1", "1.2", "-0.1"] {
+            let line = BUILTIN_CSV.lines().find(|l| l.starts_with("14,")).unwrap();
+            let changed = line.replacen(",60,0.20,", &format!(",60,{share},"), 1);
+            assert_ne!(changed, line);
+            let e = RegionTable::parse(&BUILTIN_CSV.replacen(line, &changed, 1), "x.csv")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("age_share_at_or_over"), "{e}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::binomial::Prob;
 
+mod ages;
 mod count;
 mod dlf;
 mod durations;
@@ -37,6 +38,7 @@ mod split;
 #[cfg(test)]
 mod tests;
 
+pub use ages::*;
 pub use count::*;
 pub use dlf::*;
 pub use durations::*;
