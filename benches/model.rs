@@ -66,7 +66,7 @@ fn cases(plan: &RunPlan) -> Vec<Case> {
             let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
             let draw = sample::draw(cfg, region, &u_national, &u_region, &rs.parameters);
             out.push(Case {
-                inputs: RegionInputs::new(region, &draw, cfg.training),
+                inputs: RegionInputs::new(region, &draw, cfg.training, &cfg.ages),
                 guideline: rs.guideline,
                 noise_key: sample::stream_key(
                     cfg.seed,

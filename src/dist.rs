@@ -250,6 +250,22 @@ impl Distribution {
         }
     }
 
+    /// `P(X < x)`, found by bisection on [`Distribution::quantile`] (which every
+    /// distribution here has in closed form or to the last bit): good to about 1e-15,
+    /// for a table made once per config, not per draw.
+    pub fn prob_below(&self, x: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if self.quantile(mid) < x {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
     /// The distribution's mean, from its definition (used by `validate` and the tests).
     pub fn mean(&self) -> f64 {
         match *self {

@@ -44,9 +44,14 @@ pub enum Param {
     PopGrowthPerYear,
     PublicShare,
     PublicHeadcount,
+    ShareInPrimaryCare,
+    AgeAtStStart,
+    IntakeGrowthYears,
+    ReturnRate,
+    RecruitsPerYear,
 }
 
-pub const PARAM_COUNT: usize = 13;
+pub const PARAM_COUNT: usize = 18;
 
 impl Param {
     pub const ALL: [Param; PARAM_COUNT] = [
@@ -63,6 +68,11 @@ impl Param {
         Param::PopGrowthPerYear,
         Param::PublicShare,
         Param::PublicHeadcount,
+        Param::ShareInPrimaryCare,
+        Param::AgeAtStStart,
+        Param::IntakeGrowthYears,
+        Param::ReturnRate,
+        Param::RecruitsPerYear,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +90,11 @@ impl Param {
             Param::PopGrowthPerYear => "pop_growth_per_year",
             Param::PublicShare => "public_share",
             Param::PublicHeadcount => "public_headcount",
+            Param::ShareInPrimaryCare => "share_in_primary_care",
+            Param::AgeAtStStart => "age_at_st_start",
+            Param::IntakeGrowthYears => "intake_growth_years",
+            Param::ReturnRate => "return_rate",
+            Param::RecruitsPerYear => "recruits_per_year",
         }
     }
 
@@ -93,7 +108,9 @@ impl Param {
 
     /// The default distribution and scope, or `None` where the model has no default
     /// (`pop_growth_per_year` replaces the multiplier only when given;
-    /// `public_headcount` is a per-region prior that a config must state).
+    /// `public_headcount` is a per-region prior that a config must state;
+    /// `primary_care_uptake` is derived from `share_in_primary_care` unless a config
+    /// fixes it; `career_years` is retired: retirement follows `[ages]`).
     pub fn default_spec(self) -> Option<ParamSpec> {
         let spec = |dist, scope| Some(ParamSpec { dist, scope });
         use Distribution as D;
@@ -109,24 +126,10 @@ impl Param {
             ),
             Param::StDurationSdYears => spec(D::Fixed { value: 1.5 }, National),
             Param::DropoutShare => spec(D::Fixed { value: 0.05 }, National),
-            Param::PrimaryCareUptake => spec(
-                D::Beta {
-                    mean: 0.6,
-                    sd: 0.08,
-                },
-                Region,
-            ),
-            Param::CareerYears => spec(
-                D::Uniform {
-                    min: 22.0,
-                    max: 28.0,
-                },
-                National,
-            ),
             Param::AttritionPerYear => spec(
                 D::Uniform {
                     min: 0.0,
-                    max: 0.03,
+                    max: 0.02,
                 },
                 Region,
             ),
@@ -147,10 +150,34 @@ impl Param {
             Param::IntakeGrowthPerYear => spec(
                 D::Uniform {
                     min: 0.0,
-                    max: 0.03,
+                    max: 0.05,
                 },
                 Region,
             ),
+            Param::IntakeGrowthYears => spec(
+                D::Uniform {
+                    min: 0.0,
+                    max: 15.0,
+                },
+                Region,
+            ),
+            Param::ShareInPrimaryCare => spec(
+                D::Beta {
+                    mean: 0.63,
+                    sd: 0.04,
+                },
+                National,
+            ),
+            Param::AgeAtStStart => spec(
+                D::Triangular {
+                    min: 29.0,
+                    mode: 32.0,
+                    max: 38.0,
+                },
+                National,
+            ),
+            Param::ReturnRate => spec(D::Fixed { value: 0.0 }, Region),
+            Param::RecruitsPerYear => spec(D::Fixed { value: 0.0 }, Region),
             Param::PopGrowthMultiplier => spec(D::Uniform { min: 0.2, max: 1.0 }, National),
             Param::PublicShare => spec(
                 D::Beta {
@@ -159,7 +186,10 @@ impl Param {
                 },
                 Region,
             ),
-            Param::PopGrowthPerYear | Param::PublicHeadcount => None,
+            Param::PopGrowthPerYear
+            | Param::PublicHeadcount
+            | Param::PrimaryCareUptake
+            | Param::CareerYears => None,
         }
     }
 
@@ -174,6 +204,11 @@ impl Param {
             Param::IntakeGrowthPerYear | Param::PopGrowthPerYear => (-0.5, 0.5),
             Param::PopGrowthMultiplier => (-10.0, 10.0),
             Param::PublicHeadcount => (0.0, 1e6),
+            Param::ShareInPrimaryCare => (0.0, 1.0),
+            Param::AgeAtStStart => (20.0, 60.0),
+            Param::IntakeGrowthYears => (0.0, 1000.0),
+            Param::ReturnRate => (0.0, 1.0),
+            Param::RecruitsPerYear => (0.0, 1e5),
         }
     }
 
@@ -183,8 +218,10 @@ impl Param {
             Param::StDurationMeanYears => "mean effective ST duration D (years)",
             Param::StDurationSdYears => "sd of D across trainees (years)",
             Param::DropoutShare => "share of trainees who never complete",
-            Param::PrimaryCareUptake => "q: share of new specialists who take up primary-care work",
-            Param::CareerYears => "career length; 1/career_years retire per year",
+            Param::PrimaryCareUptake => {
+                "q: share of new specialists who take up primary-care work (derived from s unless given)"
+            }
+            Param::CareerYears => "retired: retirement follows [ages] retirement_age",
             Param::AttritionPerYear => "yearly probability of leaving primary care for other work",
             Param::FteNew => "FTE per head of specialists who join during the run",
             Param::FteInitial => "FTE per head of today's stock where the data has no ratio",
@@ -193,6 +230,11 @@ impl Param {
             Param::PopGrowthPerYear => "g: yearly population growth (replaces m x recent growth)",
             Param::PublicShare => "share of specialists in region-run care (public_only regions)",
             Param::PublicHeadcount => "prior for region-run specialist heads where data has none",
+            Param::ShareInPrimaryCare => "s: share of GP specialists' working years in primary care",
+            Param::AgeAtStStart => "age on starting ST (years)",
+            Param::IntakeGrowthYears => "L: years the intake grows at r before it levels off",
+            Param::ReturnRate => "yearly probability that a specialist outside primary care returns",
+            Param::RecruitsPerYear => "specialists recruited into primary care from outside the pipeline, a year",
         }
     }
 }

@@ -256,6 +256,21 @@ impl RunPlan {
             let _ = writeln!(s, "  skipped {code}: {why}");
         }
         if c.mode != Mode::Dlf {
+            let _ = writeln!(
+                s,
+                "ages        retirement age {} (each person's), recruits join at {}",
+                c.ages.retirement_age.describe(),
+                c.ages.recruit_age
+            );
+            let _ = writeln!(
+                s,
+                "target      reached once coverage >= 1 for {} year(s) in a row{}",
+                c.sustain_years,
+                match c.max_trainees_per_specialist_fte {
+                    Some(r) => format!("; intake capped at {r} trainees per specialist FTE"),
+                    None => String::new(),
+                }
+            );
             let _ = writeln!(s, "\nparameters");
             for (p, spec) in &c.parameters {
                 let _ = writeln!(
@@ -265,6 +280,16 @@ impl RunPlan {
                     spec.scope.as_str(),
                     spec.dist.describe(),
                     p.meaning()
+                );
+            }
+            if !c
+                .parameters
+                .contains_key(&crate::params::Param::PrimaryCareUptake)
+            {
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:<8} {:<34} the uptake that makes s the share of a career in primary care",
+                    "primary_care_uptake", "", "derived: q = s / M(a)",
                 );
             }
             for (code, o) in &c.overrides {
@@ -322,6 +347,11 @@ fn describe_changes(c: &crate::config::ScenarioChanges) -> Vec<String> {
     }
     if let Some(cap) = c.intake_cap_per_year {
         out.push(format!("intake capped at {cap} a year"));
+    }
+    if let Some(r) = c.max_trainees_per_specialist_fte {
+        out.push(format!(
+            "intake capped at {r} trainees in post per specialist FTE (supervision)"
+        ));
     }
     if let Some(g) = c.inhabitants_per_specialist {
         out.push(format!("guideline: 1 specialist FTE per {g} inhabitants"));

@@ -81,6 +81,8 @@ pub struct Draw {
     pub initial_headcount: f64,
     /// FTE per head of today's stock.
     pub fte_initial: f64,
+    /// Whether the derived uptake `q = s / M(a)` came out above 1 and was clamped.
+    pub uptake_clamped: bool,
 }
 
 impl Draw {
@@ -185,6 +187,16 @@ fn draw_with(
             Some(d.quantile(u_region[Param::PublicHeadcount.index()]));
     }
 
+    // The uptake, where the config does not fix it: derived from the status quo's
+    // share in primary care and attrition, before a scenario changes either (a
+    // scenario changes behaviour, not the calibration).
+    let mut uptake_clamped = false;
+    if !cfg.parameters.contains_key(&Param::PrimaryCareUptake) {
+        let (q, clamped) = derived_uptake(cfg, &values);
+        values[Param::PrimaryCareUptake.index()] = Some(q);
+        uptake_clamped = clamped;
+    }
+
     // A scenario's changes: the same uniform through the new distribution, or the
     // baseline's own value scaled (for fte_initial, the data's ratio where it has one).
     for (&param, change) in changes {
@@ -233,7 +245,23 @@ fn draw_with(
         pop_growth_per_year,
         initial_headcount,
         fte_initial,
+        uptake_clamped,
     }
+}
+
+/// `q = s / M(a)` (docs/model.md, "The leak, counted once"), with `M` for a specialist
+/// completing at `age_at_st_start + E[D]`, and whether it was clamped to 1.
+fn derived_uptake(cfg: &Config, values: &[Option<f64>; PARAM_COUNT]) -> (f64, bool) {
+    let get = |p: Param| values[p.index()].unwrap_or_else(|| panic!("{} drawn", p.name()));
+    let training = cfg.training;
+    // The discretised duration's mean is the draw's, within the training's bounds.
+    let mean_years = get(Param::StDurationMeanYears)
+        .clamp(f64::from(training.min_years), f64::from(training.max_years));
+    let career = cfg.ages.retirement.career_share_in_primary_care(
+        get(Param::AgeAtStStart) + mean_years,
+        get(Param::AttritionPerYear),
+    );
+    crate::model::derived_uptake(get(Param::ShareInPrimaryCare), career)
 }
 
 fn has_override(cfg: &Config, region: &Region, param: Param) -> bool {
@@ -257,10 +285,10 @@ mod tests {
             seed = 7
             runs = 10
             [parameters]
-            career_years = { dist = "uniform", min = 22.0, max = 28.0, scope = "national" }
+            age_at_st_start = { dist = "uniform", min = 29.0, max = 38.0, scope = "national" }
             fte_new = { dist = "beta", mean = 0.8, sd = 0.06, scope = "national" }
             [overrides.06]
-            career_years = { dist = "uniform", min = 30.0, max = 31.0 }
+            age_at_st_start = { dist = "uniform", min = 30.0, max = 31.0 }
             [overrides.25]
             public_headcount = { dist = "triangular", min = 82.0, mode = 92.0, max = 106.0 }
             "#,
@@ -276,13 +304,13 @@ mod tests {
                 let alone = draw(&cfg, region, &national.u, &u_region, &none);
                 let in_run = draw_in_run(&cfg, region, &national, &u_region, &none);
                 assert_eq!(alone, in_run, "run {run}, region {}", region.code);
-                let career = in_run.get(Param::CareerYears);
+                let age = in_run.get(Param::AgeAtStStart);
                 let own = if region.code == "06" {
                     30.0..=31.0
                 } else {
-                    22.0..=28.0
+                    29.0..=38.0
                 };
-                assert!(own.contains(&career), "{}: {career}", region.code);
+                assert!(own.contains(&age), "{}: {age}", region.code);
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::data::Region;
 use crate::error::Error;
-use crate::model::IntakePolicy;
+use crate::model::{AgeInputs, IntakePolicy};
 use crate::params::Param;
 
 /// One scenario (the baseline included) as every region of the plan sees it.
@@ -35,6 +35,8 @@ pub struct RegionScenario {
     pub parameters: BTreeMap<Param, ParamChange>,
     pub intake: IntakePolicy,
     pub guideline: Guideline,
+    /// The region's age model, shared by its runs.
+    pub ages: AgeInputs,
 }
 
 impl ScenarioPlan {
@@ -44,10 +46,14 @@ impl ScenarioPlan {
             description: "the config as written".into(),
             regions: regions
                 .iter()
-                .map(|_| RegionScenario {
+                .map(|r| RegionScenario {
                     parameters: BTreeMap::new(),
-                    intake: IntakePolicy::default(),
+                    intake: IntakePolicy {
+                        max_trainees_per_specialist_fte: cfg.max_trainees_per_specialist_fte,
+                        ..IntakePolicy::default()
+                    },
                     guideline: cfg.guideline,
+                    ages: AgeInputs::of(r, &cfg.ages),
                 })
                 .collect(),
             national_guideline: cfg.guideline,
@@ -131,8 +137,12 @@ impl ScenarioPlan {
                         })
                         .collect(),
                     cap_per_year: merged.intake_cap_per_year,
+                    max_trainees_per_specialist_fte: merged
+                        .max_trainees_per_specialist_fte
+                        .or(cfg.max_trainees_per_specialist_fte),
                 },
                 guideline: guideline(cfg.guideline, &merged),
+                ages: AgeInputs::of(r, &cfg.ages),
                 parameters: merged.parameters,
             });
         }
@@ -166,6 +176,9 @@ fn merge(into: &mut ScenarioChanges, from: &ScenarioChanges) {
         .extend(from.parameters.iter().map(|(k, v)| (*k, v.clone())));
     into.intake.extend(from.intake.iter().copied());
     into.intake_cap_per_year = from.intake_cap_per_year.or(into.intake_cap_per_year);
+    into.max_trainees_per_specialist_fte = from
+        .max_trainees_per_specialist_fte
+        .or(into.max_trainees_per_specialist_fte);
     into.inhabitants_per_specialist = from
         .inhabitants_per_specialist
         .or(into.inhabitants_per_specialist);

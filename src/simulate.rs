@@ -909,7 +909,7 @@ fn region_run<'a>(
     let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
     let draw = sample::draw_in_run(cfg, region, &run_draw.national, &u_region, &rs.parameters);
     let duration = run_draw.duration(&draw, cfg.training);
-    let mut inputs = RegionInputs::with_duration(region, &draw, duration);
+    let mut inputs = RegionInputs::with_shared(region, &draw, duration, Cow::Borrowed(&rs.ages));
     inputs.intake = Cow::Borrowed(&rs.intake);
     let mut row: ParamRow = [None; PARAM_COLUMNS];
     row[..PARAM_COUNT].copy_from_slice(&draw.values);

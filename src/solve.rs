@@ -84,7 +84,7 @@ impl<'a> RegionSolver<'a> {
                     let u_nat = sample::national_uniforms(cfg.seed, run);
                     let u_reg = sample::region_uniforms(cfg.seed, run, &region.code);
                     let draw = sample::draw(cfg, region, &u_nat, &u_reg, &none);
-                    RegionInputs::new(region, &draw, cfg.training)
+                    RegionInputs::new(region, &draw, cfg.training, &cfg.ages)
                 }));
             }
         }

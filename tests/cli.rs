@@ -267,7 +267,7 @@ fn bad_input_is_refused_with_a_clear_line() {
         ("unknown key", format!("{base}colour = 3\n{NORRBOTTEN}"), vec!["bad.toml", "line 5", "colour"]),
         ("sd <= 0", format!("{base}[parameters]\nfte_new = {{ dist = \"beta\", mean = 0.8, sd = 0 }}\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.fte_new.sd", "> 0"]),
         ("beta mean", format!("{base}[parameters]\nprimary_care_uptake = {{ dist = \"beta\", mean = 1.2, sd = 0.1 }}\n{NORRBOTTEN}"), vec!["parameters.primary_care_uptake.mean", "between 0 and 1"]),
-        ("min > max", format!("{base}[parameters]\ncareer_years = {{ dist = \"uniform\", min = 30, max = 20 }}\n{NORRBOTTEN}"), vec!["parameters.career_years.min", "below max"]),
+        ("min > max", format!("{base}[parameters]\nage_at_st_start = {{ dist = \"uniform\", min = 38, max = 29 }}\n{NORRBOTTEN}"), vec!["parameters.age_at_st_start.min", "below max"]),
         ("runs = 0", format!("name = \"bad\"\nseed = 1\nruns = 0\ndata = \"regions.csv\"\n{NORRBOTTEN}"), vec!["bad.toml", "runs", "1 to"]),
         ("NaN", format!("{base}[parameters]\nattrition_per_year = nan\n{NORRBOTTEN}"), vec!["parameters.attrition_per_year", "finite"]),
         ("unknown region", format!("{base}{NORRBOTTEN}[overrides.99]\nfte_new = 0.9\n"), vec!["overrides.99", "not in"]),

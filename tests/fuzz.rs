@@ -185,6 +185,7 @@ fn config_text() -> impl Strategy<Value = String> {
         "[scenarios.c.overrides.13]",
         "[costs]",
         "[sensitivity]",
+        "[ages]",
     ]);
     let inner = prop::sample::select(vec![
         "inhabitants_per_specialist",
@@ -196,6 +197,15 @@ fn config_text() -> impl Strategy<Value = String> {
         "dropout_share",
         "primary_care_uptake",
         "career_years",
+        "share_in_primary_care",
+        "age_at_st_start",
+        "intake_growth_years",
+        "return_rate",
+        "recruits_per_year",
+        "retirement_age",
+        "recruit_age",
+        "sustain_years",
+        "max_trainees_per_specialist_fte",
         "attrition_per_year",
         "fte_new",
         "fte_initial",

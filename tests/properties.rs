@@ -1,13 +1,13 @@
 //! Property tests of the model's yearly step (proptest): for any valid inputs, stocks
 //! stay non-negative and finite; in expected mode more intake never reaches the target
-//! later and more attrition never earlier; a simulation's outcome does not depend on
+//! later, more attrition never earlier, more returns or recruits never later; a simulation's outcome does not depend on
 //! the number of threads or on how its runs are split into shards.
 
 use std::borrow::Cow;
 
-use fastlakare::config::{Guideline, Training};
+use fastlakare::config::{retirement_of, Guideline, Training, DEFAULT_RETIREMENT_AGE};
 use fastlakare::model::{
-    run_region, DurationDist, IntakePolicy, Noise, RegionInputs, Trajectory, STOCKS,
+    run_region, AgeInputs, DurationDist, IntakePolicy, Noise, RegionInputs, Trajectory, STOCKS,
 };
 use fastlakare::sample::{region_key, stream_key, Purpose};
 use proptest::prelude::*;
@@ -26,14 +26,18 @@ fn inputs() -> impl Strategy<Value = RegionInputs<'static>> {
         (5.2..11.8f64, 0.1..3.0f64),
         (0.0..0.5f64, 0.0..1.0f64, 0.0..0.3f64),
         (-0.1..0.1f64, -0.05..0.05f64),
+        (0.0..2_000.0f64, 0.0..0.3f64, 0.0..40.0f64),
+        (25.0..45.0f64, 0.0..20.0f64),
     )
         .prop_map(
             |(
                 (population, trainees, headcount),
                 (fte_initial, fte_new),
                 (mean, sd),
-                (dropout_share, primary_care_uptake, exit_per_year),
+                (dropout_share, primary_care_uptake, attrition_per_year),
                 (intake_growth_per_year, pop_growth_per_year),
+                (outside_headcount, return_per_year, intake_growth_years),
+                (age_at_st_start, recruits_per_year),
             )| RegionInputs {
                 population,
                 trainees,
@@ -43,12 +47,28 @@ fn inputs() -> impl Strategy<Value = RegionInputs<'static>> {
                 duration: Cow::Owned(DurationDist::new(mean, sd, TRAINING)),
                 dropout_share,
                 primary_care_uptake,
-                exit_per_year,
+                attrition_per_year,
                 intake_growth_per_year,
                 intake: Cow::Owned(IntakePolicy::default()),
                 pop_growth_per_year,
+                outside_headcount,
+                return_per_year,
+                intake_growth_years,
+                ages: Cow::Owned(default_ages()),
+                age_at_st_start,
+                recruits_per_year,
             },
         )
+}
+
+/// The default age model of a region that said nothing of its ages.
+fn default_ages() -> AgeInputs {
+    let retirement = retirement_of(&DEFAULT_RETIREMENT_AGE);
+    AgeInputs {
+        initial_profile: retirement.initial_profile(None),
+        retirement,
+        recruit_age: 45.0,
+    }
 }
 
 fn run(inp: &RegionInputs, noise: Noise) -> (Vec<f64>, Option<u32>) {
@@ -101,6 +121,7 @@ proptest! {
         boosted.intake = Cow::Owned(IntakePolicy {
             rules: vec![(1, HORIZON, fastlakare::config::IntakeChange::Multiply(multiply))],
             cap_per_year: None,
+            max_trainees_per_specialist_fte: None,
         });
         let (_, boost) = run(&boosted, Noise::Expected);
         prop_assert!(when(boost) <= when(base), "intake x{multiply}: {boost:?} after {base:?}");
@@ -113,9 +134,26 @@ proptest! {
     ) {
         let (_, base) = run(&inp, Noise::Expected);
         let mut worse = inp.clone();
-        worse.exit_per_year = (worse.exit_per_year + extra).min(1.0);
+        worse.attrition_per_year = (worse.attrition_per_year + extra).min(1.0);
         let (_, later) = run(&worse, Noise::Expected);
-        prop_assert!(when(later) >= when(base), "exit +{extra}: {later:?} before {base:?}");
+        prop_assert!(when(later) >= when(base), "attrition +{extra}: {later:?} before {base:?}");
+    }
+
+    #[test]
+    fn more_returns_or_recruits_never_reach_the_target_later(
+        inp in inputs(),
+        extra_return in 0.0..0.3f64,
+        extra_recruits in 0.0..20.0f64,
+    ) {
+        let (_, base) = run(&inp, Noise::Expected);
+        let mut back = inp.clone();
+        back.return_per_year = (back.return_per_year + extra_return).min(1.0);
+        let (_, sooner) = run(&back, Noise::Expected);
+        prop_assert!(when(sooner) <= when(base), "returns +{extra_return}: {sooner:?} after {base:?}");
+        let mut recruited = inp.clone();
+        recruited.recruits_per_year += extra_recruits;
+        let (_, sooner) = run(&recruited, Noise::Expected);
+        prop_assert!(when(sooner) <= when(base), "recruits +{extra_recruits}: {sooner:?} after {base:?}");
     }
 }
 

@@ -72,7 +72,7 @@ fn a_scenario_that_changes_nothing_equals_the_baseline_run_for_run() {
     let out = run_small(
         &s,
         60,
-        "[scenarios.same]\nprimary_care_uptake = { dist = \"beta\", mean = 0.6, sd = 0.08 }\n\
+        "[scenarios.same]\nattrition_per_year = { dist = \"uniform\", min = 0.0, max = 0.02 }\n\
          [scenarios.only_jonkoping]\nregions = [\"06\"]\nintake = [{ from = 2025, to = 2034, multiply = 2.0 }]\n",
         "out",
     );

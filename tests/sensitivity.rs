@@ -145,7 +145,7 @@ fn same_seed_same_file_whatever_the_threads() {
 #[test]
 fn a_single_uncertain_parameter_takes_all_the_variance() {
     let s = Scratch::new();
-    let fixed = "[parameters]\nst_duration_mean_years = 8.0\nprimary_care_uptake = 0.6\ncareer_years = 25.0\nfte_new = 0.8\nfte_initial = 0.8\nintake_growth_per_year = 0.01\npop_growth_multiplier = 0.5\npublic_share = 0.65\n";
+    let fixed = "[parameters]\nst_duration_mean_years = 8.0\nprimary_care_uptake = 0.6\nshare_in_primary_care = 0.63\nage_at_st_start = 32.0\nfte_new = 0.8\nfte_initial = 0.8\nintake_growth_per_year = 0.01\nintake_growth_years = 10.0\npop_growth_multiplier = 0.5\npublic_share = 0.65\n";
     let cfg = s.config(
         "one.toml",
         &format!(

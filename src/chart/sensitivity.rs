@@ -206,6 +206,11 @@ fn short_label(p: Param) -> [&'static str; 2] {
         Param::PopGrowthPerYear => ["population", "growth"],
         Param::PublicShare => ["public", "share"],
         Param::PublicHeadcount => ["public", "headcount"],
+        Param::ShareInPrimaryCare => ["share in", "primary care"],
+        Param::AgeAtStStart => ["age at", "ST start"],
+        Param::IntakeGrowthYears => ["intake", "growth years"],
+        Param::ReturnRate => ["return", "rate"],
+        Param::RecruitsPerYear => ["recruits", "per year"],
     }
 }
 

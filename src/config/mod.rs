@@ -11,12 +11,14 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod ages;
 pub mod sensitivity;
 
 use crate::dist::{DistFields, Distribution};
 use crate::error::Error;
 pub use crate::model::{Guideline, IntakeChange, Training, MAX_DURATION_YEARS};
 use crate::params::{Param, ParamSpec, Scope};
+pub use ages::{retirement_of, Ages, DEFAULT_RECRUIT_AGE, DEFAULT_RETIREMENT_AGE};
 
 /// How the year step treats chance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +133,7 @@ pub struct ScenarioChanges {
     pub parameters: BTreeMap<Param, ParamChange>,
     pub intake: Vec<IntakeRule>,
     pub intake_cap_per_year: Option<f64>,
+    pub max_trainees_per_specialist_fte: Option<f64>,
     pub inhabitants_per_specialist: Option<f64>,
     pub inhabitants_per_trainee: Option<f64>,
 }
@@ -178,6 +181,13 @@ pub struct Config {
     pub costs: Costs,
     /// Defaults of `fastlakare sensitivity` (the `[sensitivity]` table).
     pub sensitivity: sensitivity::Request,
+    /// Retirement and recruits' ages (`[ages]`).
+    pub ages: Ages,
+    /// Years in a row at or above the target before the first of them counts.
+    pub sustain_years: u32,
+    /// Supervision capacity: trainees in post at most this multiple of the
+    /// specialists' FTE (none: no cap).
+    pub max_trainees_per_specialist_fte: Option<f64>,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
     pub source: String,
@@ -214,6 +224,10 @@ struct RawConfig {
     costs: Costs,
     #[serde(default)]
     sensitivity: RawSensitivity,
+    #[serde(default)]
+    ages: ages::RawAges,
+    sustain_years: Option<i64>,
+    max_trainees_per_specialist_fte: Option<f64>,
 }
 
 fn default_base_year() -> i32 {
@@ -367,6 +381,27 @@ impl Config {
         check_duration_means(&parameters, &overrides, &raw.training, &bad)?;
         check_costs(&raw.costs, &bad)?;
         let sensitivity = sensitivity_request(&raw, last_year, &bad)?;
+        let ages = ages::ages(&raw.ages, &bad)?;
+        let sustain_years = u32::try_from(raw.sustain_years.unwrap_or(1))
+            .ok()
+            .filter(|&k| (1..=horizon_years).contains(&k))
+            .ok_or_else(|| {
+                bad(
+                    "sustain_years",
+                    format!(
+                        "must be a whole number of years from 1 to the horizon ({horizon_years}), got {}",
+                        raw.sustain_years.unwrap_or(1)
+                    ),
+                )
+            })?;
+        let max_trainees_per_specialist_fte = match raw.max_trainees_per_specialist_fte {
+            Some(r) => Some(check_supervision_cap(
+                r,
+                "max_trainees_per_specialist_fte",
+                &bad,
+            )?),
+            None => None,
+        };
         let years = raw.base_year..=last_year;
         let mut scenarios = Vec::new();
         for (name, value) in &raw.scenarios {
@@ -397,6 +432,9 @@ impl Config {
             scenarios,
             costs: raw.costs,
             sensitivity,
+            ages,
+            sustain_years,
+            max_trainees_per_specialist_fte,
             source: source.to_string(),
             text: text.to_string(),
         })
@@ -542,6 +580,11 @@ mod scenario {
                     }
                     c.intake_cap_per_year = Some(x);
                 }
+                "max_trainees_per_specialist_fte" => {
+                    let x = number(v, &f, bad)?;
+                    c.max_trainees_per_specialist_fte =
+                        Some(super::check_supervision_cap(x, &f, bad)?);
+                }
                 "inhabitants_per_specialist" | "inhabitants_per_trainee" => {
                     let x = number(v, &f, bad)?;
                     if x <= 0.0 {
@@ -561,12 +604,16 @@ mod scenario {
                         bad(
                             &f,
                             format!(
-                                "{}; a scenario also takes description, regions, intake, intake_cap_per_year, inhabitants_per_specialist, inhabitants_per_trainee, overrides",
+                                "{}; a scenario also takes description, regions, intake, intake_cap_per_year, max_trainees_per_specialist_fte, inhabitants_per_specialist, inhabitants_per_trainee, overrides",
                                 unknown_param(key)
                             ),
                         )
                     })?;
-                    if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
+                    // The uptake is always used: drawn where the config gives it, else
+                    // derived.
+                    let used = parameters.contains_key(&param)
+                        || matches!(param, Param::PublicHeadcount | Param::PrimaryCareUptake);
+                    if !used {
                         return Err(bad(
                             &f,
                             format!("changes {key}, which this config does not use"),
@@ -600,6 +647,15 @@ mod scenario {
             }
             // The scaled draws must stay valid wherever the baseline can draw.
             let (vlo, vhi) = param.valid_range();
+            let derived = param == Param::PrimaryCareUptake && !parameters.contains_key(&param);
+            if derived && k > vhi {
+                return Err(bad(
+                    &format!("{f}.scale"),
+                    format!(
+                        "{k} x the derived uptake (up to 1) can reach {k}, outside the valid range [{vlo}, {vhi}]"
+                    ),
+                ));
+            }
             let dists = parameters
                 .get(&param)
                 .map(|s| &s.dist)
@@ -790,6 +846,15 @@ fn parameters(raw: &RawConfig, bad: Bad<'_>) -> Result<BTreeMap<Param, ParamSpec
                 "is a per-region prior: give it under [overrides.CODE]".into(),
             ));
         }
+        if param == Param::CareerYears {
+            return Err(bad(
+                &field,
+                "is no longer a parameter (model version 2): specialists retire at an age \
+                 drawn from [ages] retirement_age, and leave primary care by \
+                 attrition_per_year (docs/model.md); dlf mode keeps DLF's 25 years"
+                    .into(),
+            ));
+        }
         let dist = check_dist(param, rp, &field, &bad)?;
         let scope = rp
             .scope
@@ -925,21 +990,55 @@ fn unknown_param(name: &str) -> String {
     format!("unknown parameter `{name}` (known: {})", names.join(", "))
 }
 
-fn check_dist(
-    param: Param,
+/// The supervision cap: trainees per specialist FTE, above 0.
+fn check_supervision_cap(r: f64, field: &str, bad: Bad<'_>) -> Result<f64, Error> {
+    if r.is_finite() && r > 0.0 {
+        Ok(r)
+    } else {
+        Err(bad(
+            field,
+            format!("must be a number of trainees per specialist FTE above 0, got {r}"),
+        ))
+    }
+}
+
+/// A distribution as written, checked in itself (not against a parameter's range).
+fn parse_dist(
     rp: &RawParam,
     field: &str,
     bad: &impl Fn(&str, String) -> Error,
 ) -> Result<Distribution, Error> {
-    let dist = Distribution::from_fields(&rp.fields).map_err(|(f, problem)| {
+    Distribution::from_fields(&rp.fields).map_err(|(f, problem)| {
         // A bare number has no sub-field to name.
         if rp.fields.dist == "fixed" && f == "value" {
             bad(field, problem)
         } else {
             bad(&format!("{field}.{f}"), problem)
         }
-    })?;
+    })
+}
+
+fn check_dist(
+    param: Param,
+    rp: &RawParam,
+    field: &str,
+    bad: &impl Fn(&str, String) -> Error,
+) -> Result<Distribution, Error> {
+    let dist = parse_dist(rp, field, bad)?;
     let (lo, hi) = dist.support();
+    // A beta's support is [0, 1] but it never draws either end.
+    let open_ends =
+        param == Param::ShareInPrimaryCare && !matches!(dist, Distribution::Beta { .. });
+    if open_ends && (lo <= 0.0 || hi >= 1.0) {
+        return Err(bad(
+            field,
+            format!(
+                "{} can produce {}: a share must lie strictly between 0 and 1",
+                dist.describe(),
+                if lo <= 0.0 { lo } else { hi }
+            ),
+        ));
+    }
     let (vlo, vhi) = param.valid_range();
     if lo < vlo || hi > vhi {
         return Err(bad(
@@ -970,13 +1069,21 @@ mod tests {
         assert_eq!(c.horizon_years, 100);
         assert_eq!(c.checkpoint_years, DEFAULT_CHECKPOINTS);
         assert_eq!(
-            c.parameters[&Param::PrimaryCareUptake].dist,
+            c.parameters[&Param::ShareInPrimaryCare].dist,
             Distribution::Beta {
-                mean: 0.6,
-                sd: 0.08
+                mean: 0.63,
+                sd: 0.04
             }
         );
+        // The uptake is derived unless a config fixes it; career_years is retired.
+        assert!(!c.parameters.contains_key(&Param::PrimaryCareUptake));
+        assert!(!c.parameters.contains_key(&Param::CareerYears));
         assert!(!c.parameters.contains_key(&Param::PopGrowthPerYear));
+        assert_eq!(c.ages.retirement_age, DEFAULT_RETIREMENT_AGE);
+        assert_eq!(
+            (c.sustain_years, c.max_trainees_per_specialist_fte),
+            (1, None)
+        );
     }
 
     #[test]
@@ -998,9 +1105,47 @@ mod tests {
             c.dist_for("14", Param::IntakeGrowthPerYear),
             Some(&Distribution::Uniform {
                 min: 0.0,
-                max: 0.03
+                max: 0.05
             })
         );
+    }
+
+    /// Version 2's settings: the target held for some years, the supervision cap.
+    #[test]
+    fn sustain_years_and_supervision_cap_are_checked() {
+        let c = Config::parse(
+            &format!("sustain_years = 3\nmax_trainees_per_specialist_fte = 0.9\n{MINIMAL}"),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.sustain_years, c.max_trainees_per_specialist_fte),
+            (3, Some(0.9))
+        );
+        for (line, field) in [
+            ("sustain_years = 0", "sustain_years"),
+            ("sustain_years = 101", "sustain_years"),
+            (
+                "max_trainees_per_specialist_fte = 0",
+                "max_trainees_per_specialist_fte",
+            ),
+            (
+                "max_trainees_per_specialist_fte = -1",
+                "max_trainees_per_specialist_fte",
+            ),
+        ] {
+            let e = err(&format!("{line}\n{MINIMAL}"));
+            assert!(e.starts_with(&format!("t.toml: {field}:")), "{line}: {e}");
+        }
+        let e = err(&format!(
+            "{MINIMAL}[scenarios.x]\nmax_trainees_per_specialist_fte = -2\n"
+        ));
+        assert!(
+            e.contains("scenarios.x.max_trainees_per_specialist_fte"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}[scenarios.x]\nrecruits_per_year = -2\n"));
+        assert!(e.contains("scenarios.x.recruits_per_year"), "{e}");
     }
 
     #[test]
@@ -1014,21 +1159,35 @@ mod tests {
         ));
         assert!(e.starts_with("t.toml: parameters.fte_new.mean:"), "{e}");
         let e = err(&format!(
-            "{MINIMAL}[parameters]\ncareer_years = {{ dist = \"normal\", mean = 25, sd = 0 }}\n"
+            "{MINIMAL}[parameters]\nage_at_st_start = {{ dist = \"normal\", mean = 32, sd = 0 }}\n"
         ));
         assert!(
-            e.starts_with("t.toml: parameters.career_years.sd: must be > 0"),
+            e.starts_with("t.toml: parameters.age_at_st_start.sd: must be > 0"),
             "{e}"
         );
         let e = err(&format!(
-            "{MINIMAL}[parameters]\ncareer_years = {{ dist = \"uniform\", min = 28, max = 22 }}\n"
+            "{MINIMAL}[parameters]\nage_at_st_start = {{ dist = \"uniform\", min = 38, max = 29 }}\n"
         ));
-        assert!(e.contains("parameters.career_years.min"), "{e}");
-        let e = err(&format!("{MINIMAL}[parameters]\ncareer_years = nan\n"));
+        assert!(e.contains("parameters.age_at_st_start.min"), "{e}");
+        let e = err(&format!("{MINIMAL}[parameters]\ncareer_years = 25\n"));
         assert!(
-            e.contains("parameters.career_years") && e.contains("finite"),
+            e.starts_with("t.toml: parameters.career_years: is no longer a parameter"),
             "{e}"
         );
+        let e = err(&format!("{MINIMAL}[parameters]\nage_at_st_start = nan\n"));
+        assert!(
+            e.contains("parameters.age_at_st_start") && e.contains("finite"),
+            "{e}"
+        );
+        for s in ["0", "1", "{ dist = \"uniform\", min = 0.5, max = 1.0 }"] {
+            let e = err(&format!(
+                "{MINIMAL}[parameters]\nshare_in_primary_care = {s}\n"
+            ));
+            assert!(
+                e.contains("parameters.share_in_primary_care") && e.contains("strictly between"),
+                "{e}"
+            );
+        }
         let e = err(&format!("{MINIMAL}[parameters]\nwarp = 1\n"));
         assert!(
             e.contains("parameters.warp") && e.contains("unknown parameter"),

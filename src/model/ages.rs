@@ -149,35 +149,38 @@ pub fn derived_uptake(share_in_primary_care: f64, career_share: f64) -> (f64, bo
     }
 }
 
+/// Normal(66, 2) truncated to [60, 72], rounded to whole ages: MODEL.md's default, for
+/// the tests (the config's `retirement_of` makes it from the distribution itself).
+#[cfg(test)]
+pub(crate) fn default_retirement() -> Retirement {
+    let phi = |z: f64| 0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2));
+    let cdf = |x: f64| {
+        let (lo, hi) = (phi((60.0 - 66.0) / 2.0), phi((72.0 - 66.0) / 2.0));
+        ((phi((x.clamp(60.0, 72.0) - 66.0) / 2.0) - lo) / (hi - lo)).clamp(0.0, 1.0)
+    };
+    let pmf: ByAge = std::array::from_fn(|i| {
+        let x = f64::from(MIN_AGE + i as u32);
+        cdf(x + 0.5) - cdf(x - 0.5)
+    });
+    Retirement::from_pmf(&pmf)
+}
+
+#[cfg(test)]
+/// The error function by its Maclaurin series: good to about 1e-12 for |x| <= 3,
+/// which covers the truncation points.
+fn erf(x: f64) -> f64 {
+    let mut sum = x;
+    let mut term = x;
+    for n in 1..200 {
+        term *= -x * x / f64::from(n);
+        sum += term / f64::from(2 * n + 1);
+    }
+    2.0 / std::f64::consts::PI.sqrt() * sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Normal(66, 2) truncated to [60, 72], rounded to whole ages: MODEL.md's default.
-    pub(crate) fn default_retirement() -> Retirement {
-        let phi = |z: f64| 0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2));
-        let cdf = |x: f64| {
-            let (lo, hi) = (phi((60.0 - 66.0) / 2.0), phi((72.0 - 66.0) / 2.0));
-            ((phi((x.clamp(60.0, 72.0) - 66.0) / 2.0) - lo) / (hi - lo)).clamp(0.0, 1.0)
-        };
-        let pmf: ByAge = std::array::from_fn(|i| {
-            let x = f64::from(MIN_AGE + i as u32);
-            cdf(x + 0.5) - cdf(x - 0.5)
-        });
-        Retirement::from_pmf(&pmf)
-    }
-
-    /// The error function by its Maclaurin series: good to about 1e-12 for |x| <= 3,
-    /// which covers the truncation points.
-    fn erf(x: f64) -> f64 {
-        let mut sum = x;
-        let mut term = x;
-        for n in 1..200 {
-            term *= -x * x / f64::from(n);
-            sum += term / f64::from(2 * n + 1);
-        }
-        2.0 / std::f64::consts::PI.sqrt() * sum
-    }
 
     fn share_at_or_over(profile: &ByAge, age: u32) -> f64 {
         profile[cell_of(f64::from(age))..].iter().sum()

@@ -81,6 +81,23 @@ impl DurationDist {
             .unwrap_or(0.0)
     }
 
+    /// `E[D | D >= k]`: the mean duration of a trainee with `k` years left (this one
+    /// included), whose duration is at least that; `E[D]` for `k` at or below the
+    /// shortest.
+    pub fn mean_at_least(&self, k: usize) -> f64 {
+        let lo = self.min_years as usize;
+        let (mut mass, mut sum) = (0.0, 0.0);
+        for (i, &p) in self.probs.iter().enumerate().skip(k.saturating_sub(lo)) {
+            mass += p;
+            sum += p * (lo + i) as f64;
+        }
+        if mass > 0.0 {
+            sum / mass
+        } else {
+            k as f64
+        }
+    }
+
     /// Forward recurrence `P(R = k) = P(D >= k) / E[D]` for k = 1..=max, indexed by
     /// k - 1 (0 past `max_years()`): the remaining years (this one included) of today's
     /// trainees. An array, not a `Vec`: it is made once per region-run, and the

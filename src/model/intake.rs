@@ -14,12 +14,13 @@ pub enum IntakeChange {
 }
 
 /// The intake of each year after the base year, in order: the default
-/// `I_0 (1 + r)^t` with `I_0 = T_0 / E[D]`, then the scenario's rules and cap.
+/// `I_0 (1 + r)^min(t, L)` with `I_0 = T_0 / E[D]`, then the scenario's rules and cap.
 pub(in crate::model) struct Admissions<'a> {
     pub(in crate::model) policy: &'a IntakePolicy,
     pub(in crate::model) base_per_year: f64,
     pub(in crate::model) growth_per_year: f64,
-    /// `(1 + r)^t` of the last year admitted.
+    pub(in crate::model) growth_years: f64,
+    /// `(1 + r)^min(t, L)` of the last year admitted.
     pub(in crate::model) factor: f64,
     /// Whole posts (binomial noise) or the expected intake.
     pub(in crate::model) whole: bool,
@@ -33,6 +34,7 @@ impl<'a> Admissions<'a> {
             policy: &inp.intake,
             base_per_year: trainees0 / inp.duration.mean_years,
             growth_per_year: inp.intake_growth_per_year,
+            growth_years: inp.intake_growth_years,
             factor: 1.0,
             whole,
             target_total: 0.0,
@@ -43,19 +45,46 @@ impl<'a> Admissions<'a> {
     /// The intake of year `t`, the year after the last one asked for.
     #[inline]
     pub(in crate::model) fn next(&mut self, t: usize) -> f64 {
-        self.factor *= 1.0 + self.growth_per_year;
+        self.next_within(t, f64::INFINITY)
+    }
+
+    /// [`Admissions::next`] with at most `room` posts free (the supervision cap): the
+    /// target is cut to the room, and so is what is admitted, so a year the cap holds
+    /// back is not made up later.
+    #[inline]
+    pub(in crate::model) fn next_within(&mut self, t: usize, room: f64) -> f64 {
+        self.factor *= growth_step(self.growth_per_year, self.growth_years, t);
         let target = self
             .policy
-            .apply(t as u32, self.base_per_year * self.factor);
+            .apply(t as u32, self.base_per_year * self.factor)
+            .min(room);
         if !self.whole {
             return target;
         }
         // Posts are whole people: admit the rounded running total, so the long-run
         // intake is exact without adding noise of its own.
         self.target_total += target;
-        let n = round_non_negative(self.target_total - self.admitted_total);
+        let mut n = round_non_negative(self.target_total - self.admitted_total);
+        if n > room {
+            n = round_non_negative(room - 0.5);
+        }
         self.admitted_total += n;
         n
+    }
+}
+
+/// The factor by which the default intake grows from year `t - 1` to year `t`:
+/// `1 + r` in each of the first `L` years, `(1 + r)^f` in the year where `L` ends a
+/// fraction `f` into it, 1 after; so year t's intake is `I_0 (1 + r)^min(t, L)`.
+#[inline]
+pub(in crate::model) fn growth_step(r: f64, growth_years: f64, t: usize) -> f64 {
+    let growing = (growth_years - (t - 1) as f64).clamp(0.0, 1.0);
+    if growing >= 1.0 {
+        1.0 + r
+    } else if growing > 0.0 {
+        (1.0 + r).powf(growing)
+    } else {
+        1.0
     }
 }
 
@@ -65,6 +94,9 @@ impl<'a> Admissions<'a> {
 pub struct IntakePolicy {
     pub rules: Vec<(u32, u32, IntakeChange)>,
     pub cap_per_year: Option<f64>,
+    /// Supervision capacity: intake is cut so that the trainees in post stay at or
+    /// below this multiple of the specialists' FTE.
+    pub max_trainees_per_specialist_fte: Option<f64>,
 }
 
 impl IntakePolicy {

@@ -34,6 +34,7 @@ pub(crate) mod lanes;
 mod noise;
 mod passes;
 pub mod reference;
+mod specialists;
 mod split;
 #[cfg(test)]
 mod tests;
@@ -44,10 +45,11 @@ pub use dlf::*;
 pub use durations::*;
 pub use intake::*;
 #[cfg(target_arch = "x86_64")]
-use lanes::{admit::*, specialists::*, trainee_years::*, trainees::*};
+use lanes::{admit::*, trainee_years::*, trainees::*};
 pub use noise::*;
 use passes::*;
 pub use reference::run_year_by_year;
+use specialists::*;
 use split::*;
 
 /// Socialstyrelsen's guideline: inhabitants per full-time specialist and per trainee.
@@ -70,13 +72,18 @@ impl Default for Guideline {
 /// The per-year quantities a run records, in the layout of `Trajectory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stock {
+    /// GP specialists working in primary care (heads).
     Specialists = 0,
     SpecialistsFte = 1,
     Trainees = 2,
     Population = 3,
+    /// GP specialists working outside primary care (heads).
+    Outside = 4,
+    /// Heads leaving primary care by retirement during the year.
+    Retirements = 5,
 }
 
-pub const STOCKS: usize = 4;
+pub const STOCKS: usize = 6;
 
 /// A run's yearly stocks, laid out stock-major: `values[stock * years + t]`.
 #[derive(Debug)]
@@ -86,7 +93,7 @@ pub struct Trajectory<'a> {
 }
 
 impl Trajectory<'_> {
-    fn set(&mut self, stock: Stock, t: usize, v: f64) {
+    pub(in crate::model) fn set(&mut self, stock: Stock, t: usize, v: f64) {
         self.values[stock as usize * self.years + t] = v;
     }
 }
@@ -98,35 +105,63 @@ pub fn stock_at(values: &[f64], years: usize, stock: Stock, t: usize) -> f64 {
 
 /// Everything one region-run needs, resolved from the data and a parameter draw.
 ///
-/// The duration distribution and the intake policy are borrowed where they are shared
-/// (a run's regions share its durations, a scenario's region-runs its policy), so a
-/// region-run allocates nothing to be set up.
+/// The duration distribution, the intake policy and the ages are borrowed where they
+/// are shared (a run's regions share its durations, a scenario's region-runs its
+/// policy, a region's runs its ages), so a region-run allocates nothing to be set up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionInputs<'a> {
     pub population: f64,
     pub trainees: f64,
+    /// Today's GP specialists in primary care, and outside it (heads).
     pub headcount: f64,
+    pub outside_headcount: f64,
     pub fte_initial: f64,
     pub fte_new: f64,
     pub duration: Cow<'a, DurationDist>,
     pub dropout_share: f64,
+    /// `q`: the share of new specialists who take up primary-care work.
     pub primary_care_uptake: f64,
-    pub exit_per_year: f64,
+    /// Yearly probability of leaving primary care for other work.
+    pub attrition_per_year: f64,
+    /// Yearly probability that a specialist outside primary care comes back.
+    pub return_per_year: f64,
     pub intake_growth_per_year: f64,
-    /// A scenario's departures from the default intake `I_0 (1 + r)^t`.
+    /// `L`: intake grows for this many years, then stays flat.
+    pub intake_growth_years: f64,
+    /// A scenario's departures from the default intake.
     pub intake: Cow<'a, IntakePolicy>,
     pub pop_growth_per_year: f64,
+    pub ages: Cow<'a, AgeInputs>,
+    pub age_at_st_start: f64,
+    /// Specialists recruited into primary care from outside the pipeline, a year.
+    pub recruits_per_year: f64,
+}
+
+/// A region's age model: when people retire, how old today's specialists are, and
+/// how old recruits are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeInputs {
+    pub retirement: Retirement,
+    /// Today's specialists' (and those outside's) shares by age, summing to 1.
+    pub initial_profile: ByAge,
+    pub recruit_age: f64,
 }
 
 impl<'a> RegionInputs<'a> {
-    /// The same inputs with the duration distribution and policy borrowed from these:
-    /// a copy for a batch of region-runs that allocates nothing.
+    /// The same inputs with the shared parts borrowed from these: a copy for a batch of
+    /// region-runs that allocates nothing.
     pub fn borrowed(&self) -> RegionInputs<'_> {
         RegionInputs {
             duration: Cow::Borrowed(&*self.duration),
             intake: Cow::Borrowed(&*self.intake),
+            ages: Cow::Borrowed(&*self.ages),
             ..*self
         }
+    }
+
+    /// The age at which a trainee of duration `d` years completes.
+    pub fn completion_age(&self, d: f64) -> f64 {
+        self.age_at_st_start + d
     }
 }
 
@@ -134,13 +169,12 @@ impl<'a> RegionInputs<'a> {
 /// `out`, and returns the first year with coverage >= 1 (None if never).
 ///
 /// In two passes over the years, each its own loop (docs/model.md): the trainees
-/// (every year's intake and completions), then the specialists (today's, and those who
-/// join) and the coverage. Each random event has its own sub-stream per year, so the
-/// passes draw exactly what the year-by-year step draws, and the trainees do not
-/// depend on the specialists, so this is the same model. The trainee pass keeps its
-/// vector constants in registers for every year; the second pass holds the model's two
-/// chains of draws (today's specialists, each year's exits drawn from the year
-/// before's stock, and those who joined), which the processor overlaps.
+/// (every year's intake, its placement over durations, and the completions), then the
+/// specialists ([`Specialists::step`], the reference's own step), the population and
+/// the coverage. Each random event has its own sub-stream per year, so the passes draw
+/// exactly what the year-by-year step draws, and the trainees do not depend on the
+/// specialists, so this is the same model. Where they do (a supervision cap on the
+/// intake), this runs the reference, [`run_year_by_year`].
 pub fn run_region<R: NoiseSource>(
     inp: &RegionInputs,
     guideline: &Guideline,
@@ -153,48 +187,101 @@ pub fn run_region<R: NoiseSource>(
         inp.duration.max_years() <= MAX_DURATION_YEARS,
         "config checks max_years"
     );
-    // One row per stock, in the order of `Stock`, each `years` long. The FTE row holds
-    // the first pass's completions until the second reads them and writes the FTE in
-    // their place.
+    if inp.intake.max_trainees_per_specialist_fte.is_some() {
+        return run_year_by_year(inp, guideline, horizon, noise, out);
+    }
     let years = out.years;
-    let (specialists_row, rest) = out.values.split_at_mut(years);
-    let (fte_row, rest) = rest.split_at_mut(years);
-    let (trainees_row, population_row) = rest.split_at_mut(years);
+    SCRATCH.with_borrow_mut(|scratch| {
+        let placed = scratch.placed(inp, years);
+        let (_, rest) = out.values.split_at_mut(years);
+        let (fte_row, rest) = rest.split_at_mut(years);
+        // The FTE row holds the first pass's completions until the second pass writes
+        // the FTE.
+        trainee_years(inp, &mut noise, fte_row, &mut rest[..years], placed);
+        specialists_pass(inp, guideline, &mut noise, placed, out)
+    })
+}
 
-    // 1. Trainees, and completions by year (in the FTE row).
-    trainee_years(inp, &mut noise, fte_row, trainees_row);
+thread_local! {
+    /// Each thread's placements of the trainee pass, reused run after run.
+    static SCRATCH: std::cell::RefCell<Placed> = const { std::cell::RefCell::new(Placed::new()) };
+}
 
-    // 2. The specialists: today's, each leaving with the exit probability every year
-    // whatever else happens, and the completers who join, with their exits; the
-    // population, the stocks and the target. The two stocks' exits are two chains of
-    // draws (each year's from the stock the year before left), independent of each
-    // other: in one loop the processor works on both at once (a pass each was
-    // slower). The target test compares the coverage's numerator with the
-    // population instead of their quotient with 1 (a division's latency, once a year):
-    // for a population above 0 the two are the same test, rounding included
-    // (`coverage_test_without_division`).
-    let exit = Prob::new(inp.exit_per_year);
-    let mut s_init = noise.whole(inp.headcount);
-    let to_primary_care = Prob::new((1.0 - inp.dropout_share) * inp.primary_care_uptake);
-    let mut s_joined = 0.0f64;
+/// What the trainee pass leaves for the specialists' pass beyond the stocks: each
+/// intake year's people by duration category, and the completions of today's
+/// trainees by year.
+pub(in crate::model) struct Placed {
+    /// `by_category[s * categories + i]`: intake year s's people of duration
+    /// `min_years + i`.
+    pub(in crate::model) by_category: Vec<f64>,
+    pub(in crate::model) categories: usize,
+    /// Completions of today's trainees by year.
+    pub(in crate::model) initial: Vec<f64>,
+}
+
+impl Placed {
+    pub(in crate::model) const fn new() -> Self {
+        Placed {
+            by_category: Vec::new(),
+            categories: 0,
+            initial: Vec::new(),
+        }
+    }
+
+    /// Cleared and sized for a region-run of `years` years.
+    pub(in crate::model) fn placed(&mut self, inp: &RegionInputs, years: usize) -> &mut Placed {
+        self.categories = inp.duration.probs.len();
+        self.by_category.clear();
+        self.by_category.resize(years * self.categories, 0.0);
+        self.initial.clear();
+        self.initial.resize(years, 0.0);
+        self
+    }
+}
+
+/// The second pass of [`run_region`]: the specialists year by year from the trainee
+/// pass's completions (in the FTE row) and placements, the population, the stocks and
+/// the target test.
+fn specialists_pass<R: NoiseSource>(
+    inp: &RegionInputs,
+    guideline: &Guideline,
+    noise: &mut Noise<R>,
+    placed: &Placed,
+    out: &mut Trajectory<'_>,
+) -> Option<u32> {
+    let years = out.years;
+    let first = inp.duration.min_years as usize;
+    let k = placed.categories;
+    let mut stocks = initial_stocks(inp, noise);
+    let mut recruits = Recruits::new(inp.recruits_per_year, noise.counts());
     let mut population = inp.population;
     let mut reached = None;
     for t in 0..years {
+        let mut retired = 0.0;
         if t > 0 {
-            noise.reseed(t, Event::ExitsInitial);
-            s_init -= noise.count(s_init, &exit);
-            let completers = fte_row[t];
-            noise.reseed(t, Event::Uptake);
-            s_joined += noise.count(completers, &to_primary_care);
-            noise.reseed(t, Event::ExitsJoined);
-            s_joined -= noise.count(s_joined, &exit);
+            // This year's completers by age, added in the order the reference's ring
+            // of cohorts adds them: today's trainees, then the intake years in turn.
+            let mut completers = [0.0; AGES];
+            if t <= inp.duration.max_years() {
+                completers[inp.initial_completion_cell(t)] += placed.initial[t];
+            }
+            for i in (0..k).rev() {
+                if let Some(s) = t.checked_sub(first + i).filter(|&s| s >= 1) {
+                    completers[inp.intake_completion_cell(i)] += placed.by_category[s * k + i];
+                }
+            }
+            retired = stocks.step(inp, noise, t, &completers);
+            stocks.joined[cell_of(inp.ages.recruit_age)] += recruits.next();
             population *= 1.0 + inp.pop_growth_per_year;
         }
-        let fte = s_init * inp.fte_initial + s_joined * inp.fte_new;
-        specialists_row[t] = s_init + s_joined;
-        fte_row[t] = fte;
-        population_row[t] = population;
-        if reached.is_none() && covered(guideline, fte, trainees_row[t], population) {
+        let fte = stocks.fte(inp);
+        let trainees = out.values[Stock::Trainees as usize * years + t];
+        out.set(Stock::Specialists, t, stocks.in_primary_care());
+        out.set(Stock::SpecialistsFte, t, fte);
+        out.set(Stock::Population, t, population);
+        out.set(Stock::Outside, t, stocks.outside.iter().sum());
+        out.set(Stock::Retirements, t, retired);
+        if reached.is_none() && covered(guideline, fte, trainees, population) {
             reached = Some(t as u32);
         }
     }
@@ -204,12 +291,6 @@ pub fn run_region<R: NoiseSource>(
 /// [`run_region`] for region-runs of one region-scenario, into `values` (their
 /// trajectories back to back, `STOCKS * (horizon + 1)` each) and `reached`, with
 /// `noise(i)` the noise of the i-th.
-///
-/// Eight at a time side by side where the processor has AVX-512 and the noise is
-/// binomial: each region-run's trainee pass as `run_region` runs it, then the eight
-/// specialists' passes in the lanes of one vector ([`crate::model::lanes`]); else one at a
-/// time. The stocks and years to target are the same bits either way
-/// (`region_runs_side_by_side_are_each_run_alone`).
 pub fn run_regions(
     inputs: &[RegionInputs<'_>],
     mut noise: impl FnMut(usize) -> Noise,
@@ -232,48 +313,17 @@ pub fn run_regions(
     );
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if let Some(lanes) = crate::model::lanes::Lanes::detect() {
-        use crate::model::lanes::LANES;
-        while done + LANES <= inputs.len() {
+    if let Some(lanes) = lanes::Lanes::detect() {
+        use lanes::LANES;
+        let capped = inputs
+            .iter()
+            .any(|inp| inp.intake.max_trainees_per_specialist_fte.is_some());
+        while !capped && done + LANES <= inputs.len() {
             let mut noises: [Noise; LANES] = std::array::from_fn(|j| noise(done + j));
-            let keys: [Option<u64>; LANES] = std::array::from_fn(|j| match noises[j] {
-                Noise::Binomial { key, .. } => Some(key),
-                Noise::Expected => None,
-            });
             let inp = &inputs[done..done + LANES];
             let chunk = &mut values[done * stride..(done + LANES) * stride];
             let out = &mut reached[done..done + LANES];
-            if keys.iter().all(Option::is_some) {
-                let keys: [u64; LANES] = std::array::from_fn(|j| keys[j].unwrap_or(0));
-                // Each region-run's years side by side where the processor can look
-                // bytes up; else the eight region-runs side by side.
-                #[allow(unsafe_code)]
-                // SAFETY: `Lookups::detect` and `Lanes::detect` found the features.
-                let side_by_side = match crate::model::lanes::Lookups::detect() {
-                    Some(lookups) => unsafe {
-                        trainee_years_each(lookups, inp, &keys, &mut noises, chunk, years)
-                    },
-                    None => unsafe { trainee_lanes(lanes, inp, &keys, &mut noises, chunk, years) },
-                };
-                if !side_by_side {
-                    for ((x, inp), noise) in chunk.chunks_mut(stride).zip(inp).zip(&mut noises) {
-                        let (_, rest) = x.split_at_mut(years);
-                        let (fte_row, rest) = rest.split_at_mut(years);
-                        trainee_years(inp, noise, fte_row, &mut rest[..years]);
-                    }
-                }
-                #[allow(unsafe_code)]
-                // SAFETY: `Lanes::detect` found the features.
-                unsafe {
-                    specialists_lanes(lanes, inp, &keys, guideline, chunk, years, out)
-                };
-            } else {
-                for (((x, inp), noise), r) in chunk.chunks_mut(stride).zip(inp).zip(noises).zip(out)
-                {
-                    let mut traj = Trajectory { years, values: x };
-                    *r = run_region(inp, guideline, horizon, noise, &mut traj);
-                }
-            }
+            trainee_lanes_then_specialists(lanes, inp, &mut noises, guideline, chunk, years, out);
             done += LANES;
         }
     }
@@ -291,6 +341,63 @@ pub fn run_regions(
             &mut traj,
         );
     }
+}
+
+/// Eight region-runs of one region-scenario: their trainee passes side by side where
+/// the noise is binomial (a region-run's years side by side where the processor can
+/// look bytes up, else the eight region-runs), each alone where a kernel cannot run
+/// them; then each one's specialists' pass.
+#[cfg(target_arch = "x86_64")]
+fn trainee_lanes_then_specialists(
+    lanes: lanes::Lanes,
+    inputs: &[RegionInputs<'_>],
+    noises: &mut [Noise; lanes::LANES],
+    guideline: &Guideline,
+    chunk: &mut [f64],
+    years: usize,
+    reached: &mut [Option<u32>],
+) {
+    use lanes::LANES;
+    let stride = STOCKS * years;
+    LANE_SCRATCH.with_borrow_mut(|placed| {
+        for (p, inp) in placed.iter_mut().zip(inputs) {
+            p.placed(inp, years);
+        }
+        let keys: [Option<u64>; LANES] = std::array::from_fn(|j| match noises[j] {
+            Noise::Binomial { key, .. } => Some(key),
+            Noise::Expected => None,
+        });
+        let side_by_side = keys.iter().all(Option::is_some) && {
+            let keys: [u64; LANES] = std::array::from_fn(|j| keys[j].unwrap_or(0));
+            #[allow(unsafe_code)]
+            // SAFETY: `Lookups::detect` and `Lanes::detect` found the features.
+            match lanes::Lookups::detect() {
+                Some(lookups) => unsafe {
+                    trainee_years_each(lookups, inputs, noises, chunk, years, placed)
+                },
+                None => unsafe {
+                    trainee_lanes(lanes, inputs, &keys, noises, chunk, years, placed)
+                },
+            }
+        };
+        for (j, x) in chunk.chunks_mut(stride).enumerate() {
+            let (inp, noise, placed) = (&inputs[j], &mut noises[j], &mut placed[j]);
+            if !side_by_side {
+                let (_, rest) = x.split_at_mut(years);
+                let (fte_row, rest) = rest.split_at_mut(years);
+                trainee_years(inp, noise, fte_row, &mut rest[..years], placed);
+            }
+            let mut traj = Trajectory { years, values: x };
+            reached[j] = specialists_pass(inp, guideline, noise, placed, &mut traj);
+        }
+    });
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// Each thread's placements for eight region-runs side by side.
+    static LANE_SCRATCH: std::cell::RefCell<[Placed; lanes::LANES]> =
+        const { std::cell::RefCell::new([const { Placed::new() }; lanes::LANES]) };
 }
 
 /// The guideline's coverage: `(per_specialist * FTE + per_trainee * T) / P`.

@@ -93,19 +93,29 @@ impl NoiseSource for NoiseRng {
 pub enum Event {
     /// Today's trainees over their remaining years (base year only).
     InitialTrainees = 0,
+    /// Completers: who becomes a specialist, and who of those takes up primary care.
     Uptake = 1,
-    ExitsInitial = 2,
-    ExitsJoined = 3,
+    /// Retirements, age by age: in primary care (today's, then those who joined),
+    /// then outside it.
+    Retirements = 2,
+    /// Leaving primary care for other work, age by age (today's, then those who joined).
+    Attrition = 3,
     Intake = 4,
+    /// Today's specialists over ages, in primary care then outside (base year only).
+    InitialAges = 5,
+    /// Returns to primary care from outside, age by age.
+    Returns = 6,
 }
 
 impl Event {
-    pub const ALL: [Event; 5] = [
+    pub const ALL: [Event; 7] = [
         Event::InitialTrainees,
         Event::Uptake,
-        Event::ExitsInitial,
-        Event::ExitsJoined,
+        Event::Retirements,
+        Event::Attrition,
         Event::Intake,
+        Event::InitialAges,
+        Event::Returns,
     ];
 
     /// The sub-stream index of this event in year `t`: the one place it is made, so

@@ -4,8 +4,9 @@
 use super::*;
 
 /// The first pass of [`run_region`]: the trainees in post each year into `trainees`,
-/// and year t's completers (the trainees whose last year was t - 1) into
-/// `completions[t]`.
+/// year t's completers (the trainees whose last year was t - 1) into
+/// `completions[t]`, and into `placed` each intake year's people by duration and
+/// today's trainees' completions by year.
 ///
 /// Today's trainees split over their remaining years (the forward recurrence); each
 /// year's intake over durations D, finishing D years on. Completions past the horizon
@@ -20,20 +21,18 @@ pub(in crate::model) fn trainee_years<R: NoiseSource>(
     noise: &mut Noise<R>,
     completions: &mut [f64],
     trainees: &mut [f64],
+    placed: &mut Placed,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let (Some(lookups), Some(noise)) = (
         crate::model::lanes::Lookups::detect(),
         R::as_model_noise(noise),
     ) {
-        if let Noise::Binomial { key, .. } = *noise {
-            #[allow(unsafe_code)]
-            // SAFETY: `Lookups::detect` found the features.
-            if unsafe {
-                trainee_years_lanes(lookups, inp, key, noise, completions, trainees, false)
-            } {
-                return;
-            }
+        #[allow(unsafe_code)]
+        // SAFETY: `Lookups::detect` found the features.
+        if unsafe { trainee_years_lanes(lookups, inp, noise, completions, trainees, placed, false) }
+        {
+            return;
         }
     }
     #[cfg(target_arch = "x86_64")]
@@ -44,12 +43,12 @@ pub(in crate::model) fn trainee_years<R: NoiseSource>(
     unsafe {
         const _: () = assert!(cfg!(target_feature = "sse2"));
         match Avx512::detect() {
-            Some(lanes) => trainee_years_avx512(lanes, inp, noise, completions, trainees),
-            None => trainee_years_sse2(inp, noise, completions, trainees),
+            Some(lanes) => trainee_years_avx512(lanes, inp, noise, completions, trainees, placed),
+            None => trainee_years_sse2(inp, noise, completions, trainees, placed),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    trainee_pass(Bytes16, inp, noise, completions, trainees);
+    trainee_pass(Bytes16, inp, noise, completions, trainees, placed);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -59,8 +58,9 @@ pub(in crate::model) fn trainee_years_sse2<R: NoiseSource>(
     noise: &mut Noise<R>,
     completions: &mut [f64],
     trainees: &mut [f64],
+    placed: &mut Placed,
 ) {
-    trainee_pass(Bytes16, inp, noise, completions, trainees);
+    trainee_pass(Bytes16, inp, noise, completions, trainees, placed);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -71,8 +71,9 @@ pub(in crate::model) fn trainee_years_avx512<R: NoiseSource>(
     noise: &mut Noise<R>,
     completions: &mut [f64],
     trainees: &mut [f64],
+    placed: &mut Placed,
 ) {
-    trainee_pass(lanes, inp, noise, completions, trainees);
+    trainee_pass(lanes, inp, noise, completions, trainees, placed);
 }
 
 /// Today's trainees into `trainees[0]` (returned) and their completions by year into
@@ -107,12 +108,15 @@ pub(in crate::model) fn trainee_pass<R: NoiseSource>(
     noise: &mut Noise<R>,
     completions: &mut [f64],
     trainees: &mut [f64],
+    placed: &mut Placed,
 ) {
     let years = trainees.len();
     let counts = noise.counts();
     let trainees0 = initial_trainees(inp, noise, completions, trainees);
+    placed.initial.copy_from_slice(completions);
     let first = inp.duration.min_years as usize;
     let split = Split::new(&inp.duration.probs, counts);
+    let k = placed.categories;
     let mut admissions = Admissions::new(inp, trainees0, counts);
     let mut in_post = trainees0;
     for t in 1..years {
@@ -120,12 +124,16 @@ pub(in crate::model) fn trainee_pass<R: NoiseSource>(
         // The intake of year t with duration D = first + i completes in year t + D.
         noise.reseed(t, Event::Intake);
         let cohort = &mut completions[(t + first).min(years)..];
+        let by_category = &mut placed.by_category[t * k..(t + 1) * k];
         match noise {
             Noise::Binomial { rng, .. } if split.packed && intake < PACKED_COUNT => {
                 // Whole numbers below 2^53: the sums are exact in any order. Categories
                 // past the split's last get 0, which adds nothing.
-                split.place_packed(lanes, rng, intake as u64, |k, c| {
-                    if let Some(x) = cohort.get_mut(k) {
+                split.place_packed(lanes, rng, intake as u64, |i, c| {
+                    if let Some(x) = cohort.get_mut(i) {
+                        *x += f64::from(c);
+                    }
+                    if let Some(x) = by_category.get_mut(i) {
                         *x += f64::from(c);
                     }
                 });
@@ -134,6 +142,7 @@ pub(in crate::model) fn trainee_pass<R: NoiseSource>(
                 if let Some(c) = cohort.get_mut(i) {
                     *c += x;
                 }
+                by_category[i] += x;
             }),
         }
         in_post -= completions[t];

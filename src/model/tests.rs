@@ -31,11 +31,34 @@ fn inputs() -> RegionInputs<'static> {
         duration: Cow::Owned(DurationDist::new(8.0, 1.5, TRAINING)),
         dropout_share: 0.05,
         primary_care_uptake: 0.6,
-        exit_per_year: 0.05,
+        attrition_per_year: 0.05,
         intake_growth_per_year: 0.0,
         intake: Cow::Owned(IntakePolicy::default()),
         pop_growth_per_year: 0.01,
+        outside_headcount: 30.0,
+        return_per_year: 0.0,
+        intake_growth_years: 1000.0,
+        ages: Cow::Owned(test_ages()),
+        age_at_st_start: 32.0,
+        recruits_per_year: 0.0,
     }
+}
+
+/// MODEL.md's default age model: normal(66, 2) in 60-72, the stationary profile.
+fn test_ages() -> AgeInputs {
+    let retirement = default_retirement();
+    AgeInputs {
+        initial_profile: retirement.initial_profile(None),
+        retirement,
+        recruit_age: 45.0,
+    }
+}
+
+/// A placement buffer sized for `inp` and `years`.
+fn placed_for(inp: &RegionInputs, years: usize) -> Placed {
+    let mut p = Placed::new();
+    p.placed(inp, years);
+    p
 }
 
 fn run(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Option<u32>) {
@@ -76,6 +99,7 @@ fn region_runs_side_by_side_are_each_run_alone() {
             (20, 25, IntakeChange::TraineesPerYear(7.5)),
         ],
         cap_per_year: Some(60.0),
+        max_trainees_per_specialist_fte: None,
     };
     let default = IntakePolicy::default();
     for (training, expected_at, policy, odd_one) in [
@@ -98,7 +122,7 @@ fn region_runs_side_by_side_are_each_run_alone() {
                     trainees: if i == 3 { 20_000.0 } else { 10.0 + 40.0 * f },
                     duration: Cow::Owned(DurationDist::new(7.0 + 0.1 * f, 1.5, training)),
                     headcount: [0.0, 3.0, 26.0, 230.0, 1060.0, 30_000.0][i % 6],
-                    exit_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
+                    attrition_per_year: [0.04, 0.055, 0.07, 0.0, 1.0][i % 5],
                     primary_care_uptake: [0.6, 0.3, 0.95][i % 3],
                     intake_growth_per_year: 0.03 * (i % 4) as f64 / 3.0,
                     intake: if odd_one == Some(i) {
@@ -159,6 +183,7 @@ fn every_fast_path_is_the_reference() {
     let rules = IntakePolicy {
         rules: vec![(5, 20, IntakeChange::Multiply(1.8))],
         cap_per_year: Some(400.0),
+        max_trainees_per_specialist_fte: None,
     };
     let mut checked = 0;
     for (case, size) in [1usize, 3, 7, 8, 9, 13, 16, 17, 19, 24]
@@ -173,7 +198,7 @@ fn every_fast_path_is_the_reference() {
                     population: gen.random_range(0.0..2_500_000.0),
                     trainees: gen.random_range(0.0..500.0) * scale,
                     headcount: gen.random_range(0.0..1_200.0) * scale,
-                    exit_per_year: gen.random_range(0.0..0.15),
+                    attrition_per_year: gen.random_range(0.0..0.15),
                     primary_care_uptake: gen.random_range(0.0..1.0),
                     intake_growth_per_year: gen.random_range(0.0..0.04),
                     duration: Cow::Owned(DurationDist::new(
@@ -270,6 +295,7 @@ fn intake_years_side_by_side_are_the_pass_year_by_year() {
                 let years = horizon as usize + 1;
                 let key = stream_key(5, i as u32, horizon.into(), Purpose::Noise);
                 let (mut completions, mut in_post) = (vec![7.0; years], vec![7.0; years]);
+                let mut placed = placed_for(&inp, years);
                 let mut noise = Noise::binomial(key);
                 #[allow(unsafe_code)]
                 // SAFETY: `Lookups::detect` found the features.
@@ -277,10 +303,10 @@ fn intake_years_side_by_side_are_the_pass_year_by_year() {
                     trainee_years_lanes(
                         lookups,
                         &inp,
-                        key,
                         &mut noise,
                         &mut completions,
                         &mut in_post,
+                        &mut placed,
                         false,
                     )
                 };
@@ -292,10 +318,20 @@ fn intake_years_side_by_side_are_the_pass_year_by_year() {
                     continue;
                 }
                 let (mut c, mut s) = (vec![0.0; years], vec![0.0; years]);
-                trainee_pass(Bytes16, &inp, &mut Noise::binomial(key), &mut c, &mut s);
+                let mut p = placed_for(&inp, years);
+                trainee_pass(
+                    Bytes16,
+                    &inp,
+                    &mut Noise::binomial(key),
+                    &mut c,
+                    &mut s,
+                    &mut p,
+                );
                 let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&completions), bits(&c), "split {i}, horizon {horizon}");
                 assert_eq!(bits(&in_post), bits(&s), "split {i}, horizon {horizon}");
+                assert_eq!(bits(&placed.initial), bits(&p.initial), "split {i}");
+                assert_eq!(bits(&placed.by_category), bits(&p.by_category), "split {i}");
                 compared += 1;
             }
         }
@@ -320,6 +356,7 @@ fn trainee_passes_side_by_side_are_each_pass_alone() {
             IntakePolicy {
                 rules: vec![(10, 30, IntakeChange::Multiply(1.5))],
                 cap_per_year: Some(60.0),
+                max_trainees_per_specialist_fte: None,
             },
         ];
         let mut compared = 0;
@@ -337,16 +374,40 @@ fn trainee_passes_side_by_side_are_each_pass_alone() {
                 std::array::from_fn(|i| stream_key(3, i as u32, g as u64, Purpose::Noise));
             let mut noises = keys.map(Noise::binomial);
             let mut values = vec![0.0; 8 * stride];
+            let mut placed: [Placed; 8] = std::array::from_fn(|i| placed_for(&batch[i], years));
             #[allow(unsafe_code)]
             // SAFETY: `Lanes::detect` found the features.
-            let side_by_side =
-                unsafe { trainee_lanes(lanes, &batch, &keys, &mut noises, &mut values, years) };
+            let side_by_side = unsafe {
+                trainee_lanes(
+                    lanes,
+                    &batch,
+                    &keys,
+                    &mut noises,
+                    &mut values,
+                    years,
+                    &mut placed,
+                )
+            };
             assert!(side_by_side, "policy {g}");
             for (i, inp) in batch.iter().enumerate() {
                 let (mut c, mut s) = (vec![0.0; years], vec![0.0; years]);
-                trainee_pass(Bytes16, inp, &mut Noise::binomial(keys[i]), &mut c, &mut s);
+                let mut p = placed_for(inp, years);
+                trainee_pass(
+                    Bytes16,
+                    inp,
+                    &mut Noise::binomial(keys[i]),
+                    &mut c,
+                    &mut s,
+                    &mut p,
+                );
                 let x = &values[i * stride..(i + 1) * stride];
                 let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&placed[i].initial), bits(&p.initial), "run {i}");
+                assert_eq!(
+                    bits(&placed[i].by_category),
+                    bits(&p.by_category),
+                    "run {i}"
+                );
                 assert_eq!(bits(&x[years..2 * years]), bits(&c), "policy {g}, run {i}");
                 assert_eq!(
                     bits(&x[2 * years..3 * years]),
@@ -452,7 +513,7 @@ fn passes_are_the_year_by_year_step() {
         inp.trainees = gen.random_range(0.0..900.0);
         inp.headcount = gen.random_range(0.0..1500.0);
         inp.intake_growth_per_year = gen.random_range(0.0..0.06);
-        inp.exit_per_year = gen.random_range(0.0..0.2);
+        inp.attrition_per_year = gen.random_range(0.0..0.2);
         inp.primary_care_uptake = gen.random_range(0.0..1.0);
         let (mean, sd) = (gen.random_range(5.0..11.0), gen.random_range(0.0..3.0));
         inp.duration = Cow::Owned(DurationDist::new(
@@ -520,37 +581,152 @@ fn constant_intake_keeps_trainees_steady() {
 
 /// MODEL.md's year step by hand, for a region where every trainee takes exactly
 /// 5 years (min = max = 5): P(R = k) = 1/5, so 8 of 40 complete each year.
+/// A small region with ages, its years computed by hand: five-year training, today's
+/// specialists at 64 and 65, everyone retiring at exactly 66.
+fn hand_inputs(profile: &[(u32, f64)], retire_at: u32) -> RegionInputs<'static> {
+    let mut pmf = [0.0; AGES];
+    pmf[cell_of(f64::from(retire_at))] = 1.0;
+    let mut initial_profile = [0.0; AGES];
+    for &(age, share) in profile {
+        initial_profile[cell_of(f64::from(age))] = share;
+    }
+    RegionInputs {
+        trainees: 40.0,
+        headcount: 40.0,
+        outside_headcount: 10.0,
+        duration: Cow::Owned(DurationDist::new(
+            5.0,
+            0.0,
+            Training {
+                min_years: 5,
+                max_years: 5,
+            },
+        )),
+        ages: Cow::Owned(AgeInputs {
+            retirement: Retirement::from_pmf(&pmf),
+            initial_profile,
+            recruit_age: 45.0,
+        }),
+        age_at_st_start: 32.0,
+        ..inputs()
+    }
+}
+
+/// Expected mode, two years by hand (docs/model.md's order): ageing, retirement at 66,
+/// attrition 0.1 and returns 0.2 from the stocks after retirement, then the completers
+/// (8 a year, today's trainees, at 32 + 5 = 37) with dropout 0.05 and uptake 0.6.
 #[test]
 fn expected_mode_equals_hand_computation() {
-    let mut inp = inputs();
-    inp.duration = Cow::Owned(DurationDist::new(
-        5.0,
-        0.0,
-        Training {
-            min_years: 5,
-            max_years: 5,
+    let mut inp = hand_inputs(&[(64, 0.5), (65, 0.5)], 66);
+    inp.attrition_per_year = 0.1;
+    inp.return_per_year = 0.2;
+    // Year 1: 20 at 64 -> 65, 20 at 65 -> 66 retire (and 5 of the outside's 10).
+    // At 65: 2 of 20 leave, 1 of the outside's 5 returns. Completers: 7.6 qualify,
+    // 4.56 take up primary care, 3.04 work outside.
+    // Year 2: the 18 + 1 at 66 retire, the outside's 6 too; the year-1 completers
+    // (now 38): 0.456 leave, 0.608 of 3.04 return; 8 more complete at 37.
+    let want = [
+        // specialists, FTE, outside, retirements from primary care
+        (23.56, 18.0 * 0.8 + 5.56 * 0.9, 9.04, 20.0),
+        (9.272, 9.272 * 0.9, 2.888 + 3.04, 19.0),
+    ];
+    let years = 3;
+    let mut reference = vec![0.0; STOCKS * years];
+    run_year_by_year(
+        &inp,
+        &Guideline::default(),
+        2,
+        Noise::<NoiseRng>::Expected,
+        &mut Trajectory {
+            years,
+            values: &mut reference,
         },
-    ));
-    inp.intake_growth_per_year = 0.02;
-    let (buf, _) = run(&inp, 3, Noise::Expected);
-    let at = |s, t| stock_at(&buf, 4, s, t);
-    // By hand: completers 8 each year for t=1..3 (today's trainees, 1/5 each year;
-    // new cohorts need 5 years); intake I_t = 8 * 1.02^t.
-    let (mut s_init, mut s_joined, mut t_stock, mut pop) = (50.0, 0.0, 40.0, 100_000.0);
-    for t in 1..=3 {
-        s_joined += 8.0 * 0.95 * 0.6;
-        s_init *= 0.95;
-        s_joined *= 0.95;
-        pop *= 1.01;
-        t_stock += 8.0 * 1.02f64.powi(t) - 8.0;
-        let tt = t as usize;
-        assert!((at(Stock::Specialists, tt) - (s_init + s_joined)).abs() < 1e-9);
-        assert!((at(Stock::SpecialistsFte, tt) - (0.8 * s_init + 0.9 * s_joined)).abs() < 1e-9);
-        assert!((at(Stock::Trainees, tt) - t_stock).abs() < 1e-9);
-        assert!((at(Stock::Population, tt) - pop).abs() < 1e-6);
+    );
+    let (fast, _) = run(&inp, 2, Noise::Expected);
+    for buf in [&reference, &fast] {
+        let at = |s, t| stock_at(buf, years, s, t);
+        for (t, &(s, fte, outside, retired)) in want.iter().enumerate() {
+            let t = t + 1;
+            assert!((at(Stock::Specialists, t) - s).abs() < 1e-9, "year {t}");
+            assert!(
+                (at(Stock::SpecialistsFte, t) - fte).abs() < 1e-9,
+                "year {t}"
+            );
+            assert!((at(Stock::Outside, t) - outside).abs() < 1e-9, "year {t}");
+            assert!(
+                (at(Stock::Retirements, t) - retired).abs() < 1e-9,
+                "year {t}"
+            );
+            // Five-year training at a steady intake of 40 / 5.
+            assert!((at(Stock::Trainees, t) - 40.0).abs() < 1e-9, "year {t}");
+        }
+        assert_eq!(at(Stock::Specialists, 0), 40.0);
+        assert_eq!(at(Stock::Outside, 0), 10.0);
     }
-    // And the numbers themselves, so the loop above cannot agree with a wrong model.
-    assert!((at(Stock::Specialists, 1) - (47.5 + 4.332)).abs() < 1e-9);
+}
+
+/// The same by hand with binomial noise whose draws are certain (probabilities 0 and
+/// 1, one age), through the reference, `run_region` and eight side by side in
+/// `run_regions` (the lanes, where the processor has them).
+#[test]
+fn binomial_with_certain_draws_equals_hand_computation() {
+    let mut inp = hand_inputs(&[(65, 1.0)], 66);
+    (
+        inp.attrition_per_year,
+        inp.dropout_share,
+        inp.primary_care_uptake,
+    ) = (0.0, 0.0, 1.0);
+    // One-year training, so today's 40 trainees all complete in year 1 (at 33) and
+    // each year's intake of 40 the year after.
+    let one_year = Training {
+        min_years: 1,
+        max_years: 1,
+    };
+    inp.duration = Cow::Owned(DurationDist::new(1.0, 0.0, one_year));
+    // Year 1: all 40 (and the outside's 10) reach 66 and retire; 40 complete at 33.
+    // Year 2: those 40 at 34, 40 more at 33.
+    let want = [(40.0, 36.0, 0.0, 40.0), (80.0, 72.0, 0.0, 0.0)];
+    let years = 3;
+    let key = |i: usize| stream_key(4, i as u32, 2, Purpose::Noise);
+    let mut reference = vec![0.0; STOCKS * years];
+    run_year_by_year(
+        &inp,
+        &Guideline::default(),
+        2,
+        Noise::binomial(key(0)),
+        &mut Trajectory {
+            years,
+            values: &mut reference,
+        },
+    );
+    let batch = vec![inp.clone(); 9];
+    let mut side_by_side = vec![0.0; batch.len() * STOCKS * years];
+    let mut reached = vec![None; batch.len()];
+    run_regions(
+        &batch,
+        |i| Noise::binomial(key(i)),
+        &Guideline::default(),
+        2,
+        &mut side_by_side,
+        &mut reached,
+    );
+    let (alone, _) = run(&inp, 2, Noise::binomial(key(0)));
+    let mut bufs = vec![&reference[..], &alone[..]];
+    bufs.extend(side_by_side.chunks(STOCKS * years));
+    for buf in bufs {
+        let at = |s, t| stock_at(buf, years, s, t);
+        for (t, &(s, fte, outside, retired)) in want.iter().enumerate() {
+            let t = t + 1;
+            assert_eq!(at(Stock::Specialists, t), s, "year {t}");
+            assert!(
+                (at(Stock::SpecialistsFte, t) - fte).abs() < 1e-12,
+                "year {t}"
+            );
+            assert_eq!(at(Stock::Outside, t), outside, "year {t}");
+            assert_eq!(at(Stock::Retirements, t), retired, "year {t}");
+            assert_eq!(at(Stock::Trainees, t), 40.0, "year {t}");
+        }
+    }
 }
 
 #[test]
@@ -565,7 +741,7 @@ fn already_at_target_is_year_zero_and_unreachable_is_none() {
 #[test]
 fn binomial_counts_are_whole_and_never_negative() {
     let mut inp = inputs();
-    inp.exit_per_year = 0.6;
+    inp.attrition_per_year = 0.6;
     inp.intake_growth_per_year = -0.2;
     for run_idx in 0..200 {
         let key = stream_key(9, run_idx, 1, Purpose::Noise);
@@ -635,6 +811,7 @@ fn intake_rules_multiply_replace_and_cap_in_order() {
             (10, 11, IntakeChange::TraineesPerYear(7.0)),
         ],
         cap_per_year: Some(30.0),
+        max_trainees_per_specialist_fte: None,
     };
     assert_eq!(p.apply(2, 10.0), 10.0, "before the span: the default");
     assert_eq!(p.apply(3, 10.0), 20.0);
@@ -654,6 +831,7 @@ fn doubled_intake_in_expected_mode_adds_exactly_the_extra_trainees() {
     doubled.intake = Cow::Owned(IntakePolicy {
         rules: vec![(1, 3, IntakeChange::Multiply(2.0))],
         cap_per_year: None,
+        max_trainees_per_specialist_fte: None,
     });
     let (a, _) = run(&base, 10, Noise::Expected);
     let (b, _) = run(&doubled, 10, Noise::Expected);
@@ -1044,6 +1222,7 @@ fn noise_of_one_event_does_not_shift_another() {
     more.intake = Cow::Owned(IntakePolicy {
         rules: vec![(1, 30, IntakeChange::Multiply(3.0))],
         cap_per_year: None,
+        max_trainees_per_specialist_fte: None,
     });
     let mut changed_runs = 0;
     for r in 0..50 {

@@ -125,7 +125,7 @@ fn factors(plan: &RunPlan, scenario: &ScenarioPlan) -> Factors {
             let mut x = [0.5; PARAM_COUNT];
             x[p.index()] = u;
             let draw = sample::draw(cfg, region, &x, &x, &rs.parameters);
-            RegionInputs::new(region, &draw, cfg.training)
+            RegionInputs::new(region, &draw, cfg.training, &cfg.ages)
         };
         inputs(0.05) != inputs(0.95)
     };
@@ -315,7 +315,7 @@ impl<'p> Evaluator<'p> {
             .map(|(region, rs)| {
                 let u_reg = self.uniforms(matrix, j, sample::region_key(&region.code));
                 let draw = sample::draw(cfg, region, &u_nat, &u_reg, &rs.parameters);
-                let mut inp = RegionInputs::new(region, &draw, cfg.training);
+                let mut inp = RegionInputs::new(region, &draw, cfg.training, &cfg.ages);
                 inp.intake = std::borrow::Cow::Borrowed(&rs.intake);
                 inp
             })

@@ -25,14 +25,15 @@ pub(in crate::model) fn admit_lanes(
         // `Admissions::next` in every lane, operation for operation.
         let each = |f: &dyn Fn(&RegionInputs<'_>) -> f64| each_lane(inputs, f);
         let base = each(&|inp| noises[0].whole(inp.trainees) / inp.duration.mean_years);
-        let growth = each(&|inp| 1.0 + inp.intake_growth_per_year);
         let (mut factor, mut target_total, mut admitted_total) = (
             _mm512_set1_pd(1.0),
             _mm512_setzero_pd(),
             _mm512_setzero_pd(),
         );
         for t in 1..years {
-            factor = _mm512_mul_pd(factor, growth);
+            let step =
+                each(&|inp| growth_step(inp.intake_growth_per_year, inp.intake_growth_years, t));
+            factor = _mm512_mul_pd(factor, step);
             let mut target = _mm512_mul_pd(base, factor);
             for &(from, to, change) in &policy.rules {
                 if (from..=to).contains(&(t as u32)) {
@@ -88,4 +89,13 @@ pub(in crate::model) fn round_non_negative_lanes(
     let whole = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, _mm512_set1_pd(WHOLE));
     let positive = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, _mm512_setzero_pd());
     _mm512_maskz_mov_pd(positive, _mm512_mask_mov_pd(rounded, whole, x))
+}
+
+/// `f` of each of eight region-runs, a lane each.
+#[target_feature(enable = "avx512f")]
+pub(in crate::model) fn each_lane(
+    inputs: &[RegionInputs<'_>],
+    f: &dyn Fn(&RegionInputs<'_>) -> f64,
+) -> std::arch::x86_64::__m512d {
+    crate::model::lanes::load(&std::array::from_fn(|j| f(&inputs[j])))
 }

@@ -13,7 +13,7 @@ const B: usize = PACKED_CATEGORIES - 1;
 /// into 16-bit ones.
 const ROUNDS: usize = 255 / 8;
 
-/// The first pass of eight region-runs of binomial noise with `keys`, each with its
+/// The first pass of eight region-runs of binomial noise, each with its
 /// years side by side ([`trainee_years_lanes`]), their intakes admitted in lanes
 /// ([`admit_lanes`]); false, with nothing the one-at-a-time pass would not
 /// overwrite, where some region-run cannot be.
@@ -21,10 +21,10 @@ const ROUNDS: usize = 255 / 8;
 pub(in crate::model) fn trainee_years_each(
     lookups: Lookups,
     inputs: &[RegionInputs<'_>],
-    keys: &[u64; LANES],
     noises: &mut [Noise; LANES],
     values: &mut [f64],
     years: usize,
+    placed: &mut [Placed; LANES],
 ) -> bool {
     if !admit_lanes(inputs, noises, values, years) {
         return false;
@@ -34,15 +34,16 @@ pub(in crate::model) fn trainee_years_each(
         let (_, rest) = x.split_at_mut(years);
         let (completions, rest) = rest.split_at_mut(years);
         let trainees = &mut rest[..years];
-        let (inp, key, noise) = (&inputs[j], keys[j], &mut noises[j]);
-        if !trainee_years_lanes(lookups, inp, key, noise, completions, trainees, true) {
+        let (inp, noise) = (&inputs[j], &mut noises[j]);
+        let placed = &mut placed[j];
+        if !trainee_years_lanes(lookups, inp, noise, completions, trainees, placed, true) {
             return false;
         }
     }
     true
 }
 
-/// [`trainee_pass`] for one region-run of binomial noise with `key`, eight intake years
+/// [`trainee_pass`] for one region-run of binomial noise, eight intake years
 /// side by side: the same draws, counts and stocks, bit for bit; false, with nothing
 /// the one-at-a-time pass would not overwrite, where the split is not packed or a
 /// year's intake is [`PACKED_COUNT`] or more (or not a number). `admitted`: whether
@@ -62,18 +63,22 @@ pub(in crate::model) fn trainee_years_each(
 pub(in crate::model) fn trainee_years_lanes(
     _lookups: Lookups,
     inp: &RegionInputs,
-    key: u64,
     noise: &mut Noise,
     completions: &mut [f64],
     trainees: &mut [f64],
+    placed: &mut Placed,
     admitted: bool,
 ) -> bool {
+    let Noise::Binomial { key, .. } = *noise else {
+        return false;
+    };
     let years = trainees.len();
     let split = Split::packed_without_guide(&inp.duration.probs);
     if !split.packed {
         return false;
     }
     let trainees0 = initial_trainees(inp, noise, completions, trainees);
+    placed.initial.copy_from_slice(completions);
     // Every year's intake first, kept in the trainees row until the year's stock
     // replaces it.
     if !admitted {
@@ -103,6 +108,14 @@ pub(in crate::model) fn trainee_years_lanes(
         };
         let t0 = block.t0;
         let people = table.place(block);
+        let k = placed.categories;
+        for (i, &c) in people.iter().enumerate().take(k) {
+            for (l, &x) in lanes::unload(_mm512_cvtepi64_pd(c)).iter().enumerate() {
+                if let Some(p) = placed.by_category.get_mut((t0 + l) * k + i) {
+                    *p = x;
+                }
+            }
+        }
         // Category k of lane l completes in year t0 + first + l + k: the block's
         // completions are in the sixteen years from t0 + first on, the first eight
         // (`due`) now complete, the last eight carried into the next block's. Whole

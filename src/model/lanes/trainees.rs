@@ -29,6 +29,7 @@ pub(in crate::model) fn trainee_lanes(
     noises: &mut [Noise; LANES],
     values: &mut [f64],
     years: usize,
+    placed: &mut [Placed; LANES],
 ) -> bool {
     let stride = STOCKS * years;
     let (completions_at, trainees_at) = (years, 2 * years);
@@ -53,7 +54,10 @@ pub(in crate::model) fn trainee_lanes(
         let x = &mut values[j * stride..(j + 1) * stride];
         let (_, rest) = x.split_at_mut(years);
         let (completions, rest) = rest.split_at_mut(years);
-        initial_trainees(&inputs[j], &mut noises[j], completions, &mut rest[..years])
+        let trainees0 =
+            initial_trainees(&inputs[j], &mut noises[j], completions, &mut rest[..years]);
+        placed[j].initial.copy_from_slice(completions);
+        trainees0
     });
     let table = LaneSplits::new(&splits);
     let key_v = lanes::load_words(keys);
@@ -74,6 +78,13 @@ pub(in crate::model) fn trainee_lanes(
         let mut state = lanes::substreams(key_v, Event::Intake.substream(t));
         let (below, in_open) = table.count(n, &mut state);
         let people = table.place(n, &below, &in_open, &mut state);
+        for (i, &c) in people.iter().enumerate() {
+            for (p, &x) in placed.iter_mut().zip(&unload(_mm512_cvtepi64_pd(c))) {
+                if i < p.categories {
+                    p.by_category[t * p.categories + i] = x;
+                }
+            }
+        }
         // Every category's people added once, whole numbers below 2^53, so the sum is
         // what adding them one by one gives.
         for (w, &c) in window.iter_mut().zip(&people) {

@@ -1,0 +1,162 @@
+//! The specialists' year, age by age: the one statement of it, which the year-by-year
+//! reference and `run_region`'s second pass both run.
+
+use super::*;
+
+/// GP specialists by age: today's in primary care (who keep their own part-time
+/// pattern), those who joined it during the run, and those working outside it.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::model) struct Specialists {
+    pub(in crate::model) initial: ByAge,
+    pub(in crate::model) joined: ByAge,
+    pub(in crate::model) outside: ByAge,
+}
+
+/// Today's specialists, in primary care and outside it, over the initial age profile
+/// (`Event::InitialAges`, base year): a multinomial split of whole heads, or the
+/// expectation.
+pub(in crate::model) fn initial_stocks<R: NoiseSource>(
+    inp: &RegionInputs,
+    noise: &mut Noise<R>,
+) -> Specialists {
+    let mut s = Specialists {
+        initial: [0.0; AGES],
+        joined: [0.0; AGES],
+        outside: [0.0; AGES],
+    };
+    let (heads, outside) = (
+        noise.whole(inp.headcount),
+        noise.whole(inp.outside_headcount),
+    );
+    noise.reseed(0, Event::InitialAges);
+    let profile = Split::new(&inp.ages.initial_profile, false);
+    noise.split(heads, &profile, |i, x| s.initial[i] += x);
+    noise.split(outside, &profile, |i, x| s.outside[i] += x);
+    s
+}
+
+impl Specialists {
+    /// Steps 2-5 of a year (docs/model.md): everyone a year older; retirements;
+    /// leaving and returning; the completers (`completers[age]`) joining. Returns the
+    /// heads who retired from primary care.
+    pub(in crate::model) fn step<R: NoiseSource>(
+        &mut self,
+        inp: &RegionInputs,
+        noise: &mut Noise<R>,
+        t: usize,
+        completers: &ByAge,
+    ) -> f64 {
+        for stock in [&mut self.initial, &mut self.joined, &mut self.outside] {
+            // Nobody is left in the oldest cell: its hazard is 1.
+            stock.copy_within(..AGES - 1, 1);
+            stock[0] = 0.0;
+        }
+        let hazard = inp.ages.retirement.hazard();
+        noise.reseed(t, Event::Retirements);
+        let mut retired = 0.0;
+        for (k, stock) in [&mut self.initial, &mut self.joined, &mut self.outside]
+            .into_iter()
+            .enumerate()
+        {
+            for (n, &h) in stock.iter_mut().zip(hazard) {
+                if *n > 0.0 && h > 0.0 {
+                    let r = noise.count_once(*n, h);
+                    *n -= r;
+                    if k < 2 {
+                        retired += r;
+                    }
+                }
+            }
+        }
+        let mut leaving = [[0.0; AGES]; 2];
+        noise.reseed(t, Event::Attrition);
+        let attrition = Prob::new(inp.attrition_per_year);
+        for (stock, out) in [&self.initial, &self.joined].into_iter().zip(&mut leaving) {
+            for (n, x) in stock.iter().zip(out.iter_mut()) {
+                if *n > 0.0 {
+                    *x = noise.count(*n, &attrition);
+                }
+            }
+        }
+        let mut back = [0.0; AGES];
+        if inp.return_per_year > 0.0 {
+            noise.reseed(t, Event::Returns);
+            let returning = Prob::new(inp.return_per_year);
+            for (n, x) in self.outside.iter().zip(back.iter_mut()) {
+                if *n > 0.0 {
+                    *x = noise.count(*n, &returning);
+                }
+            }
+        }
+        for i in 0..AGES {
+            self.initial[i] -= leaving[0][i];
+            self.joined[i] -= leaving[1][i];
+            self.joined[i] += back[i];
+            self.outside[i] += leaving[0][i] + leaving[1][i] - back[i];
+        }
+        noise.reseed(t, Event::Uptake);
+        let qualifying = 1.0 - inp.dropout_share;
+        for (c, &n) in completers.iter().enumerate() {
+            if n > 0.0 {
+                let specialists = noise.count_once(n, qualifying);
+                let in_primary_care = noise.count_once(specialists, inp.primary_care_uptake);
+                self.joined[c] += in_primary_care;
+                self.outside[c] += specialists - in_primary_care;
+            }
+        }
+        retired
+    }
+
+    pub(in crate::model) fn in_primary_care(&self) -> f64 {
+        self.initial.iter().sum::<f64>() + self.joined.iter().sum::<f64>()
+    }
+
+    pub(in crate::model) fn fte(&self, inp: &RegionInputs) -> f64 {
+        self.initial.iter().sum::<f64>() * inp.fte_initial
+            + self.joined.iter().sum::<f64>() * inp.fte_new
+    }
+}
+
+/// Recruits from outside the pipeline, each year: whole people in binomial mode (the
+/// running total rounded, as the intake is), else the expected number.
+pub(in crate::model) struct Recruits {
+    per_year: f64,
+    whole: bool,
+    target_total: f64,
+    admitted_total: f64,
+}
+
+impl Recruits {
+    pub(in crate::model) fn new(per_year: f64, whole: bool) -> Self {
+        Recruits {
+            per_year,
+            whole,
+            target_total: 0.0,
+            admitted_total: 0.0,
+        }
+    }
+
+    pub(in crate::model) fn next(&mut self) -> f64 {
+        if !self.whole {
+            return self.per_year;
+        }
+        self.target_total += self.per_year;
+        let n = round_non_negative(self.target_total - self.admitted_total);
+        self.admitted_total += n;
+        n
+    }
+}
+
+impl RegionInputs<'_> {
+    /// The age cell of today's trainees with `k` years left when they complete: they
+    /// started at `age_at_st_start`, and their duration is at least `k`.
+    pub(in crate::model) fn initial_completion_cell(&self, k: usize) -> usize {
+        cell_of(self.completion_age(self.duration.mean_at_least(k)))
+    }
+
+    /// The age cell at completion of an intake cohort in duration category `i`
+    /// (`D = min_years + i`).
+    pub(in crate::model) fn intake_completion_cell(&self, i: usize) -> usize {
+        cell_of(self.completion_age(f64::from(self.duration.min_years) + i as f64))
+    }
+}
