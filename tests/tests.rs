@@ -6,6 +6,7 @@ mod common;
 mod charts;
 mod cli;
 mod dlf;
+mod facts;
 mod fuzz;
 mod golden;
 mod hostile;
