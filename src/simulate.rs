@@ -45,18 +45,24 @@ pub enum Metric {
     SpecialistsFte,
     Trainees,
     InhabitantsPerFte,
+    /// GP specialists working outside primary care (heads).
+    OutsidePrimaryCare,
+    /// Heads leaving primary care by retirement during the year.
+    Retirements,
     /// 1 if the run has reached the target by the year, else 0: its mean is the
     /// probability of being at target by then.
     Reached,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Coverage,
         Metric::Specialists,
         Metric::SpecialistsFte,
         Metric::Trainees,
         Metric::InhabitantsPerFte,
+        Metric::OutsidePrimaryCare,
+        Metric::Retirements,
         Metric::Reached,
     ];
 
@@ -67,6 +73,8 @@ impl Metric {
             Metric::SpecialistsFte => "specialists_fte",
             Metric::Trainees => "trainees",
             Metric::InhabitantsPerFte => "inhabitants_per_fte",
+            Metric::OutsidePrimaryCare => "outside_primary_care",
+            Metric::Retirements => "retirements",
             Metric::Reached => "reached",
         }
     }
@@ -272,6 +280,8 @@ struct RunYear {
     fte: f64,
     trainees: f64,
     population: f64,
+    outside: f64,
+    retirements: f64,
     reached: bool,
 }
 
@@ -285,6 +295,8 @@ impl RegionRuns<'_> {
             fte: at(Stock::SpecialistsFte),
             trainees: at(Stock::Trainees),
             population: at(Stock::Population),
+            outside: at(Stock::Outside),
+            retirements: at(Stock::Retirements),
             reached: self.years_to_target[run].is_some_and(|y| y as usize <= t),
         }
     }
@@ -322,6 +334,8 @@ impl Measure<'_> {
             Metric::SpecialistsFte => y.fte,
             Metric::Trainees => y.trainees,
             Metric::InhabitantsPerFte => y.population / y.fte,
+            Metric::OutsidePrimaryCare => y.outside,
+            Metric::Retirements => y.retirements,
             Metric::Reached => f64::from(u8::from(y.reached)),
         }
     }
@@ -367,6 +381,8 @@ impl BandValues {
                     fte: at(j, Stock::SpecialistsFte, t),
                     trainees: at(j, Stock::Trainees, t),
                     population: at(j, Stock::Population, t),
+                    outside: at(j, Stock::Outside, t),
+                    retirements: at(j, Stock::Retirements, t),
                     reached: false, // not a band value
                 };
                 for (k, &metric) in Metric::ALL[..BAND_METRICS].iter().enumerate() {

@@ -63,6 +63,9 @@ pub struct SummaryRow {
     pub prob_by: Vec<(i32, f64)>,
     pub policy_target_year: Option<i32>,
     pub prob_by_policy_target: Option<f64>,
+    /// Per checkpoint: the coverage over runs (mean, and the `LEVELS` quantiles from
+    /// the band sketches, within a relative 1/1024 of the exact ones).
+    pub coverage_at: Vec<BandStats>,
     pub vs_baseline: Comparison,
 }
 
@@ -134,8 +137,21 @@ pub fn summarize(
                     CostStats::of(&mut d)
                 })
                 .collect();
+            let coverage_at = checkpoints
+                .iter()
+                .map(|&y| {
+                    let t = (y - base_year) as usize;
+                    let metrics = crate::simulate::Metric::ALL.len();
+                    let sketch = &r.bands[t * metrics + crate::simulate::Metric::Coverage as usize];
+                    BandStats {
+                        mean: sketch.mean(),
+                        q: sketch.quantiles(&LEVELS),
+                    }
+                })
+                .collect();
             rows.push(SummaryRow {
                 scenario: sc.name.clone(),
+                coverage_at,
                 region_code: r.code.clone(),
                 region: r.name.clone(),
                 vs_baseline: Comparison {

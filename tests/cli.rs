@@ -63,7 +63,7 @@ fn run_writes_every_output_with_its_schema() {
     }
 
     let bands = read_parquet(&out.join("bands.parquet"));
-    assert_eq!(bands.height(), 22 * 41 * 6);
+    assert_eq!(bands.height(), 22 * 41 * 8);
     for c in ["mean", "p05", "p25", "p50", "p75", "p95"] {
         assert_eq!(bands.schema().get(c), Some(&DataType::Float64));
     }
@@ -83,9 +83,44 @@ fn run_writes_every_output_with_its_schema() {
         assert!(q.windows(2).all(|w| w[0] <= w[1]), "row {i}: {q:?}");
         if matches!(
             metric[i].as_deref(),
-            Some("specialists" | "trainees" | "specialists_fte")
+            Some(
+                "specialists"
+                    | "trainees"
+                    | "specialists_fte"
+                    | "outside_primary_care"
+                    | "retirements"
+            )
         ) {
             assert!(q[0] >= 0.0, "row {i}: negative stock");
+        }
+    }
+
+    // The summary's coverage at a checkpoint is the band's: mean and quantiles.
+    let summary = read_parquet(&out.join("summary.parquet"));
+    let (s_code, s_scenario) = (strs(&summary, "region_code"), strs(&summary, "scenario"));
+    let (band_code, band_year, band_scenario) = (
+        strs(&bands, "region_code"),
+        i32s(&bands, "year"),
+        strs(&bands, "scenario"),
+    );
+    for stat in ["mean", "p05", "p25", "p50", "p75", "p95"] {
+        let at = f64s(&summary, &format!("coverage_{stat}_2035"));
+        for code in ["06", "SE"] {
+            let i = (0..summary.height())
+                .find(|&i| {
+                    s_code[i].as_deref() == Some(code)
+                        && s_scenario[i].as_deref() == Some("baseline")
+                })
+                .unwrap();
+            let j = (0..bands.height())
+                .find(|&j| {
+                    band_code[j].as_deref() == Some(code)
+                        && band_year[j] == Some(2035)
+                        && metric[j].as_deref() == Some("coverage")
+                        && band_scenario[j].as_deref() == Some("baseline")
+                })
+                .unwrap();
+            assert_eq!(at[i], col(stat)[j], "{code} {stat}");
         }
     }
 

@@ -46,6 +46,8 @@ pub enum FanMetric {
     Coverage,
     InhabitantsPerFte,
     SpecialistsFte,
+    OutsidePrimaryCare,
+    Retirements,
 }
 
 impl FanMetric {
@@ -54,6 +56,8 @@ impl FanMetric {
             FanMetric::Coverage => "coverage",
             FanMetric::InhabitantsPerFte => "inhabitants_per_fte",
             FanMetric::SpecialistsFte => "specialists_fte",
+            FanMetric::OutsidePrimaryCare => "outside_primary_care",
+            FanMetric::Retirements => "retirements",
         }
     }
 
@@ -70,6 +74,8 @@ impl FanMetric {
             FanMetric::Coverage => "coverage of the GP guideline",
             FanMetric::InhabitantsPerFte => "inhabitants per specialist FTE",
             FanMetric::SpecialistsFte => "specialists in primary care",
+            FanMetric::OutsidePrimaryCare => "GP specialists working outside primary care",
+            FanMetric::Retirements => "retirements from primary care",
         }
     }
 
@@ -78,6 +84,8 @@ impl FanMetric {
             FanMetric::Coverage => "Coverage of the guideline (%)",
             FanMetric::InhabitantsPerFte => "Inhabitants per specialist FTE",
             FanMetric::SpecialistsFte => "Specialists in primary care (FTE)",
+            FanMetric::OutsidePrimaryCare => "Specialists outside primary care (heads)",
+            FanMetric::Retirements => "Retirements a year (heads)",
         }
     }
 
@@ -86,7 +94,9 @@ impl FanMetric {
         match self {
             FanMetric::Coverage => Some((100.0, "target: 100 % of the guideline")),
             FanMetric::InhabitantsPerFte => Some((1100.0, "1 100 inhabitants per FTE")),
-            FanMetric::SpecialistsFte => None,
+            FanMetric::SpecialistsFte | FanMetric::OutsidePrimaryCare | FanMetric::Retirements => {
+                None
+            }
         }
     }
 }

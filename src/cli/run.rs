@@ -149,56 +149,49 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 /// The summary as short tables on stdout: the baseline, then each scenario against it.
+/// Per region: the probability of being at target by each checkpoint, the median
+/// coverage there, and the share of runs that never get there within the horizon;
+/// under version 2 most runs never do, so the coverage says what years cannot.
 fn render_summary(plan: &RunPlan, sim: &crate::simulate::SimOutput) -> String {
     use std::fmt::Write;
     let cfg = &plan.config;
     let rows = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
-    let yr = |q: Option<f64>| q.map_or_else(|| ">hor".to_string(), |v| format!("{v:.0}"));
+    let last = cfg.checkpoint_years.last().copied();
     let mut s = String::new();
     for (i, sc) in plan.scenarios.iter().enumerate() {
         let first = i == 0;
         if !first || plan.scenarios.len() > 1 {
             let _ = writeln!(s, "\n{}: {}", sc.name, sc.description);
         }
-        let _ = write!(
-            s,
-            "{:<4} {:<20} {:>7} {:>7} {:>7} {:>7}",
-            "code", "region", "P5", "median", "P95", "never"
-        );
-        if !first {
-            let _ = write!(s, " {:>7}", "change");
-        }
+        let _ = write!(s, "{:<4} {:<20}", "code", "region");
         for y in &cfg.checkpoint_years {
             let _ = write!(s, " {:>6}", format!("P{y}"));
         }
-        if !first {
-            if let Some(last) = cfg.checkpoint_years.last() {
-                let _ = write!(s, " {:>14}", format!("MSEK to {last}"));
-            }
+        for y in &cfg.checkpoint_years {
+            let _ = write!(s, " {:>6}", format!("C{y}"));
+        }
+        let _ = write!(s, " {:>6}", "never");
+        if let (false, Some(last)) = (first, last) {
+            let _ = write!(
+                s,
+                " {:>7} {:>14}",
+                format!("dP{last}"),
+                format!("MSEK to {last}")
+            );
         }
         s.push('\n');
         for r in rows.iter().filter(|r| r.scenario == sc.name) {
-            let _ = write!(
-                s,
-                "{:<4} {:<20} {:>7} {:>7} {:>7} {:>6.0}%",
-                r.region_code,
-                r.region,
-                yr(r.years.q[0]),
-                yr(r.years.q[2]),
-                yr(r.years.q[4]),
-                100.0 * r.years.share_never
-            );
-            if !first {
-                let d = r
-                    .vs_baseline
-                    .delta_p50_years
-                    .map_or_else(|| "-".to_string(), |d| format!("{d:+.0}"));
-                let _ = write!(s, " {d:>7}");
-            }
+            let _ = write!(s, "{:<4} {:<20}", r.region_code, r.region);
             for (_, p) in &r.prob_by {
                 let _ = write!(s, " {:>5.0}%", 100.0 * p);
             }
+            for c in &r.coverage_at {
+                let _ = write!(s, " {:>5.0}%", 100.0 * c.q[2]);
+            }
+            let _ = write!(s, " {:>5.0}%", 100.0 * r.years.share_never);
             if !first {
+                let d = r.vs_baseline.delta_prob_by.last().copied().unwrap_or(0.0);
+                let _ = write!(s, " {:>+6.0}%", 100.0 * d);
                 if let Some(c) = r.vs_baseline.extra_cost.last() {
                     let _ = write!(s, " {:>14.0}", c.p50);
                 }
@@ -208,11 +201,11 @@ fn render_summary(plan: &RunPlan, sim: &crate::simulate::SimOutput) -> String {
     }
     let _ = writeln!(
         s,
-        "(years from {}; >hor = beyond the {}-year horizon{})",
-        cfg.base_year,
+        "(PYEAR = share of runs at target by YEAR; CYEAR = median coverage of the guideline \
+         in YEAR; never = share of runs not at target within the {}-year horizon{})",
         cfg.horizon_years,
         if plan.scenarios.len() > 1 {
-            "; change = median years against the baseline; MSEK = median extra cost over the baseline, same runs"
+            "; dP = change in that share against the baseline, same runs; MSEK = median extra cost over the baseline"
         } else {
             ""
         }

@@ -17,7 +17,10 @@ use polars_parquet::write::{
     WriteOptions,
 };
 
-use super::table::{delta_prob_column, extra_cost_column, summary_columns, Values, COST_STATS};
+use super::table::{
+    coverage_column, delta_prob_column, extra_cost_column, summary_columns, Values, COST_STATS,
+    COVERAGE_QUANTILES,
+};
 use crate::error::Error;
 use crate::plan::RunPlan;
 use crate::simulate::{Metric, SimOutput};
@@ -399,6 +402,11 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
         .iter()
         .map(|stat| per_year(&|y| extra_cost_column(stat, y)))
         .collect::<Result<_, _>>()?;
+    let coverage_mean = per_year(&|y| coverage_column("mean", y))?;
+    let coverage_q: Vec<Vec<Float64Chunked>> = COVERAGE_QUANTILES
+        .iter()
+        .map(|stat| per_year(&|y| coverage_column(stat, y)))
+        .collect::<Result<_, _>>()?;
     let get = |c: &Float64Chunked, i: usize| c.get(i).unwrap_or_default();
     Ok((0..df.height())
         .map(|i| SummaryRow {
@@ -417,6 +425,12 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
                 .collect(),
             policy_target_year: policy.get(i),
             prob_by_policy_target: prob_policy.get(i),
+            coverage_at: (0..checkpoints.len())
+                .map(|j| crate::stats::BandStats {
+                    mean: get(&coverage_mean[j], i),
+                    q: std::array::from_fn(|k| get(&coverage_q[k][j], i)),
+                })
+                .collect(),
             vs_baseline: Comparison {
                 delta_p50_years: delta_p50.get(i),
                 delta_prob_by: delta_prob.iter().map(|c| get(c, i)).collect(),

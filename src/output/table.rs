@@ -37,6 +37,12 @@ pub fn extra_cost_column(stat: &str, year: i32) -> String {
     format!("extra_cost_msek_{stat}_by_{year}")
 }
 
+/// The coverage's quantile columns at a checkpoint, in `summary::LEVELS` order.
+pub const COVERAGE_QUANTILES: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
+pub fn coverage_column(stat: &str, year: i32) -> String {
+    format!("coverage_{stat}_{year}")
+}
+
 /// Every column of `summary.parquet` / `summary.csv`, in order.
 pub fn summary_columns(rows: &[SummaryRow], checkpoints: &[i32]) -> Vec<Col> {
     let col = |name: &str, values: Values, nullable: bool| Col {
@@ -73,6 +79,22 @@ pub fn summary_columns(rows: &[SummaryRow], checkpoints: &[i32]) -> Vec<Col> {
             floats(&|r| Some(r.prob_by[i].1)),
             false,
         ));
+    }
+    for (i, y) in checkpoints.iter().enumerate() {
+        cols.push(col(
+            &coverage_column("mean", *y),
+            floats(&|r| Some(r.coverage_at[i].mean)),
+            false,
+        ));
+    }
+    for (k, stat) in COVERAGE_QUANTILES.iter().enumerate() {
+        for (i, y) in checkpoints.iter().enumerate() {
+            cols.push(col(
+                &coverage_column(stat, *y),
+                floats(&|r| Some(r.coverage_at[i].q[k])),
+                false,
+            ));
+        }
     }
     cols.push(col(
         "policy_target_year",
