@@ -643,6 +643,7 @@ pub fn merge(
     for sc in &mut sim.scenarios {
         for r in &mut sc.regions {
             r.years_to_target.clear();
+            r.flags.clear();
             r.extra_costs.clear();
         }
     }
@@ -686,7 +687,11 @@ pub fn merge(
                 output::runs_nullable,
                 &meta,
             )?;
-            let mut cols = vec!["years_to_target".to_string()];
+            let mut cols = vec![
+                "years_to_target".to_string(),
+                output::FELL_BACK.to_string(),
+                output::UPTAKE_CLAMPED.to_string(),
+            ];
             cols.extend(cost_cols.iter().cloned());
             let df = output::read_columns(&target, &cols)?;
             let bad = |e| Error::Parquet {
@@ -702,8 +707,18 @@ pub fn merge(
                 .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
                 .collect::<Result<_, _>>()
                 .map_err(bad)?;
+            let flag = |c: &str| df.column(c).and_then(|c| c.bool().cloned()).map_err(bad);
+            let (fell_back, clamped) = (flag(output::FELL_BACK)?, flag(output::UPTAKE_CLAMPED)?);
             let outcome = &mut sim.scenarios[s].regions[u];
             outcome.years_to_target = ytt.iter().map(|y| y.map(|y| y as u32)).collect();
+            outcome.flags = fell_back
+                .iter()
+                .zip(clamped.iter())
+                .map(|(f, c)| crate::simulate::RunFlags {
+                    fell_back: f.unwrap_or(false),
+                    uptake_clamped: c.unwrap_or(false),
+                })
+                .collect();
             let k = checkpoints.len();
             let mut flat = Vec::with_capacity(df.height() * k);
             for i in 0..df.height() {

@@ -80,6 +80,40 @@ impl Metric {
     }
 }
 
+/// What is kept of a run beside its year at target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunFlags {
+    /// The run reached the target and was below it again at some later year.
+    pub fell_back: bool,
+    /// The run's derived uptake `q = s / M(a)` came out above 1 and was clamped.
+    pub uptake_clamped: bool,
+}
+
+/// The first year from which `covered` holds `sustain` years in a row, all within the
+/// `years` simulated (`sustain_years`), and whether coverage is below the target again
+/// at some year after that first one.
+pub fn sustained_target(
+    covered: impl Fn(usize) -> bool,
+    years: usize,
+    sustain: usize,
+) -> (Option<u32>, bool) {
+    let mut run = 0;
+    let mut reached = None;
+    for t in 0..years {
+        if covered(t) {
+            run += 1;
+            if run >= sustain {
+                reached = Some(t + 1 - sustain);
+                break;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    let fell_back = reached.is_some_and(|r| (r + 1..years).any(|t| !covered(t)));
+    (reached.map(|r| r as u32), fell_back)
+}
+
 /// Names of the `param_*` columns: the catalogue, then values derived per region-run.
 pub fn param_column_names() -> Vec<String> {
     let mut names: Vec<String> = Param::ALL
@@ -139,6 +173,8 @@ pub struct RegionOutcome {
     pub policy_target_year: Option<i32>,
     /// Per run: years from the base year to the first year at target, None if censored.
     pub years_to_target: Vec<Option<u32>>,
+    /// Per run.
+    pub flags: Vec<RunFlags>,
     /// Per run and checkpoint (`extra_costs[run * checkpoints + k]`): the scenario's
     /// cumulative cost in MSEK by the checkpoint minus the baseline's in the same run.
     /// Empty for the baseline itself, whose extra cost is zero.
@@ -154,6 +190,7 @@ impl RegionOutcome {
             name: name.into(),
             policy_target_year,
             years_to_target: Vec::new(),
+            flags: Vec::new(),
             extra_costs: Vec::new(),
             bands: vec![Sketch::default(); years * Metric::ALL.len()],
         }
@@ -171,6 +208,7 @@ impl RegionOutcome {
     /// Adds `other`'s runs (which come after this one's) to this outcome.
     pub fn append(&mut self, other: RegionOutcome) {
         self.years_to_target.extend(other.years_to_target);
+        self.flags.extend(other.flags);
         self.extra_costs.extend(other.extra_costs);
         for (a, b) in self.bands.iter_mut().zip(&other.bands) {
             a.merge(b);
@@ -269,6 +307,7 @@ pub struct RegionRuns<'a> {
     dlf_need: Option<f64>,
     /// Per run of the chunk.
     pub years_to_target: &'a [Option<u32>],
+    pub flags: &'a [RunFlags],
     pub params: &'a [ParamRow],
     /// Per run and checkpoint, as `RegionOutcome::extra_costs` but the run's own cost.
     pub costs: &'a [f64],
@@ -507,28 +546,36 @@ fn simulate_in_pool(
                 let band_values = &mut *now.1;
                 // A group of runs at a time, as the regions': years to target, costs and
                 // band values in one pass over the sums while they are in cache.
-                let per_group: Vec<(Vec<Option<u32>>, Vec<f64>)> = stocks
+                let sustain = plan.config.sustain_years as usize;
+                type NationalGroup = (Vec<(Option<u32>, RunFlags)>, Vec<f64>);
+                let per_group: Vec<NationalGroup> = stocks
                     .par_chunks(BAND_GROUP_RUNS * stride)
                     .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
                     .map(|(xs, bands)| {
                         let ytt = xs
                             .chunks_exact(stride)
                             .map(|x| {
-                                (0..years)
-                                    .find(|&t| {
-                                        stock_coverage(x, years, t, &scenario.national_guideline)
-                                            >= 1.0
-                                    })
-                                    .map(|t| t as u32)
+                                let covered = |t| coverage_of(x, years, measure, t) >= 1.0;
+                                let (reached, fell_back) =
+                                    sustained_target(covered, years, sustain);
+                                let flags = RunFlags {
+                                    fell_back,
+                                    uptake_clamped: false,
+                                };
+                                (reached, flags)
                             })
                             .collect();
                         BandValues::fill_group(xs, years, measure, bands);
                         (ytt, cost_rates.of_group(xs, years))
                     })
                     .collect();
-                let (mut ytt, mut costs) = (Vec::with_capacity(n), Vec::new());
+                let (mut ytt, mut flags, mut costs) =
+                    (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
                 for (y, c) in per_group {
-                    ytt.extend(y);
+                    for (r, f) in y {
+                        ytt.push(r);
+                        flags.push(f);
+                    }
                     costs.extend(c);
                 }
                 let view = RegionRuns {
@@ -545,6 +592,7 @@ fn simulate_in_pool(
                     guideline: &scenario.national_guideline,
                     dlf_need: None,
                     years_to_target: &ytt,
+                    flags: &flags,
                     params: &params,
                     costs: &costs,
                 };
@@ -573,6 +621,7 @@ struct Simulated {
     unit: usize,
     dlf_need: Option<f64>,
     years_to_target: Vec<Option<u32>>,
+    flags: Vec<RunFlags>,
     params: Vec<ParamRow>,
     costs: Vec<f64>,
 }
@@ -606,19 +655,24 @@ impl Chunk<'_> {
             let first = g * BAND_GROUP_RUNS;
             let runs = xs.len() / stride;
             let run_index = |j: usize| self.first + (first + j) as u32;
-            let kept: Vec<(Option<u32>, ParamRow)> = if plan.config.mode == Mode::Dlf {
+            let reached: Vec<(Option<u32>, bool, ParamRow)> = if plan.config.mode == Mode::Dlf {
                 let inp = DlfInputs::of(region).expect("plan checked");
                 xs.chunks_mut(stride)
                     .map(|x| {
                         let mut traj = Trajectory { years, values: x };
                         let reached = model::run_dlf(&inp, plan.config.horizon_years, &mut traj);
-                        (reached, [None; PARAM_COLUMNS])
+                        (reached, false, [None; PARAM_COLUMNS])
                     })
                     .collect()
             } else {
-                let (inputs, rows): (Vec<RegionInputs<'_>>, Vec<ParamRow>) = (0..runs)
-                    .map(|j| region_run(plan, region, rs, run_index(j), &self.run_draws[first + j]))
-                    .unzip();
+                let mut inputs = Vec::with_capacity(runs);
+                let mut rows = Vec::with_capacity(runs);
+                for j in 0..runs {
+                    let (inp, row, clamped) =
+                        region_run(plan, region, rs, run_index(j), &self.run_draws[first + j]);
+                    inputs.push(inp);
+                    rows.push((row, clamped));
+                }
                 let mut reached = [None; BAND_GROUP_RUNS];
                 let noise = |j: usize| match plan.config.mode {
                     Mode::Binomial => Noise::binomial(sample::stream_key(
@@ -637,8 +691,29 @@ impl Chunk<'_> {
                     xs,
                     &mut reached[..runs],
                 );
-                reached.into_iter().zip(rows).collect()
+                reached
+                    .into_iter()
+                    .zip(rows)
+                    .map(|(r, (row, clamped))| (r, clamped, row))
+                    .collect()
             };
+            // The target as the config defines it (`sustain_years`), from the stocks;
+            // for one year it is the model's own first year at target.
+            let sustain = plan.config.sustain_years as usize;
+            let kept: Vec<(Option<u32>, RunFlags, ParamRow)> = xs
+                .chunks(stride)
+                .zip(reached)
+                .map(|(x, (model_reached, uptake_clamped, row))| {
+                    let covered = |t: usize| coverage_of(x, years, measure, t) >= 1.0;
+                    let (reached, fell_back) = sustained_target(covered, years, sustain);
+                    debug_assert!(sustain > 1 || reached == model_reached);
+                    let flags = RunFlags {
+                        fell_back,
+                        uptake_clamped,
+                    };
+                    (reached, flags, row)
+                })
+                .collect();
             if !acc.is_empty() {
                 // The first region's runs start the sums (`0.0 + v`, what adding to a
                 // zeroed sum gives, -0.0 included).
@@ -658,7 +733,7 @@ impl Chunk<'_> {
                     .par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)),
             )
             .enumerate();
-        type Group = (Vec<(Option<u32>, ParamRow)>, Vec<f64>);
+        type Group = (Vec<(Option<u32>, RunFlags, ParamRow)>, Vec<f64>);
         let per_group: Vec<Group> = if national.is_empty() {
             groups
                 .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
@@ -675,11 +750,19 @@ impl Chunk<'_> {
             per_run.extend(kept);
             costs.extend(c);
         }
-        let (years_to_target, params) = per_run.into_iter().unzip();
+        let mut years_to_target = Vec::with_capacity(per_run.len());
+        let mut flags = Vec::with_capacity(per_run.len());
+        let mut params = Vec::with_capacity(per_run.len());
+        for (y, f, p) in per_run {
+            years_to_target.push(y);
+            flags.push(f);
+            params.push(p);
+        }
         Simulated {
             unit: u,
             dlf_need,
             years_to_target,
+            flags,
             params,
             costs,
         }
@@ -711,6 +794,7 @@ impl Simulated {
             guideline: &scenario.regions[self.unit].guideline,
             dlf_need: self.dlf_need,
             years_to_target: &self.years_to_target,
+            flags: &self.flags,
             params: &self.params,
             costs: &self.costs,
         }
@@ -750,6 +834,7 @@ fn finish_chunk(
     outcome
         .years_to_target
         .extend_from_slice(view.years_to_target);
+    outcome.flags.extend_from_slice(view.flags);
     let metrics = Metric::ALL.len();
     let v = &view;
     // `reached` is a 0/1 flag: its sketch is two counts a year, from the runs' years to
@@ -920,7 +1005,7 @@ fn region_run<'a>(
     rs: &'a RegionScenario,
     run: u32,
     run_draw: &'a RunDraw,
-) -> (RegionInputs<'a>, ParamRow) {
+) -> (RegionInputs<'a>, ParamRow, bool) {
     let cfg = &plan.config;
     let u_region = sample::region_uniforms(cfg.seed, run, &region.code);
     let draw = sample::draw_in_run(cfg, region, &run_draw.national, &u_region, &rs.parameters);
@@ -933,21 +1018,46 @@ fn region_run<'a>(
     row[Param::PopGrowthPerYear.index()] = Some(draw.pop_growth_per_year);
     row[Param::FteInitial.index()] = Some(draw.fte_initial);
     row[PARAM_COUNT] = Some(draw.initial_headcount);
-    (inputs, row)
+    (inputs, row, draw.uptake_clamped)
 }
 
-fn stock_coverage(x: &[f64], years: usize, t: usize, g: &Guideline) -> f64 {
-    coverage(
-        g,
-        stock_at(x, years, Stock::SpecialistsFte, t),
-        stock_at(x, years, Stock::Trainees, t),
-        stock_at(x, years, Stock::Population, t),
-    )
+/// The coverage of a run's stocks `x` in year index `t`, as `m` measures it: the
+/// guideline's (the model's own test, `coverage >= 1`, is the same test), or DLF's.
+fn coverage_of(x: &[f64], years: usize, m: Measure<'_>, t: usize) -> f64 {
+    let at = |s| stock_at(x, years, s, t);
+    match m.dlf_need {
+        Some(need) => at(Stock::Specialists) / need,
+        None => coverage(
+            m.guideline,
+            at(Stock::SpecialistsFte),
+            at(Stock::Trainees),
+            at(Stock::Population),
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The target held for k years: the first year of the first stretch of k covered
+    /// years (within the horizon), and whether a later year is below it again.
+    #[test]
+    fn sustained_target_finds_the_first_stretch() {
+        let of = |pattern: &str, k: usize| {
+            let c: Vec<bool> = pattern.chars().map(|ch| ch == '1').collect();
+            sustained_target(|t| c[t], c.len(), k)
+        };
+        assert_eq!(of("0011011100", 1), (Some(2), true));
+        assert_eq!(of("0011011100", 2), (Some(2), true));
+        assert_eq!(of("0011011100", 3), (Some(5), true));
+        assert_eq!(of("0011011111", 3), (Some(5), false));
+        assert_eq!(of("0011011100", 4), (None, false));
+        // A stretch cut off by the horizon does not count.
+        assert_eq!(of("0000000111", 4), (None, false));
+        assert_eq!(of("1111111111", 1), (Some(0), false));
+        assert_eq!(of("0000000000", 1), (None, false));
+    }
 
     /// The band feeding (blocks of years, batches of runs, `reached` from counts)
     /// builds the very sketches that adding each run's `value` one by one builds.
@@ -990,6 +1100,7 @@ mod tests {
                 guideline: &guideline,
                 dlf_need,
                 years_to_target: &ytt,
+                flags: &[],
                 params: &[],
                 costs: &[],
             };

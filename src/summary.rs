@@ -63,6 +63,11 @@ pub struct SummaryRow {
     pub prob_by: Vec<(i32, f64)>,
     pub policy_target_year: Option<i32>,
     pub prob_by_policy_target: Option<f64>,
+    /// Share of runs that reached the target and were below it again at a later year.
+    pub share_fell_back: f64,
+    /// Share of runs whose derived uptake was clamped to 1 (null for Sverige, whose
+    /// regions each have their own).
+    pub q_clamped: Option<f64>,
     /// Per checkpoint: the coverage over runs (mean, and the `LEVELS` quantiles from
     /// the band sketches, within a relative 1/1024 of the exact ones).
     pub coverage_at: Vec<BandStats>,
@@ -149,8 +154,14 @@ pub fn summarize(
                     }
                 })
                 .collect();
+            let share = |f: &dyn Fn(&crate::simulate::RunFlags) -> bool| {
+                r.flags.iter().filter(|x| f(x)).count() as f64 / r.flags.len().max(1) as f64
+            };
             rows.push(SummaryRow {
                 scenario: sc.name.clone(),
+                share_fell_back: share(&|f| f.fell_back),
+                q_clamped: (r.code != crate::simulate::NATIONAL_CODE)
+                    .then(|| share(&|f| f.uptake_clamped)),
                 coverage_at,
                 region_code: r.code.clone(),
                 region: r.name.clone(),

@@ -410,3 +410,50 @@ fn solve_writes_its_table_and_agrees_with_dlf_by_hand() {
         .code(2)
         .stderr(predicates::str::contains("--probability"));
 }
+
+/// `sustain_years`: a run counts as at target from the first of k covered years in a
+/// row, so never earlier than with k = 1, and the same year where it never fell back
+/// (and k years fit before the horizon); the summary's `share_fell_back` is the runs'.
+#[test]
+fn sustained_target_is_never_earlier_and_the_same_without_a_fall_back() {
+    let s = Scratch::new();
+    let one = run_small(&s, 40, "", "one");
+    let five = run_small(&s, 40, "sustain_years = 5\n", "five");
+    let read = |dir: &std::path::Path| read_parquet(&dir.join("runs.parquet"));
+    let (a, b) = (read(&one), read(&five));
+    let (ya, yb) = (i32s(&a, "years_to_target"), i32s(&b, "years_to_target"));
+    let fell = a.column("fell_back").unwrap().bool().unwrap().clone();
+    let (mut same, mut later) = (0, 0);
+    for i in 0..a.height() {
+        let inf = |y: Option<i32>| y.unwrap_or(i32::MAX);
+        assert!(
+            inf(yb[i]) >= inf(ya[i]),
+            "row {i}: {:?} before {:?}",
+            yb[i],
+            ya[i]
+        );
+        if let (Some(y), Some(false)) = (ya[i], fell.get(i)) {
+            if y + 5 <= 41 {
+                assert_eq!(yb[i], Some(y), "row {i}");
+                same += 1;
+            }
+        }
+        later += usize::from(inf(yb[i]) > inf(ya[i]));
+    }
+    assert!(same > 0 && later > 0, "{same} same, {later} later");
+    let summary = read_parquet(&one.join("summary.parquet"));
+    let (codes, shares) = (
+        strs(&summary, "region_code"),
+        f64s(&summary, "share_fell_back"),
+    );
+    let run_codes = strs(&a, "region_code");
+    for (code, share) in codes.iter().zip(&shares) {
+        let rows: Vec<usize> = (0..a.height()).filter(|&i| run_codes[i] == *code).collect();
+        let fell_back = rows.iter().filter(|&&i| fell.get(i) == Some(true)).count();
+        assert_eq!(
+            share.unwrap(),
+            fell_back as f64 / rows.len() as f64,
+            "{code:?}"
+        );
+    }
+}

@@ -24,7 +24,10 @@ use crate::summary::summarize;
 
 pub use manifest::Manifest;
 pub use parquet::{read_columns, read_frame, read_summary, QUANTILE_COLUMNS};
-pub use runs::{nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, RUNS_DIR};
+pub use runs::{
+    nullable as runs_nullable, RunsLayout, RunsWriter, AUTO_FILE_MAX_ROWS, FELL_BACK, RUNS_DIR,
+    UPTAKE_CLAMPED,
+};
 pub use sensitivity::{read_sensitivity, SENSITIVITY_FILE};
 use staging::io_err;
 pub use staging::{

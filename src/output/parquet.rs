@@ -393,6 +393,8 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
         .map(|c| f64s(c))
         .collect::<Result<_, _>>()?;
     let never = f64s("share_never")?;
+    let fell_back = f64s("share_fell_back")?;
+    let q_clamped = f64s("q_clamped")?;
     let probs = per_year(&|y| format!("prob_by_{y}"))?;
     let policy = i32s("policy_target_year")?;
     let prob_policy = f64s("prob_by_policy_target")?;
@@ -425,6 +427,8 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, Error> {
                 .collect(),
             policy_target_year: policy.get(i),
             prob_by_policy_target: prob_policy.get(i),
+            share_fell_back: get(&fell_back, i),
+            q_clamped: q_clamped.get(i),
             coverage_at: (0..checkpoints.len())
                 .map(|j| crate::stats::BandStats {
                     mean: get(&coverage_mean[j], i),

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use super::parts::PartWriters;
 use super::RUNS_FILE;
 use crate::error::Error;
-use crate::simulate::{param_column_names, ParamRow, RegionRuns};
+use crate::simulate::{param_column_names, ParamRow, RegionRuns, RunFlags};
 
 pub const RUNS_DIR: &str = "runs";
 
@@ -52,6 +52,10 @@ impl RunsLayout {
         rows <= AUTO_FILE_MAX_ROWS && self.is_file(rows)
     }
 }
+
+/// The runs' flag columns ([`RunFlags`]).
+pub const FELL_BACK: &str = "fell_back";
+pub const UPTAKE_CLAMPED: &str = "uptake_clamped";
 
 pub fn nullable(c: &str) -> bool {
     c.starts_with("param_") || matches!(c, "years_to_target" | "year_reached")
@@ -105,6 +109,7 @@ impl RunsWriter {
             region: view.name.to_owned(),
             first_run: view.first_run,
             years_to_target: view.years_to_target.to_vec(),
+            flags: view.flags.to_vec(),
             params: view.params.to_vec(),
             costs: view.costs.to_vec(),
             base_year: self.base_year,
@@ -129,6 +134,7 @@ struct ChunkRows {
     region: String,
     first_run: u32,
     years_to_target: Vec<Option<u32>>,
+    flags: Vec<RunFlags>,
     params: Vec<ParamRow>,
     /// Per run and checkpoint.
     costs: Vec<f64>,
@@ -158,6 +164,20 @@ impl ChunkRows {
             Column::new("run".into(), runs),
             Column::new("years_to_target".into(), years),
             Column::new("year_reached".into(), reached),
+            Column::new(
+                FELL_BACK.into(),
+                self.flags
+                    .iter()
+                    .map(|f| f.fell_back)
+                    .collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                UPTAKE_CLAMPED.into(),
+                self.flags
+                    .iter()
+                    .map(|f| f.uptake_clamped)
+                    .collect::<Vec<bool>>(),
+            ),
         ];
         for (j, name) in param_column_names().iter().enumerate() {
             let values: Vec<Option<f64>> = self.params.iter().map(|row| row[j]).collect();

@@ -73,6 +73,12 @@ pub fn summary_columns(rows: &[SummaryRow], checkpoints: &[i32]) -> Vec<Col> {
         floats(&|r| Some(r.years.share_never)),
         false,
     ));
+    cols.push(col(
+        "share_fell_back",
+        floats(&|r| Some(r.share_fell_back)),
+        false,
+    ));
+    cols.push(col("q_clamped", floats(&|r| r.q_clamped), true));
     for (i, y) in checkpoints.iter().enumerate() {
         cols.push(col(
             &format!("prob_by_{y}"),

@@ -31,8 +31,14 @@ ARROW_TYPES = {
     "string": pa.large_string(),
     "int32": pa.int32(),
     "float64": pa.float64(),
+    "bool": pa.bool_(),
 }
-POLARS_TYPES = {"string": pl.String, "int32": pl.Int32, "float64": pl.Float64}
+POLARS_TYPES = {
+    "string": pl.String,
+    "int32": pl.Int32,
+    "float64": pl.Float64,
+    "bool": pl.Boolean,
+}
 
 
 @dataclass
