@@ -127,11 +127,15 @@ proptest! {
         prop_assert!(when(boost) <= when(base), "intake x{multiply}: {boost:?} after {base:?}");
     }
 
+    /// Without returns: a leaver who comes back works `fte_new`, so with returns more
+    /// attrition can turn today's part-time into newcomers' hours (docs/model.md).
     #[test]
     fn more_attrition_never_reaches_the_target_earlier(
         inp in inputs(),
         extra in 0.0..0.2f64,
     ) {
+        let mut inp = inp;
+        inp.return_per_year = 0.0;
         let (_, base) = run(&inp, Noise::Expected);
         let mut worse = inp.clone();
         worse.attrition_per_year = (worse.attrition_per_year + extra).min(1.0);

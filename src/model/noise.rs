@@ -35,7 +35,7 @@ pub const EVENT_BITS: u32 = 3;
 
 /// `splitmix64(index)` for the model's sub-stream indices (years up to the longest
 /// horizon, 1 000, each with its events), computed at compile time: the model opens
-/// four sub-streams a year, and this halves what opening one costs.
+/// a sub-stream for each event of each year, and this halves what opening one costs.
 static INDEX_HASHES: [u64; (1 << EVENT_BITS) * 1024] = {
     let mut t = [0u64; (1 << EVENT_BITS) * 1024];
     let mut i = 0;

@@ -45,7 +45,7 @@ pub fn run_year_by_year<R: NoiseSource>(
     // The training cohorts in a ring: `ring[head]` completes this year, with its
     // completers by age in `ring_ages[head]`.
     let mut ring = [0.0f64; MAX_DURATION_YEARS];
-    let mut ring_ages = vec![[0.0f64; AGES]; MAX_DURATION_YEARS];
+    let mut ring_ages = [[0.0f64; AGES]; MAX_DURATION_YEARS];
     let mut head = 0;
     let counts = noise.counts();
     let mut trainees = noise.whole(inp.trainees);
