@@ -114,6 +114,22 @@ pub fn sustained_target(
     (reached.map(|r| r as u32), fell_back)
 }
 
+/// [`sustained_target`] of one run's stocks (`STOCKS * years`) against a guideline:
+/// the first year at target as the config defines it, and whether the run fell back.
+pub fn target_of(
+    stocks: &[f64],
+    years: usize,
+    guideline: &Guideline,
+    sustain: u32,
+) -> (Option<u32>, bool) {
+    let m = Measure {
+        guideline,
+        dlf_need: None,
+    };
+    let covered = |t: usize| coverage_of(stocks, years, m, t) >= 1.0;
+    sustained_target(covered, years, sustain as usize)
+}
+
 /// Names of the `param_*` columns: the catalogue, then values derived per region-run.
 pub fn param_column_names() -> Vec<String> {
     let mut names: Vec<String> = Param::ALL

@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use crate::config::Mode;
 use crate::data::Region;
 use crate::error::Error;
-use crate::model::{self, DlfInputs, Noise, RegionInputs, Trajectory, DLF_ST_YEARS, STOCKS};
+use crate::model::{
+    self, DlfInputs, IntakePolicy, Noise, RegionInputs, Trajectory, DLF_ST_YEARS, STOCKS,
+};
 use crate::params::Param;
 use crate::plan::RunPlan;
 use crate::sample::{self, Purpose};
@@ -84,7 +86,12 @@ impl<'a> RegionSolver<'a> {
                     let u_nat = sample::national_uniforms(cfg.seed, run);
                     let u_reg = sample::region_uniforms(cfg.seed, run, &region.code);
                     let draw = sample::draw(cfg, region, &u_nat, &u_reg, &none);
-                    RegionInputs::new(region, &draw, cfg.training, &cfg.ages)
+                    let mut inp = RegionInputs::new(region, &draw, cfg.training, &cfg.ages);
+                    inp.intake = std::borrow::Cow::Owned(IntakePolicy {
+                        max_trainees_per_specialist_fte: cfg.max_trainees_per_specialist_fte,
+                        ..IntakePolicy::default()
+                    });
+                    inp
                 }));
             }
         }
@@ -156,7 +163,16 @@ impl<'a> RegionSolver<'a> {
                         &mut buf[..n * STOCKS * years],
                         &mut reached[..n],
                     );
-                    reached[..n].iter().filter(|r| r.is_some()).count()
+                    // The target as the config defines it (`sustain_years`).
+                    let stride = STOCKS * years;
+                    buf[..n * stride]
+                        .chunks(stride)
+                        .filter(|x| {
+                            crate::simulate::target_of(x, years, &cfg.guideline, cfg.sustain_years)
+                                .0
+                                .is_some()
+                        })
+                        .count()
                 },
             )
             .sum();

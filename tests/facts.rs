@@ -82,7 +82,8 @@ fn the_share_in_primary_care_stays_near_the_stock_share() {
 }
 
 /// Kronoberg's 27 specialists aged 58 or over (31 %) "will retire within 8-10 years":
-/// its retirements in 2024-2033 are at least 28 % of its 2023 stock.
+/// its retirements in 2024-2033 are at least those 27 of its 86 (the issue asks for
+/// 28 %; MODEL.md for 27 plus some of the under-58s).
 #[test]
 fn kronoberg_retires_its_oldest_within_ten_years() {
     let cfg = Config::parse(CENTRAL, "central.toml").unwrap();
@@ -92,7 +93,7 @@ fn kronoberg_retires_its_oldest_within_ten_years() {
     let (_, b) = &stocks(&cfg, &[kronoberg], 10)[0];
     let retired: f64 = (1..=10).map(|t| at(b, 11, Stock::Retirements, t)).sum();
     let stock = at(b, 11, Stock::Specialists, 0);
-    assert!(retired >= 0.28 * stock, "{retired} of {stock}");
+    assert!(retired >= 27.0 / 86.0 * stock, "{retired} of {stock}");
     // And not everyone: the under-58s mostly stay.
     assert!(retired <= 0.5 * stock, "{retired} of {stock}");
 }

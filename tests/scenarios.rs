@@ -258,6 +258,8 @@ fn bad_scenarios_are_refused_naming_the_field() {
         ("intake year", "[scenarios.x]\nintake = [{ from = 2020, to = 2030, multiply = 2 }]\n".into(), vec!["scenarios.x.intake[0].from", "2020"]),
         ("intake both", "[scenarios.x]\nintake = [{ from = 2025, to = 2030, multiply = 2, trainees_per_year = 3 }]\n".into(), vec!["scenarios.x.intake[0]", "exactly one"]),
         ("negative cap", "[scenarios.x]\nintake_cap_per_year = -1\n".into(), vec!["scenarios.x.intake_cap_per_year", ">= 0"]),
+        ("calibration", "[scenarios.x]\nshare_in_primary_care = { scale = 0 }\n".into(), vec!["scenarios.x.share_in_primary_care", "calibration"]),
+        ("supervision", "[scenarios.x]\nmax_trainees_per_specialist_fte = 0\n".into(), vec!["scenarios.x.max_trainees_per_specialist_fte", "above 0"]),
         ("guideline", "[scenarios.x]\ninhabitants_per_specialist = 0\n".into(), vec!["scenarios.x.inhabitants_per_specialist", "positive"]),
         ("unknown region", "[scenarios.x]\nregions = [\"77\"]\nfte_new = 1\n".into(), vec!["scenarios.x.regions", "77"]),
         ("baseline name", "[scenarios.baseline]\nfte_new = 1\n".into(), vec!["scenarios.baseline", "cannot name"]),

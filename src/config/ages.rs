@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{parse_dist, Bad, RawParam};
 use crate::dist::Distribution;
 use crate::error::Error;
-use crate::model::{Retirement, AGES, MAX_AGE, MIN_AGE};
+use crate::model::{Retirement, AGES, MAX_AGE, MIN_AGE, PROFILE_FROM_AGE};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,15 +63,27 @@ pub(super) fn ages(raw: &RawAges, bad: Bad<'_>) -> Result<Ages, Error> {
                     ),
                 ));
             }
+            // Today's specialists are 40 or older (the initial profile): someone must
+            // be able to work past that.
+            if hi <= f64::from(PROFILE_FROM_AGE) + 0.5 {
+                return Err(bad(
+                    field,
+                    format!(
+                        "{} retires everyone by {hi}: today's specialists are {} or older",
+                        dist.describe(),
+                        PROFILE_FROM_AGE
+                    ),
+                ));
+            }
             dist
         }
         None => DEFAULT_RETIREMENT_AGE,
     };
     let recruit_age = raw.recruit_age.unwrap_or(DEFAULT_RECRUIT_AGE);
-    if !(range.0..=range.1).contains(&recruit_age) {
+    if !(range.0..range.1).contains(&recruit_age) {
         return Err(bad(
             "ages.recruit_age",
-            format!("must lie in {MIN_AGE}..={MAX_AGE}, got {recruit_age}"),
+            format!("must lie in {MIN_AGE}..{MAX_AGE} (below the oldest age), got {recruit_age}"),
         ));
     }
     Ok(Ages {
@@ -141,6 +153,11 @@ mod tests {
                 "ages.retirement_age",
             ),
             ("recruit_age = 80", "ages.recruit_age"),
+            ("recruit_age = 75", "ages.recruit_age"),
+            (
+                "retirement_age = { dist = \"uniform\", min = 30, max = 40 }",
+                "ages.retirement_age",
+            ),
             ("recruit_age = -3", "ages.recruit_age"),
         ] {
             let e = crate::config::Config::parse(&format!("{base}{ages}\n"), "t.toml")

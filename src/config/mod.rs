@@ -24,7 +24,7 @@ pub use ages::{retirement_of, Ages, DEFAULT_RECRUIT_AGE, DEFAULT_RETIREMENT_AGE}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
-    /// Binomial/multinomial draws for completion, uptake and exits (demographic noise).
+    /// Binomial/multinomial draws for every event of the year (demographic noise).
     Binomial,
     /// Expected values: parameter uncertainty only.
     Expected,
@@ -609,6 +609,15 @@ mod scenario {
                             ),
                         )
                     })?;
+                    if param == Param::ShareInPrimaryCare {
+                        return Err(bad(
+                            &f,
+                            "is the calibration of today's stock, not a policy: a scenario \
+                             changes behaviour (primary_care_uptake, attrition_per_year, \
+                             return_rate, recruits_per_year)"
+                                .into(),
+                        ));
+                    }
                     // The uptake is always used: drawn where the config gives it, else
                     // derived.
                     let used = parameters.contains_key(&param)

@@ -101,9 +101,8 @@ impl Retirement {
             let over: f64 = profile[at..].iter().sum();
             let under = 1.0 - over;
             // A stated share the profile cannot reach (everyone below, or above, the
-            // threshold) leaves the profile as it is; the data checks keep shares in
-            // (0, 1) and the threshold in range, so only an extreme retirement
-            // distribution gets here.
+            // threshold: a threshold at or below 40 or past the oldest retirement age)
+            // leaves the profile as it is.
             if over > 0.0 && under > 0.0 {
                 for (i, p) in profile.iter_mut().enumerate() {
                     *p *= if i >= at {

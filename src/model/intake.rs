@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::*;
 
-/// A change to the default intake `I_0 (1 + r)^t` over a span of calendar years.
+/// A change to the default intake `I_0 (1 + r)^min(t, L)` over a span of calendar years.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntakeChange {

@@ -1,20 +1,14 @@
 //! One region-run: the yearly step of the model, nothing about threads or files.
 //!
 //! The state is the *year's* state: the trainees in post during year t (including
-//! that year's intake) and the specialists working in it. The step from t to t+1 runs
-//!
-//! 1. completion: trainees whose last year was t finish; a share
-//!    `(1 - dropout_share) * primary_care_uptake` become primary-care specialists;
-//! 2. exits: every specialist (new ones included) leaves with probability
-//!    `1/career_years + attrition_per_year`;
-//! 3. population grows by `g`;
-//! 4. intake of year t+1 enters and is split over effective durations D.
-//!
-//! This is MODEL.md's order (intake, training, completion, exits, growth) read with
-//! the intake at the start of the year it belongs to: the base year's trainee count
-//! already contains the base year's intake, which is what the forward-recurrence
-//! start `P(R = k) = P(D >= k) / E[D]` describes. With that reading, constant intake
-//! `T0 / E[D]` keeps the trainee stock exactly at `T0` (tested below).
+//! that year's intake), and the GP specialists by age, in primary care and outside it.
+//! The year's events and their order are stated once, in [`reference`]
+//! (`run_year_by_year`) and docs/model.md: completion, ageing, retirement, leaving and
+//! returning, the completers joining, recruits, population growth, intake. The intake
+//! sits at the start of the year it belongs to, so the base year's trainee count
+//! already holds the base year's intake, as the forward-recurrence start
+//! `P(R = k) = P(D >= k) / E[D]` describes, and constant intake `T0 / E[D]` keeps the
+//! trainee stock exactly at `T0` (`tests::constant_intake_keeps_trainees_steady`).
 
 use std::borrow::Cow;
 

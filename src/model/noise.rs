@@ -6,8 +6,8 @@ use rand::{RngCore, SeedableRng};
 use super::*;
 use crate::rng::{splitmix64, SplitMix64};
 
-/// The generator of the model's demographic noise. It is reseeded four times per
-/// region-run-year (one sub-stream per event), so seeding must cost nothing:
+/// The generator of the model's demographic noise. It is reseeded for every event of
+/// every region-run-year (one sub-stream per event), so seeding must cost nothing:
 /// SplitMix64's state is its 64-bit seed. It passes BigCrush, and each sub-stream is
 /// used for at most a few hundred numbers.
 pub type NoiseRng = SplitMix64;

@@ -201,6 +201,30 @@ fn every_fast_path_is_the_reference() {
                     attrition_per_year: gen.random_range(0.0..0.15),
                     primary_care_uptake: gen.random_range(0.0..1.0),
                     intake_growth_per_year: gen.random_range(0.0..0.04),
+                    // Version 2's inputs too: growth for a fractional number of years,
+                    // returns, recruits, another start age, a stated tail of old ages.
+                    intake_growth_years: gen.random_range(0.0..20.0),
+                    return_per_year: if i % 2 == 1 {
+                        gen.random_range(0.0..0.1)
+                    } else {
+                        0.0
+                    },
+                    recruits_per_year: if i % 3 == 1 {
+                        gen.random_range(0.0..7.0)
+                    } else {
+                        0.0
+                    },
+                    outside_headcount: gen.random_range(0.0..700.0) * scale,
+                    age_at_st_start: gen.random_range(28.0..40.0),
+                    ages: if i % 4 == 2 {
+                        Cow::Owned(AgeInputs {
+                            initial_profile: default_retirement()
+                                .initial_profile(Some((58, gen.random_range(0.1..0.5)))),
+                            ..test_ages()
+                        })
+                    } else {
+                        Cow::Owned(test_ages())
+                    },
                     duration: Cow::Owned(DurationDist::new(
                         gen.random_range(5.5..10.5),
                         gen.random_range(0.0..2.5),

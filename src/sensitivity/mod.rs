@@ -345,7 +345,7 @@ impl<'p> Evaluator<'p> {
                     );
                     Noise::binomial(sample::subkey(key, u64::from(rep)))
                 };
-                let reached = model::run_region(
+                model::run_region(
                     inp,
                     &rs.guideline,
                     self.horizon,
@@ -355,6 +355,9 @@ impl<'p> Evaluator<'p> {
                         values: &mut self.region,
                     },
                 );
+                let sustain = cfg.sustain_years;
+                let (reached, _) =
+                    crate::simulate::target_of(&self.region, self.years, &rs.guideline, sustain);
                 let (v, censored) = self.value(&self.region, &rs.guideline, reached);
                 out[k].0 += v;
                 out[k].1 += censored;
@@ -364,9 +367,9 @@ impl<'p> Evaluator<'p> {
             }
             if plan.has_national() {
                 let g = &scenario.national_guideline;
-                let reached = (0..self.years)
-                    .find(|&t| at_coverage(&self.national, self.years, t, g) >= 1.0)
-                    .map(|t| t as u32);
+                let sustain = cfg.sustain_years;
+                let (reached, _) =
+                    crate::simulate::target_of(&self.national, self.years, g, sustain);
                 let (v, censored) = self.value(&self.national, g, reached);
                 out[units - 1].0 += v;
                 out[units - 1].1 += censored;
