@@ -623,10 +623,7 @@ mod scenario {
                     let used = parameters.contains_key(&param)
                         || matches!(param, Param::PublicHeadcount | Param::PrimaryCareUptake);
                     if !used {
-                        return Err(bad(
-                            &f,
-                            format!("changes {key}, which this config does not use"),
-                        ));
+                        return Err(bad(&f, not_used(param, &format!("changes {key}"))));
                     }
                     c.parameters.insert(
                         param,
@@ -903,10 +900,7 @@ fn overrides(
                 ));
             }
             if param != Param::PublicHeadcount && !parameters.contains_key(&param) {
-                return Err(bad(
-                    &field,
-                    format!("overrides {name}, which this config does not use"),
-                ));
+                return Err(bad(&field, not_used(param, &format!("overrides {name}"))));
             }
             region.insert(param, check_dist(param, rp, &field, &bad)?);
         }
@@ -992,6 +986,21 @@ fn sensitivity_request(
     }
 
     Ok(sensitivity)
+}
+
+/// Why a scenario or an override may not name `param`: this config does not draw it.
+fn not_used(param: Param, what: &str) -> String {
+    match param {
+        Param::CareerYears => format!(
+            "{what}, which is no longer a parameter (model version 2): retirement follows \
+             [ages] retirement_age"
+        ),
+        Param::PrimaryCareUptake => format!(
+            "{what}, which this config derives from share_in_primary_care: give \
+             primary_care_uptake under [parameters] to draw it instead"
+        ),
+        _ => format!("{what}, which this config does not use"),
+    }
 }
 
 fn unknown_param(name: &str) -> String {
@@ -1178,6 +1187,15 @@ mod tests {
             "{MINIMAL}[parameters]\nage_at_st_start = {{ dist = \"uniform\", min = 38, max = 29 }}\n"
         ));
         assert!(e.contains("parameters.age_at_st_start.min"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[overrides.06]\nprimary_care_uptake = 0.7\n"
+        ));
+        assert!(
+            e.contains("overrides.06.primary_care_uptake") && e.contains("derives"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}[scenarios.x]\ncareer_years = 25\n"));
+        assert!(e.contains("no longer a parameter"), "{e}");
         let e = err(&format!("{MINIMAL}[parameters]\ncareer_years = 25\n"));
         assert!(
             e.starts_with("t.toml: parameters.career_years: is no longer a parameter"),
