@@ -98,11 +98,13 @@ impl Prob {
     }
 }
 
-/// A draw from Binomial(n, p), `p` in [0, 1] (clamped; NaN counts as 0): the draw
-/// `binomial_at` makes at `Prob::new(p)`, for a probability used once (a split's
-/// conditional ones, a new one each draw). It computes only what the regime needs: no
-/// logarithm under [`BERNOULLI_MAX`] trials and one for inversion from 0, where
-/// preparing a `Prob` takes two logarithms and two divisions.
+/// A draw from Binomial(n, p), `p` in [0, 1] (clamped; NaN counts as 0), for a
+/// probability used once (a split's conditional ones, an age's retirement hazard, a
+/// new one each draw): the distribution `binomial_at` draws at `Prob::new(p)`, by its
+/// own roads for small draws (Bernoulli trials, inversion from 0), so not the same
+/// numbers. It computes only what the regime needs: no logarithm under
+/// [`BERNOULLI_MAX`] trials and one for inversion from 0, where preparing a `Prob` takes
+/// two logarithms and two divisions.
 #[inline]
 pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
@@ -124,14 +126,13 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     mirror(x, n, p > 0.5)
 }
 
-/// A draw from Binomial(n, p) at a prepared `p`: the model's exits and uptake.
+/// A draw from Binomial(n, p) at a prepared `p`: the model's attrition and returns,
+/// one probability for every age of a region-run.
 ///
 /// One sampler for every n up to the tables' end (inversion from the mode, its pmf at
-/// the mode by [`exp`]), BTRS beyond, so the same draw can be made eight region-runs
-/// side by side ([`crate::model::lanes`]) with the very arithmetic of this one: every step is
-/// an IEEE operation a vector lane does alike. Small n by Bernoulli trials and small
-/// means by inversion from 0 (what [`binomial`] does) were each a few nanoseconds
-/// cheaper alone, but a lane cannot take a different road from its neighbours.
+/// the mode by [`exp`], additions and multiplications only), BTRS beyond. For the
+/// attrition draws of version 2's age cells, [`binomial`]'s roads for small draws were
+/// no faster (docs/performance.md).
 #[inline]
 pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     if n == 0 || p.p <= 0.0 {

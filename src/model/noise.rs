@@ -172,8 +172,8 @@ impl<R: NoiseSource> Noise<R> {
     }
 
     /// A binomial count at a probability used once (in [0, 1]), or its expectation:
-    /// the count [`Noise::count`] makes at `Prob::new(p)`, without preparing what the
-    /// draw does not need.
+    /// the distribution of [`Noise::count`] at `Prob::new(p)` (`binomial::binomial`),
+    /// without preparing what the draw does not need.
     pub(in crate::model) fn count_once(&mut self, n: f64, p: f64) -> f64 {
         match self {
             Noise::Binomial { rng, .. } => {
