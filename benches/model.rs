@@ -106,6 +106,7 @@ fn run_cases(cases: &[Case], horizon: u32, mode: Mode, buf: &mut [f64]) -> u32 {
             horizon,
             &mut buf[..n * stride],
             &mut reached[..n],
+            None,
         );
         total += reached[..n].iter().filter(|r| r.is_some()).count() as u32;
     }
@@ -129,6 +130,7 @@ fn run_cases_alone<R: NoiseSource>(
         let mut traj = Trajectory {
             years,
             values: &mut buf[..STOCKS * years],
+            ages: None,
         };
         reached +=
             u32::from(run_region(&c.inputs, &c.guideline, horizon, noise, &mut traj).is_some());

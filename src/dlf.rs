@@ -44,6 +44,7 @@ pub fn dlf_row(region: &Region) -> DlfRow {
             &mut Trajectory {
                 years,
                 values: &mut buf,
+                ages: None,
             },
         )
     });

@@ -230,7 +230,7 @@ pub fn write_shard(
     bytes.extend_from_slice(SKETCH_MAGIC);
     for sc in &sim.scenarios {
         for r in &sc.regions {
-            for s in &r.bands {
+            for s in r.bands.iter().chain(&r.ages) {
                 s.encode(&mut bytes);
             }
         }
@@ -590,7 +590,7 @@ fn read_sketches(dir: &Path, info: &ShardInfo, plan: &RunPlan) -> Result<SimOutp
     let mut sim = SimOutput::empty(plan, info.range);
     for sc in &mut sim.scenarios {
         for r in &mut sc.regions {
-            for s in &mut r.bands {
+            for s in r.bands.iter_mut().chain(r.ages.iter_mut()) {
                 *s = Sketch::decode(&mut rest).ok_or_else(damaged)?;
                 if s.len() != info.range.len() as u64 {
                     return Err(damaged());

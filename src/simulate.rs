@@ -23,8 +23,8 @@ use crate::config::{Config, Guideline, Mode, Training};
 use crate::data::Region;
 use crate::error::Error;
 use crate::model::{
-    self, coverage, stock_at, DlfInputs, DurationDist, Noise, RegionInputs, Stock, Trajectory,
-    STOCKS,
+    self, coverage, stock_at, AgeRows, DlfInputs, DurationDist, Noise, RegionInputs, Stock,
+    Trajectory, AGES, STOCKS,
 };
 use crate::params::{Param, PARAM_COUNT};
 use crate::plan::RunPlan;
@@ -197,11 +197,21 @@ pub struct RegionOutcome {
     pub extra_costs: Vec<f64>,
     /// `bands[t * Metric::ALL.len() + metric]`: one sketch per year and metric.
     pub bands: Vec<Sketch>,
+    /// `ages[k * AGES + i]`: the heads in primary care aged `MIN_AGE + i` in the k-th of
+    /// `SimOutput::age_years`, one sketch each (none in dlf mode).
+    pub ages: Vec<Sketch>,
 }
 
 impl RegionOutcome {
-    fn new(code: &str, name: &str, policy_target_year: Option<i32>, years: usize) -> Self {
+    fn new(
+        code: &str,
+        name: &str,
+        policy_target_year: Option<i32>,
+        years: usize,
+        age_years: usize,
+    ) -> Self {
         RegionOutcome {
+            ages: vec![Sketch::default(); age_years * AGES],
             code: code.into(),
             name: name.into(),
             policy_target_year,
@@ -229,6 +239,9 @@ impl RegionOutcome {
         for (a, b) in self.bands.iter_mut().zip(&other.bands) {
             a.merge(b);
         }
+        for (a, b) in self.ages.iter_mut().zip(&other.ages) {
+            a.merge(b);
+        }
     }
 }
 
@@ -245,6 +258,26 @@ pub struct SimOutput {
     pub scenarios: Vec<ScenarioOutcome>,
     pub years: usize,
     pub range: RunRange,
+    /// The years whose ages are kept (`RegionOutcome::ages`): the base year and the
+    /// checkpoints; none in dlf mode.
+    pub age_years: Vec<i32>,
+}
+
+/// The calendar years whose ages a plan keeps: the base year and the checkpoints, none
+/// in dlf mode (which has no ages).
+pub fn age_years(plan: &RunPlan) -> Vec<i32> {
+    let cfg = &plan.config;
+    if cfg.mode == Mode::Dlf {
+        return Vec::new();
+    }
+    std::iter::once(cfg.base_year)
+        .chain(
+            cfg.checkpoint_years
+                .iter()
+                .copied()
+                .filter(|&y| y != cfg.base_year),
+        )
+        .collect()
 }
 
 impl SimOutput {
@@ -252,6 +285,8 @@ impl SimOutput {
     pub fn empty(plan: &RunPlan, range: RunRange) -> SimOutput {
         let years = plan.config.horizon_years as usize + 1;
         let with_national = plan.has_national() && plan.config.mode != Mode::Dlf;
+        let age_years = age_years(plan);
+        let k = age_years.len();
         let scenarios = plan
             .scenarios
             .iter()
@@ -259,7 +294,7 @@ impl SimOutput {
                 let mut regions: Vec<RegionOutcome> = plan
                     .regions
                     .iter()
-                    .map(|r| RegionOutcome::new(&r.code, &r.name, r.policy_target_year, years))
+                    .map(|r| RegionOutcome::new(&r.code, &r.name, r.policy_target_year, years, k))
                     .collect();
                 if with_national {
                     regions.push(RegionOutcome::new(
@@ -267,6 +302,7 @@ impl SimOutput {
                         NATIONAL_NAME,
                         None,
                         years,
+                        k,
                     ));
                 }
                 ScenarioOutcome {
@@ -279,6 +315,7 @@ impl SimOutput {
             scenarios,
             years,
             range,
+            age_years,
         }
     }
 
@@ -324,6 +361,8 @@ pub struct RegionRuns<'a> {
     /// Per run of the chunk.
     pub years_to_target: &'a [Option<u32>],
     pub flags: &'a [RunFlags],
+    /// Per run, its heads by age in the kept years (`age_years * AGES` a run).
+    pub ages: &'a [f64],
     pub params: &'a [ParamRow],
     /// Per run and checkpoint, as `RegionOutcome::extra_costs` but the run's own cost.
     pub costs: &'a [f64],
@@ -488,6 +527,21 @@ fn simulate_in_pool(
     let units = plan.regions.len() + usize::from(with_national);
     // The baseline's costs of the chunk's runs, per unit, for the scenarios' extra cost.
     let mut base_costs: Vec<Vec<f64>> = vec![Vec::new(); units];
+    let age_years: Vec<usize> = out
+        .age_years
+        .iter()
+        .map(|&y| (y - cfg.base_year) as usize)
+        .collect();
+    let per_run_ages = age_years.len() * AGES;
+    // Sverige's heads by age: the regions' summed run by run, region by region in order.
+    let mut national_ages = vec![
+        0.0f64;
+        if with_national {
+            chunk_max * per_run_ages
+        } else {
+            0
+        }
+    ];
 
     let mut first = range.start;
     while first < range.end {
@@ -505,6 +559,7 @@ fn simulate_in_pool(
             years,
             run_draws: &run_draws,
             cost_rates: &cost_rates,
+            age_years: &age_years,
         };
         for (s_idx, scenario) in plan.scenarios.iter().enumerate() {
             let outcomes = &mut out.scenarios[s_idx].regions;
@@ -524,8 +579,15 @@ fn simulate_in_pool(
             let mut pending: Option<Simulated> = None;
             // A simulated region's sketches and sink, from the buffers it was
             // simulated into.
+            let national_ages =
+                &mut national_ages[..if with_national { n * per_run_ages } else { 0 }];
             let mut finish = |p: Simulated, from: &(&mut [f64], &mut [f64])| {
                 let u = p.unit;
+                if !national_ages.is_empty() {
+                    for (acc, &x) in national_ages.iter_mut().zip(&p.ages) {
+                        *acc = if u == 0 { 0.0 } else { *acc } + x;
+                    }
+                }
                 let view = p.view(&chunk, scenario, s_idx, from);
                 finish_chunk(view, &mut outcomes[u], &mut base_costs[u], &mut sink)
             };
@@ -609,6 +671,7 @@ fn simulate_in_pool(
                     dlf_need: None,
                     years_to_target: &ytt,
                     flags: &flags,
+                    ages: national_ages,
                     params: &params,
                     costs: &costs,
                 };
@@ -629,6 +692,8 @@ struct Chunk<'a> {
     years: usize,
     run_draws: &'a [RunDraw],
     cost_rates: &'a CostRates,
+    /// Year indices whose ages are kept.
+    age_years: &'a [usize],
 }
 
 /// A region's chunk of runs, simulated: what is kept per run, beside its stocks and
@@ -638,6 +703,7 @@ struct Simulated {
     dlf_need: Option<f64>,
     years_to_target: Vec<Option<u32>>,
     flags: Vec<RunFlags>,
+    ages: Vec<f64>,
     params: Vec<ParamRow>,
     costs: Vec<f64>,
 }
@@ -671,11 +737,16 @@ impl Chunk<'_> {
             let first = g * BAND_GROUP_RUNS;
             let runs = xs.len() / stride;
             let run_index = |j: usize| self.first + (first + j) as u32;
+            let mut group_ages = vec![0.0; runs * self.age_years.len() * AGES];
             let reached: Vec<(Option<u32>, bool, ParamRow)> = if plan.config.mode == Mode::Dlf {
                 let inp = DlfInputs::of(region).expect("plan checked");
                 xs.chunks_mut(stride)
                     .map(|x| {
-                        let mut traj = Trajectory { years, values: x };
+                        let mut traj = Trajectory {
+                            years,
+                            values: x,
+                            ages: None,
+                        };
                         let reached = model::run_dlf(&inp, plan.config.horizon_years, &mut traj);
                         (reached, false, [None; PARAM_COLUMNS])
                     })
@@ -706,6 +777,10 @@ impl Chunk<'_> {
                     plan.config.horizon_years,
                     xs,
                     &mut reached[..runs],
+                    (!self.age_years.is_empty()).then_some(AgeRows {
+                        years: self.age_years,
+                        heads: &mut group_ages,
+                    }),
                 );
                 reached
                     .into_iter()
@@ -739,7 +814,7 @@ impl Chunk<'_> {
             }
             let costs = self.cost_rates.of_group(xs, years);
             BandValues::fill_group(xs, years, measure, bands);
-            (kept, costs)
+            (kept, costs, group_ages)
         };
         let groups = into
             .0
@@ -749,7 +824,7 @@ impl Chunk<'_> {
                     .par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)),
             )
             .enumerate();
-        type Group = (Vec<(Option<u32>, RunFlags, ParamRow)>, Vec<f64>);
+        type Group = (Vec<(Option<u32>, RunFlags, ParamRow)>, Vec<f64>, Vec<f64>);
         let per_group: Vec<Group> = if national.is_empty() {
             groups
                 .map(|(g, (xs, bands))| group(g, xs, bands, &mut []))
@@ -762,9 +837,11 @@ impl Chunk<'_> {
         };
         let mut costs = Vec::with_capacity(self.runs * self.cost_rates.checkpoints());
         let mut per_run = Vec::with_capacity(self.runs);
-        for (kept, c) in per_group {
+        let mut ages = Vec::with_capacity(self.runs * self.age_years.len() * AGES);
+        for (kept, c, a) in per_group {
             per_run.extend(kept);
             costs.extend(c);
+            ages.extend(a);
         }
         let mut years_to_target = Vec::with_capacity(per_run.len());
         let mut flags = Vec::with_capacity(per_run.len());
@@ -779,6 +856,7 @@ impl Chunk<'_> {
             dlf_need,
             years_to_target,
             flags,
+            ages,
             params,
             costs,
         }
@@ -811,6 +889,7 @@ impl Simulated {
             dlf_need: self.dlf_need,
             years_to_target: &self.years_to_target,
             flags: &self.flags,
+            ages: &self.ages,
             params: &self.params,
             costs: &self.costs,
         }
@@ -851,6 +930,18 @@ fn finish_chunk(
         .years_to_target
         .extend_from_slice(view.years_to_target);
     outcome.flags.extend_from_slice(view.flags);
+    // Each (kept year, age)'s sketch takes the chunk's runs' heads.
+    if !outcome.ages.is_empty() {
+        let per_run = outcome.ages.len();
+        outcome
+            .ages
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(cell, sketch)| {
+                let heads: Vec<f64> = view.ages.chunks_exact(per_run).map(|a| a[cell]).collect();
+                sketch.add_all(&heads);
+            });
+    }
     let metrics = Metric::ALL.len();
     let v = &view;
     // `reached` is a 0/1 flag: its sketch is two counts a year, from the runs' years to
@@ -1117,6 +1208,7 @@ mod tests {
                 dlf_need,
                 years_to_target: &ytt,
                 flags: &[],
+                ages: &[],
                 params: &[],
                 costs: &[],
             };
@@ -1129,7 +1221,7 @@ mod tests {
                     }
                 }
             }
-            let mut outcome = RegionOutcome::new("01", "Stockholm", None, years);
+            let mut outcome = RegionOutcome::new("01", "Stockholm", None, years, 0);
             let (mut base_costs, mut sink) = (Vec::new(), None);
             finish_chunk(view, &mut outcome, &mut base_costs, &mut sink).unwrap();
             assert!(outcome.bands == want, "dlf need {dlf_need:?}");

@@ -118,6 +118,7 @@ impl<'a> RegionSolver<'a> {
                 &mut Trajectory {
                     years,
                     values: &mut buf,
+                    ages: None,
                 },
             )
             .is_some();
@@ -162,6 +163,7 @@ impl<'a> RegionSolver<'a> {
                         self.horizon,
                         &mut buf[..n * STOCKS * years],
                         &mut reached[..n],
+                        None,
                     );
                     // The target as the config defines it (`sustain_years`).
                     let stride = STOCKS * years;

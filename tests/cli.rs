@@ -17,6 +17,7 @@ fn run_writes_every_output_with_its_schema() {
     for f in [
         "runs.parquet",
         "bands.parquet",
+        "ages.parquet",
         "summary.parquet",
         "summary.csv",
         "manifest.json",
@@ -92,6 +93,46 @@ fn run_writes_every_output_with_its_schema() {
             )
         ) {
             assert!(q[0] >= 0.0, "row {i}: negative stock");
+        }
+    }
+
+    // ages.parquet: 51 ages in the base year and each checkpoint; each year's ages add
+    // up to the `specialists` band's mean, and the quantiles are ordered.
+    let ages = read_parquet(&out.join("ages.parquet"));
+    let checkpoints = 4;
+    assert_eq!(ages.height(), 22 * (1 + checkpoints) * 51);
+    let (a_code, a_year, a_mean) = (
+        strs(&ages, "region_code"),
+        i32s(&ages, "year"),
+        f64s(&ages, "mean"),
+    );
+    let (a05, a50, a95) = (f64s(&ages, "p05"), f64s(&ages, "p50"), f64s(&ages, "p95"));
+    for i in 0..ages.height() {
+        let q = [a05[i].unwrap(), a50[i].unwrap(), a95[i].unwrap()];
+        assert!(
+            q[0] >= 0.0 && q[0] <= q[1] && q[1] <= q[2],
+            "row {i}: {q:?}"
+        );
+    }
+    let (b_code, b_year) = (strs(&bands, "region_code"), i32s(&bands, "year"));
+    for code in ["06", "SE"] {
+        for year in [2023, 2035] {
+            let sum: f64 = (0..ages.height())
+                .filter(|&i| a_code[i].as_deref() == Some(code) && a_year[i] == Some(year))
+                .map(|i| a_mean[i].unwrap())
+                .sum();
+            let band = (0..bands.height())
+                .find(|&j| {
+                    b_code[j].as_deref() == Some(code)
+                        && b_year[j] == Some(year)
+                        && metric[j].as_deref() == Some("specialists")
+                })
+                .map(|j| col("mean")[j].unwrap())
+                .unwrap();
+            assert!(
+                (sum - band).abs() < 1e-6 * band.max(1.0),
+                "{code} {year}: {sum} against {band}"
+            );
         }
     }
 

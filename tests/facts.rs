@@ -50,6 +50,7 @@ fn stocks(cfg: &Config, regions: &[Region], horizon: u32) -> Vec<(Region, Vec<f6
             let mut traj = Trajectory {
                 years,
                 values: &mut buf,
+                ages: None,
             };
             let expected: Noise = Noise::Expected;
             run_region(&inp, &cfg.guideline, horizon, expected, &mut traj);
@@ -163,6 +164,7 @@ fn a_fixed_retirement_age_gives_the_closed_form() {
         let mut traj = Trajectory {
             years,
             values: &mut buf,
+            ages: None,
         };
         let g = &cfg.guideline;
         let expected: Noise = Noise::Expected;
@@ -214,6 +216,7 @@ fn returns_leave_every_other_draw_as_it_was() {
             let mut traj = Trajectory {
                 years,
                 values: &mut buf,
+                ages: None,
             };
             run_region(
                 inp,

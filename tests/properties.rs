@@ -82,6 +82,7 @@ fn run(inp: &RegionInputs, noise: Noise) -> (Vec<f64>, Option<u32>) {
         &mut Trajectory {
             years,
             values: &mut buf,
+            ages: None,
         },
     );
     (buf, reached)

@@ -26,6 +26,7 @@ fn same_seed_same_bytes_with_one_and_two_threads() {
     for f in [
         "runs.parquet",
         "bands.parquet",
+        "ages.parquet",
         "summary.parquet",
         "summary.csv",
         "trajectories/region_code=01/part-0.parquet",

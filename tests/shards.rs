@@ -58,6 +58,7 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         &[
             "runs.parquet",
             "bands.parquet",
+            "ages.parquet",
             "summary.parquet",
             "summary.csv",
         ],
@@ -121,7 +122,12 @@ fn chunk_and_shard_boundaries_do_not_change_the_result() {
     same_bytes(
         &s.path("full"),
         &s.path("merged"),
-        &["bands.parquet", "summary.parquet", "summary.csv"],
+        &[
+            "bands.parquet",
+            "ages.parquet",
+            "summary.parquet",
+            "summary.csv",
+        ],
     );
     // Hive parts are concatenated shard by shard, so their row groups differ; their
     // rows do not.

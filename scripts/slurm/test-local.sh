@@ -98,7 +98,7 @@ FASTLAKARE_BIN=$bin SBATCH_ARGS="--cpus-per-task=1" \
 for k in 1 2 3; do
   [ -f "$work/merged.shards/$k-of-3/shard.json" ] || { echo "shard $k/3 missing" >&2; exit 1; }
 done
-for f in summary.parquet summary.csv bands.parquet runs.parquet; do
+for f in summary.parquet summary.csv bands.parquet ages.parquet runs.parquet; do
   cmp "$work/direct/$f" "$work/merged/$f"
   echo "same bytes: $f"
 done

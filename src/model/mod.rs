@@ -79,14 +79,47 @@ pub enum Stock {
 
 pub const STOCKS: usize = 6;
 
-/// A run's yearly stocks, laid out stock-major: `values[stock * years + t]`.
+/// A run's yearly stocks, laid out stock-major: `values[stock * years + t]`; and, if
+/// asked for, the heads in primary care by age in some years.
 #[derive(Debug)]
 pub struct Trajectory<'a> {
     pub years: usize,
     pub values: &'a mut [f64],
+    pub ages: Option<AgeRows<'a>>,
+}
+
+/// The specialists in primary care by age (today's and those who joined) in the year
+/// indices `years`: `heads[k * AGES + i]` for `years[k]` and age `MIN_AGE + i`.
+#[derive(Debug)]
+pub struct AgeRows<'a> {
+    pub years: &'a [usize],
+    pub heads: &'a mut [f64],
+}
+
+impl<'a> Trajectory<'a> {
+    /// The stocks alone.
+    pub fn new(years: usize, values: &'a mut [f64]) -> Self {
+        Trajectory {
+            years,
+            values,
+            ages: None,
+        }
+    }
 }
 
 impl Trajectory<'_> {
+    /// Records the heads in primary care by age if year `t` is one asked for.
+    pub(in crate::model) fn record_ages(&mut self, t: usize, s: &Specialists) {
+        if let Some(rows) = &mut self.ages {
+            for (k, _) in rows.years.iter().enumerate().filter(|(_, &y)| y == t) {
+                let cells = &mut rows.heads[k * AGES..(k + 1) * AGES];
+                for (i, h) in cells.iter_mut().enumerate() {
+                    *h = s.initial[i] + s.joined[i];
+                }
+            }
+        }
+    }
+
     pub(in crate::model) fn set(&mut self, stock: Stock, t: usize, v: f64) {
         self.values[stock as usize * self.years + t] = v;
     }
@@ -275,6 +308,7 @@ fn specialists_pass<R: NoiseSource>(
         out.set(Stock::Population, t, population);
         out.set(Stock::Outside, t, stocks.outside.iter().sum());
         out.set(Stock::Retirements, t, retired);
+        out.record_ages(t, &stocks);
         if reached.is_none() && covered(guideline, fte, trainees, population) {
             reached = Some(t as u32);
         }
@@ -284,7 +318,8 @@ fn specialists_pass<R: NoiseSource>(
 
 /// [`run_region`] for region-runs of one region-scenario, into `values` (their
 /// trajectories back to back, `STOCKS * (horizon + 1)` each) and `reached`, with
-/// `noise(i)` the noise of the i-th.
+/// `noise(i)` the noise of the i-th; and, if asked, their heads by age in `ages`
+/// (`ages.heads` the region-runs' [`AgeRows`] back to back).
 pub fn run_regions(
     inputs: &[RegionInputs<'_>],
     mut noise: impl FnMut(usize) -> Noise,
@@ -292,9 +327,20 @@ pub fn run_regions(
     horizon: u32,
     values: &mut [f64],
     reached: &mut [Option<u32>],
+    ages: Option<AgeRows<'_>>,
 ) {
     let years = horizon as usize + 1;
     let stride = STOCKS * years;
+    let (age_years, age_heads): (&[usize], &mut [f64]) = match ages {
+        Some(a) => (a.years, a.heads),
+        None => (&[], &mut []),
+    };
+    let per_run = age_years.len() * AGES;
+    assert_eq!(
+        age_heads.len(),
+        inputs.len() * per_run,
+        "ages per region-run"
+    );
     assert_eq!(
         values.len(),
         inputs.len() * stride,
@@ -317,7 +363,17 @@ pub fn run_regions(
             let inp = &inputs[done..done + LANES];
             let chunk = &mut values[done * stride..(done + LANES) * stride];
             let out = &mut reached[done..done + LANES];
-            trainee_lanes_then_specialists(lanes, inp, &mut noises, guideline, chunk, years, out);
+            let heads = &mut age_heads[done * per_run..(done + LANES) * per_run];
+            let ages = (age_years, heads);
+            trainee_lanes_then_specialists(
+                lanes,
+                inp,
+                &mut noises,
+                guideline,
+                (chunk, out),
+                years,
+                ages,
+            );
             done += LANES;
         }
     }
@@ -326,7 +382,16 @@ pub fn run_regions(
         .zip(&mut reached[done..])
         .enumerate()
     {
-        let mut traj = Trajectory { years, values: x };
+        let j = done + i;
+        let ages = (per_run > 0).then(|| AgeRows {
+            years: age_years,
+            heads: &mut age_heads[j * per_run..(j + 1) * per_run],
+        });
+        let mut traj = Trajectory {
+            years,
+            values: x,
+            ages,
+        };
         *r = run_region(
             &inputs[done + i],
             guideline,
@@ -347,12 +412,13 @@ fn trainee_lanes_then_specialists(
     inputs: &[RegionInputs<'_>],
     noises: &mut [Noise; lanes::LANES],
     guideline: &Guideline,
-    chunk: &mut [f64],
+    (chunk, reached): (&mut [f64], &mut [Option<u32>]),
     years: usize,
-    reached: &mut [Option<u32>],
+    (age_years, age_heads): (&[usize], &mut [f64]),
 ) {
     use lanes::LANES;
     let stride = STOCKS * years;
+    let per_run = age_years.len() * AGES;
     LANE_SCRATCH.with_borrow_mut(|placed| {
         for (p, inp) in placed.iter_mut().zip(inputs) {
             p.placed(inp, years);
@@ -381,7 +447,15 @@ fn trainee_lanes_then_specialists(
                 let (fte_row, rest) = rest.split_at_mut(years);
                 trainee_years(inp, noise, fte_row, &mut rest[..years], placed);
             }
-            let mut traj = Trajectory { years, values: x };
+            let ages = (per_run > 0).then(|| AgeRows {
+                years: age_years,
+                heads: &mut age_heads[j * per_run..(j + 1) * per_run],
+            });
+            let mut traj = Trajectory {
+                years,
+                values: x,
+                ages,
+            };
             reached[j] = specialists_pass(inp, guideline, noise, placed, &mut traj);
         }
     });

@@ -100,6 +100,7 @@ pub fn run_year_by_year<R: NoiseSource>(
             }
             trainees += intake;
         }
+        out.record_ages(t, &stocks);
         let fte = stocks.fte(inp);
         let mut record = |stock: Stock, v: f64| out.values[stock as usize * years + t] = v;
         record(Stock::Specialists, stocks.in_primary_care());

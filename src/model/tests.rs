@@ -72,6 +72,7 @@ fn run(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Option<u32>
         &mut Trajectory {
             years,
             values: &mut buf,
+            ages: None,
         },
     );
     (buf, y)
@@ -149,6 +150,7 @@ fn region_runs_side_by_side_are_each_run_alone() {
                 horizon,
                 &mut values,
                 &mut reached,
+                None,
             );
             for (i, inp) in batch.iter().enumerate() {
                 let (alone, y) = run(inp, horizon, noise(i));
@@ -255,6 +257,7 @@ fn every_fast_path_is_the_reference() {
             horizon,
             &mut values,
             &mut reached,
+            None,
         );
         for (i, inp) in batch.iter().enumerate() {
             let (want, want_year) = year_by_year(inp, horizon, noise(i));
@@ -512,6 +515,7 @@ fn year_by_year(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Op
         &mut Trajectory {
             years,
             values: &mut buf,
+            ages: None,
         },
     );
     (buf, y)
@@ -664,6 +668,7 @@ fn expected_mode_equals_hand_computation() {
         &mut Trajectory {
             years,
             values: &mut reference,
+            ages: None,
         },
     );
     let (fast, _) = run(&inp, 2, Noise::Expected);
@@ -721,6 +726,7 @@ fn binomial_with_certain_draws_equals_hand_computation() {
         &mut Trajectory {
             years,
             values: &mut reference,
+            ages: None,
         },
     );
     let batch = vec![inp.clone(); 9];
@@ -733,6 +739,7 @@ fn binomial_with_certain_draws_equals_hand_computation() {
         2,
         &mut side_by_side,
         &mut reached,
+        None,
     );
     let (alone, _) = run(&inp, 2, Noise::binomial(key(0)));
     let mut bufs = vec![&reference[..], &alone[..]];
@@ -821,6 +828,7 @@ fn dlf_recursion_matches_the_closed_form() {
         &mut Trajectory {
             years: 401,
             values: &mut buf,
+            ages: None,
         },
     )
     .unwrap();

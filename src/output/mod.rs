@@ -39,6 +39,7 @@ pub use crate::config::BASELINE_SCENARIO;
 
 pub const RUNS_FILE: &str = "runs.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
+pub const AGES_FILE: &str = "ages.parquet";
 pub const SUMMARY_FILE: &str = "summary.parquet";
 pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -288,10 +289,15 @@ fn write_all(
         )?;
         Ok((RUNS_FILE, streamed))
     };
-    let tables_and_charts = || -> Result<(u64, u64), Error> {
+    let tables_and_charts = || -> Result<(u64, u64, Option<u64>), Error> {
         let summary = summarize(sim, cfg.base_year, &cfg.checkpoint_years);
         crate::interrupt::check()?;
         let bands_rows = parquet::write_bands(&dir.join(BANDS_FILE), plan, sim, &meta)?;
+        let ages_rows = if sim.age_years.is_empty() {
+            None
+        } else {
+            Some(parquet::write_ages(&dir.join(AGES_FILE), sim, &meta)?)
+        };
         let summary_rows = parquet::write_summary(
             &dir.join(SUMMARY_FILE),
             &summary,
@@ -304,7 +310,7 @@ fn write_all(
             // Drawn from the files just written, exactly as `fastlakare plot` would.
             draw(dir)?;
         }
-        Ok((bands_rows, summary_rows))
+        Ok((bands_rows, summary_rows, ages_rows))
     };
     // The band quantiles and the charts run on a pool of the run's own number of
     // threads, as the simulation did.
@@ -326,7 +332,7 @@ fn write_all(
         (fold_runs(), tables_and_charts())
     };
     let (runs_name, streamed) = folded?;
-    let (bands_rows, summary_rows) = tables?;
+    let (bands_rows, summary_rows, ages_rows) = tables?;
     crate::interrupt::check()?;
 
     let mut rows = vec![
@@ -334,6 +340,9 @@ fn write_all(
         (BANDS_FILE, bands_rows),
         (SUMMARY_FILE, summary_rows),
     ];
+    if let Some(n) = ages_rows {
+        rows.push((AGES_FILE, n));
+    }
     if let Some(n) = streamed.trajectory_rows {
         rows.push((TRAJECTORIES_DIR, n));
     }

@@ -232,6 +232,45 @@ fn arrow_schema_key(schema: &ArrowSchema, meta: &[(String, String)]) -> KeyValue
     }
 }
 
+/// One row per (scenario, region, kept year, age): the heads in primary care at that
+/// age over runs. Not written in dlf mode, which has no ages.
+pub fn write_ages(path: &Path, sim: &SimOutput, meta: &[(String, String)]) -> Result<u64, Error> {
+    use crate::model::{AGES, MIN_AGE};
+    let (mut scenario, mut codes, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut year, mut age) = (Vec::new(), Vec::new());
+    let mut stats: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::new());
+    for sc in &sim.scenarios {
+        for r in &sc.regions {
+            for (k, &y) in sim.age_years.iter().enumerate() {
+                for i in 0..AGES {
+                    let sketch = &r.ages[k * AGES + i];
+                    let q = sketch.quantiles(&[0.05, 0.5, 0.95]);
+                    scenario.push(sc.name.as_str());
+                    codes.push(r.code.as_str());
+                    names.push(r.name.as_str());
+                    year.push(y);
+                    age.push((MIN_AGE as usize + i) as i32);
+                    stats[0].push(sketch.mean());
+                    for (s, v) in stats[1..].iter_mut().zip(q) {
+                        s.push(v);
+                    }
+                }
+            }
+        }
+    }
+    let mut columns = vec![
+        Series::new("scenario".into(), scenario).into_column(),
+        Series::new("region_code".into(), codes).into_column(),
+        Series::new("region".into(), names).into_column(),
+        Series::new("year".into(), year).into_column(),
+        Series::new("age".into(), age).into_column(),
+    ];
+    for (name, values) in ["mean", "p05", "p50", "p95"].iter().zip(stats) {
+        columns.push(Series::new((*name).into(), values).into_column());
+    }
+    write(path, columns, &|_| false, meta)
+}
+
 /// One row per (scenario, region, year, metric).
 pub fn write_bands(
     path: &Path,

@@ -353,6 +353,7 @@ impl<'p> Evaluator<'p> {
                     &mut Trajectory {
                         years: self.years,
                         values: &mut self.region,
+                        ages: None,
                     },
                 );
                 let sustain = cfg.sustain_years;

@@ -89,8 +89,8 @@ SCHEMA = parse_schema_doc()
 
 def test_the_doc_describes_every_output():
     assert set(SCHEMA) == {
-        "runs.parquet", "bands.parquet", "summary.parquet", "trajectories/", "solve.parquet",
-        "sensitivity.parquet",
+        "runs.parquet", "bands.parquet", "ages.parquet", "summary.parquet", "trajectories/",
+        "solve.parquet", "sensitivity.parquet",
     }
 
 
@@ -145,7 +145,7 @@ def run(request, tmp_path_factory):
     return config, out
 
 
-FILES = ["runs", "bands", "summary", "solve", "sensitivity"]
+FILES = ["runs", "bands", "ages", "summary", "solve", "sensitivity"]
 
 
 def output_file(run, name):
@@ -153,6 +153,9 @@ def output_file(run, name):
     path = out / f"{name}.parquet"
     if name == "sensitivity" and "dlf" in config.name:
         pytest.skip("dlf mode has no uncertain parameters to analyse")
+    if name == "ages" and "dlf" in config.name:
+        assert not path.exists(), "dlf mode has no ages"
+        pytest.skip("dlf mode has no ages")
     return config, out, path
 
 
