@@ -68,7 +68,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
         .iter()
         .filter_map(|o| files.iter().find(|f| f.ends_with(o)))
         .collect();
-    for prefix in ["fan_", "scenarios_"] {
+    for prefix in ["fan_", "ages_", "scenarios_"] {
         svgs.extend(files.iter().filter(|f| {
             f.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with(prefix))

@@ -56,6 +56,20 @@ fn run_draws_every_chart_and_plot_redraws_the_same_set() {
     for code in codes {
         for ext in ["png", "svg"] {
             assert!(
+                drawn.contains(&format!("ages_{code}.{ext}")),
+                "age pyramid {code}.{ext} missing"
+            );
+        }
+    }
+    // The pyramid names its region and both years (the base year and 2035).
+    let kronoberg = svg(&charts.join("ages_07.svg"), 960, 800);
+    assert!(
+        kronoberg.contains("Kronoberg") && kronoberg.contains("2023") && kronoberg.contains("2035")
+    );
+    assert_eq!(png_size(&charts.join("ages_SE.png")), (960, 800));
+    for code in codes {
+        for ext in ["png", "svg"] {
+            assert!(
                 drawn.contains(&format!("fan_coverage_{code}.{ext}")),
                 "fan chart {code}.{ext} missing"
             );

@@ -120,6 +120,8 @@ struct RegionChart {
     prob_by_policy_target: Option<f64>,
     /// Share of runs at target by each year (index = years from the first year).
     prob_by_year: Vec<f64>,
+    /// Its specialists by age, where the folder has `ages.parquet`.
+    pyramid: Option<ages::Pyramid>,
 }
 
 /// A scenario's bands, aligned with `ChartData::regions`.
@@ -170,6 +172,7 @@ impl ChartData {
                 policy_target_year: row.policy_target_year,
                 prob_by_policy_target: row.prob_by_policy_target,
                 prob_by_year: Vec::new(),
+                pyramid: None,
             })
             .collect();
 
@@ -262,6 +265,7 @@ impl ChartData {
                 *p = b_mean.get(i).unwrap_or(f64::NAN);
             }
         }
+        ages::load(dir, &mut regions)?;
         Ok(ChartData {
             metric,
             regions,
@@ -388,6 +392,7 @@ fn chart_err(path: &Path, problem: String) -> Error {
 /// One chart of [`draw_all`].
 enum Job<'a> {
     Fan(&'a RegionChart),
+    Pyramid(&'a RegionChart, &'a ages::Pyramid),
     Scenarios(usize, &'a RegionChart),
     Years,
     Overview,
@@ -408,6 +413,14 @@ pub fn draw_all(data: &ChartData, out_dir: &Path, format: Format) -> Result<Vec<
                 .iter()
                 .enumerate()
                 .map(|(k, r)| Job::Scenarios(k, r)),
+        );
+    }
+    // Age pyramids with the coverage charts only: `plot --metric` redraws the fans.
+    if data.metric == FanMetric::Coverage {
+        jobs.extend(
+            data.regions
+                .iter()
+                .filter_map(|r| r.pyramid.as_ref().map(|p| Job::Pyramid(r, p))),
         );
     }
     jobs.extend([Job::Years, Job::Overview, Job::Probability]);
@@ -434,6 +447,14 @@ fn draw_one(
             format,
             written,
             |root| fan_chart(root, data, r)
+        ),
+        Job::Pyramid(r, p) => emit!(
+            out_dir,
+            format!("ages_{}", r.code),
+            (960, 800),
+            format,
+            written,
+            |root| ages::pyramid_chart(root, r, p)
         ),
         Job::Scenarios(k, r) => emit!(
             out_dir,
@@ -1007,5 +1028,6 @@ fn heat(p: f64) -> RGBColor {
     RGBColor(mix(247, 8), mix(251, 48), mix(255, 107))
 }
 
+mod ages;
 mod sensitivity;
 pub use sensitivity::draw_sensitivity;
