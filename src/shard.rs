@@ -687,45 +687,10 @@ pub fn merge(
                 output::runs_nullable,
                 &meta,
             )?;
-            let mut cols = vec![
-                "years_to_target".to_string(),
-                output::FELL_BACK.to_string(),
-                output::UPTAKE_CLAMPED.to_string(),
-            ];
-            cols.extend(cost_cols.iter().cloned());
-            let df = output::read_columns(&target, &cols)?;
-            let bad = |e| Error::Parquet {
-                path: target.clone(),
-                source: e,
-            };
-            let ytt = df
-                .column("years_to_target")
-                .and_then(|c| c.i32().cloned())
-                .map_err(bad)?;
-            let costs: Vec<Float64Chunked> = cost_cols
-                .iter()
-                .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
-                .collect::<Result<_, _>>()
-                .map_err(bad)?;
-            let flag = |c: &str| df.column(c).and_then(|c| c.bool().cloned()).map_err(bad);
-            let (fell_back, clamped) = (flag(output::FELL_BACK)?, flag(output::UPTAKE_CLAMPED)?);
+            let (years_to_target, flags, flat) = read_merged_part(&target, &cost_cols)?;
             let outcome = &mut sim.scenarios[s].regions[u];
-            outcome.years_to_target = ytt.iter().map(|y| y.map(|y| y as u32)).collect();
-            outcome.flags = fell_back
-                .iter()
-                .zip(clamped.iter())
-                .map(|(f, c)| crate::simulate::RunFlags {
-                    fell_back: f.unwrap_or(false),
-                    uptake_clamped: c.unwrap_or(false),
-                })
-                .collect();
-            let k = checkpoints.len();
-            let mut flat = Vec::with_capacity(df.height() * k);
-            for i in 0..df.height() {
-                for c in &costs {
-                    flat.push(c.get(i).unwrap_or(f64::NAN));
-                }
-            }
+            outcome.years_to_target = years_to_target;
+            outcome.flags = flags;
             if s == 0 {
                 base_costs = flat;
             } else {
@@ -765,4 +730,53 @@ pub fn merge(
         shards: shards.len(),
         manifest,
     })
+}
+
+/// What the summary needs of a merged runs part: years to target, flags and costs (run
+/// by run, checkpoint by checkpoint).
+type PartOutcome = (Vec<Option<u32>>, Vec<crate::simulate::RunFlags>, Vec<f64>);
+
+/// The [`PartOutcome`] of a merged runs part.
+fn read_merged_part(target: &Path, cost_cols: &[String]) -> Result<PartOutcome, Error> {
+    let mut cols = vec![
+        "years_to_target".to_string(),
+        output::FELL_BACK.to_string(),
+        output::UPTAKE_CLAMPED.to_string(),
+    ];
+    cols.extend(cost_cols.iter().cloned());
+    let df = output::read_columns(target, &cols)?;
+    let bad = |e| Error::Parquet {
+        path: target.to_path_buf(),
+        source: e,
+    };
+    let ytt = df
+        .column("years_to_target")
+        .and_then(|c| c.i32().cloned())
+        .map_err(bad)?;
+    let costs: Vec<Float64Chunked> = cost_cols
+        .iter()
+        .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    let flag = |c: &str| df.column(c).and_then(|c| c.bool().cloned()).map_err(bad);
+    let (fell_back, clamped) = (flag(output::FELL_BACK)?, flag(output::UPTAKE_CLAMPED)?);
+    let flags = fell_back
+        .iter()
+        .zip(clamped.iter())
+        .map(|(f, c)| crate::simulate::RunFlags {
+            fell_back: f.unwrap_or(false),
+            uptake_clamped: c.unwrap_or(false),
+        })
+        .collect();
+    let mut flat = Vec::with_capacity(df.height() * cost_cols.len());
+    for i in 0..df.height() {
+        for c in &costs {
+            flat.push(c.get(i).unwrap_or(f64::NAN));
+        }
+    }
+    Ok((
+        ytt.iter().map(|y| y.map(|y| y as u32)).collect(),
+        flags,
+        flat,
+    ))
 }

@@ -622,40 +622,9 @@ fn simulate_in_pool(
                     dlf_need: None,
                 };
                 let band_values = &mut *now.1;
-                // A group of runs at a time, as the regions': years to target, costs and
-                // band values in one pass over the sums while they are in cache.
                 let sustain = plan.config.sustain_years as usize;
-                type NationalGroup = (Vec<(Option<u32>, RunFlags)>, Vec<f64>);
-                let per_group: Vec<NationalGroup> = stocks
-                    .par_chunks(BAND_GROUP_RUNS * stride)
-                    .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
-                    .map(|(xs, bands)| {
-                        let ytt = xs
-                            .chunks_exact(stride)
-                            .map(|x| {
-                                let covered = |t| coverage_of(x, years, measure, t) >= 1.0;
-                                let (reached, fell_back) =
-                                    sustained_target(covered, years, sustain);
-                                let flags = RunFlags {
-                                    fell_back,
-                                    uptake_clamped: false,
-                                };
-                                (reached, flags)
-                            })
-                            .collect();
-                        BandValues::fill_group(xs, years, measure, bands);
-                        (ytt, cost_rates.of_group(xs, years))
-                    })
-                    .collect();
-                let (mut ytt, mut flags, mut costs) =
-                    (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
-                for (y, c) in per_group {
-                    for (r, f) in y {
-                        ytt.push(r);
-                        flags.push(f);
-                    }
-                    costs.extend(c);
-                }
+                let (ytt, flags, costs) =
+                    national_runs(stocks, band_values, years, measure, sustain, &cost_rates);
                 let view = RegionRuns {
                     scenario: &scenario.name,
                     scenario_index: s_idx,
@@ -681,6 +650,52 @@ fn simulate_in_pool(
         first = last;
     }
     Ok(out)
+}
+
+/// Sverige's runs of a chunk, from the regions' summed stocks: years to target (and
+/// flags), costs and band values, a group of runs at a time, as the regions', in one pass
+/// over the sums while they are in cache.
+fn national_runs(
+    stocks: &[f64],
+    band_values: &mut [f64],
+    years: usize,
+    measure: Measure<'_>,
+    sustain: usize,
+    cost_rates: &CostRates,
+) -> (Vec<Option<u32>>, Vec<RunFlags>, Vec<f64>) {
+    let stride = STOCKS * years;
+    type NationalGroup = (Vec<(Option<u32>, RunFlags)>, Vec<f64>);
+    let per_group: Vec<NationalGroup> = stocks
+        .par_chunks(BAND_GROUP_RUNS * stride)
+        .zip(band_values.par_chunks_mut(BandValues::group_len(BAND_GROUP_RUNS, years)))
+        .map(|(xs, bands)| {
+            let ytt = xs
+                .chunks_exact(stride)
+                .map(|x| {
+                    let covered = |t| coverage_of(x, years, measure, t) >= 1.0;
+                    let (reached, fell_back) = sustained_target(covered, years, sustain);
+                    let flags = RunFlags {
+                        fell_back,
+                        uptake_clamped: false,
+                    };
+                    (reached, flags)
+                })
+                .collect();
+            BandValues::fill_group(xs, years, measure, bands);
+            (ytt, cost_rates.of_group(xs, years))
+        })
+        .collect();
+    let n = stocks.len() / stride;
+    let (mut ytt, mut flags, mut costs) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+    for (y, c) in per_group {
+        for (r, f) in y {
+            ytt.push(r);
+            flags.push(f);
+        }
+        costs.extend(c);
+    }
+    (ytt, flags, costs)
 }
 
 /// What every region of a chunk of runs shares.
