@@ -5,9 +5,8 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{column_err, font, read, RegionChart, BAND, POLICY};
+use super::{column_err, font, read, titled, upper_left_legend, RegionChart, BAND};
 use crate::error::Error;
 use crate::output::AGES_FILE;
 
@@ -97,23 +96,12 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
     p: &Pyramid,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    root.fill(&WHITE).map_err(e)?;
-    let (head, body) = root.split_vertically(64);
-    let (w, _) = head.dim_in_pixel();
-    let center = Pos::new(HPos::Center, VPos::Top);
     let title = format!("{} – specialists in primary care by age", r.name);
-    head.draw_text(&title, &font(24).pos(center), (w as i32 / 2, 8))
-        .map_err(e)?;
     let subtitle = format!(
         "{} (left) and {} (right): mean heads over runs; line: 5–95 % of runs in {}",
         p.base_year, p.year, p.year
     );
-    head.draw_text(
-        &subtitle,
-        &font(15).color(&POLICY).pos(center),
-        (w as i32 / 2, 40),
-    )
-    .map_err(e)?;
+    let body = titled(root, &title, &subtitle)?;
     let top = p
         .base
         .iter()
@@ -179,14 +167,7 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
             BLACK.mix(0.6).stroke_width(1),
         )))
         .map_err(e)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(e)
+    upper_left_legend(&mut chart)
 }
 
 #[cfg(test)]

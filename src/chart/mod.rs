@@ -525,6 +525,28 @@ fn year_axes<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// A white chart with a centred title and subtitle above it; returns the area below.
+fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (head, body) = root.split_vertically(64);
+    let (w, _) = head.dim_in_pixel();
+    let center = Pos::new(HPos::Center, VPos::Top);
+    head.draw_text(title, &font(24).pos(center), (w as i32 / 2, 8))
+        .map_err(e)?;
+    head.draw_text(
+        subtitle,
+        &font(15).color(&POLICY).pos(center),
+        (w as i32 / 2, 40),
+    )
+    .map_err(e)?;
+    Ok(body)
+}
+
 fn upper_left_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
 ) -> Result<(), String> {
@@ -575,13 +597,7 @@ fn fan_chart<DB: DrawingBackend>(
     r: &RegionChart,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    root.fill(&WHITE).map_err(e)?;
-    let (head, body) = root.split_vertically(64);
     let title = format!("{} – {}", r.name, data.metric.title());
-    let (w, _) = head.dim_in_pixel();
-    let center = Pos::new(HPos::Center, VPos::Top);
-    head.draw_text(&title, &font(24).pos(center), (w as i32 / 2, 8))
-        .map_err(e)?;
     let subtitle = match (r.policy_target_year, r.prob_by_policy_target) {
         (Some(year), Some(p)) => format!(
             "Region's own goal: {year}. Share of runs at target by then: {:.0} %",
@@ -592,12 +608,7 @@ fn fan_chart<DB: DrawingBackend>(
             data.first_year, data.last_year
         ),
     };
-    head.draw_text(
-        &subtitle,
-        &font(15).color(&POLICY).pos(center),
-        (w as i32 / 2, 40),
-    )
-    .map_err(e)?;
+    let body = titled(root, &title, &subtitle)?;
 
     let x0 = f64::from(data.first_year);
     let x1 = f64::from(data.last_year);
@@ -690,22 +701,11 @@ fn scenario_chart<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let r = &data.regions[k];
-    root.fill(&WHITE).map_err(e)?;
-    let (head, body) = root.split_vertically(64);
-    let (w, _) = head.dim_in_pixel();
-    let center = Pos::new(HPos::Center, VPos::Top);
-    head.draw_text(
+    let body = titled(
+        root,
         &format!("{} – scenarios, {}", r.name, data.metric.title()),
-        &font(24).pos(center),
-        (w as i32 / 2, 8),
-    )
-    .map_err(e)?;
-    head.draw_text(
         "Median and 25–75 % of runs; every scenario uses the baseline's runs (common random numbers)",
-        &font(15).color(&POLICY).pos(center),
-        (w as i32 / 2, 40),
-    )
-    .map_err(e)?;
+    )?;
     let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
     let top = data
         .scenarios

@@ -14,6 +14,8 @@ pub(in crate::model) mod trainees;
 
 use std::arch::x86_64::*;
 
+use crate::model::PACKED_CATEGORIES;
+
 /// Region-runs a vector holds.
 pub const LANES: usize = 8;
 
@@ -216,6 +218,32 @@ pub(crate) fn tally(tally: &mut [__m512i; 2], live: __mmask8, category: __m512i)
     let high = _mm512_cmpgt_epi64_mask(category, three);
     tally[0] = _mm512_mask_add_epi64(tally[0], live & !high, tally[0], field);
     tally[1] = _mm512_mask_add_epi64(tally[1], live & high, tally[1], field);
+}
+
+/// Each lane's people per category of a packed split, as `place_packed` counts them:
+/// `certain[k]`, the people below boundary k outside the open slices, cut into
+/// categories by difference, the open slices' people (`open_total` of the `n`) added
+/// from their [`tally`]. Whole numbers: exact in any order.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn people_by_category(
+    n: __m512i,
+    certain: &[__m512i; PACKED_CATEGORIES - 1],
+    open_total: __m512i,
+    tally: &[__m512i; 2],
+) -> [__m512i; PACKED_CATEGORIES] {
+    let zero = _mm512_setzero_si512();
+    let mut people = [zero; PACKED_CATEGORIES];
+    let mut placed_below = zero;
+    for (k, &c) in certain.iter().enumerate() {
+        people[k] = _mm512_add_epi64(_mm512_sub_epi64(c, placed_below), tallied(tally, k));
+        placed_below = c;
+    }
+    people[PACKED_CATEGORIES - 1] = _mm512_add_epi64(
+        _mm512_sub_epi64(_mm512_sub_epi64(n, open_total), placed_below),
+        tallied(tally, PACKED_CATEGORIES - 1),
+    );
+    people
 }
 
 /// Category `c`'s people in each lane's [`tally`].

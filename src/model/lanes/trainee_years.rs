@@ -378,26 +378,15 @@ impl<'a> YearTable<'a> {
             self.person(i, &open_people, &mut state, &mut tally);
             i = _mm512_add_epi64(i, one);
         }
-        let mut people = [zero; PACKED_CATEGORIES];
-        let mut placed_below = zero;
-        for k in 0..B {
+        let certain: [__m512i; B] = std::array::from_fn(|k| {
             let below_k = if split.all_below & (1 << k) != 0 {
                 n
             } else {
                 field(&below, k)
             };
-            let certain = _mm512_sub_epi64(below_k, open_people[usize::from(split.open_below[k])]);
-            people[k] = _mm512_add_epi64(
-                _mm512_sub_epi64(certain, placed_below),
-                lanes::tallied(&tally, k),
-            );
-            placed_below = certain;
-        }
-        people[B] = _mm512_add_epi64(
-            _mm512_sub_epi64(_mm512_sub_epi64(n, open_people[B]), placed_below),
-            lanes::tallied(&tally, B),
-        );
-        people
+            _mm512_sub_epi64(below_k, open_people[usize::from(split.open_below[k])])
+        });
+        lanes::people_by_category(n, &certain, open_people[B], &tally)
     }
 
     /// The `i`-th person of the open slices in each lane still holding one

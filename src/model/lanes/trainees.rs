@@ -230,26 +230,15 @@ impl LaneSplits {
             self.person(i, &open_people, state, &mut tally);
             i = _mm512_add_epi64(i, one);
         }
-        let mut people = [zero; PACKED_CATEGORIES];
-        let mut placed_below = zero;
-        for k in 0..B {
+        let certain: [__m512i; B] = std::array::from_fn(|k| {
             let below_k = _mm512_mask_mov_epi64(lane_sum(below[k]), self.all_below[k], n);
             let open_below = self.open_below_is[k][1..]
                 .iter()
                 .zip(&open_people[1..])
                 .fold(zero, |acc, (&m, &o)| _mm512_mask_mov_epi64(acc, m, o));
-            let certain = _mm512_sub_epi64(below_k, open_below);
-            people[k] = _mm512_add_epi64(
-                _mm512_sub_epi64(certain, placed_below),
-                lanes::tallied(&tally, k),
-            );
-            placed_below = certain;
-        }
-        people[B] = _mm512_add_epi64(
-            _mm512_sub_epi64(_mm512_sub_epi64(n, open_people[B]), placed_below),
-            lanes::tallied(&tally, B),
-        );
-        people
+            _mm512_sub_epi64(below_k, open_below)
+        });
+        lanes::people_by_category(n, &certain, open_people[B], &tally)
     }
 
     /// The `i`-th person of the open slices in each lane still holding one
