@@ -127,11 +127,7 @@ fn run_cases_alone<R: NoiseSource>(
             Mode::Binomial => Noise::<R>::binomial_from(c.noise_key),
             _ => Noise::Expected,
         };
-        let mut traj = Trajectory {
-            years,
-            values: &mut buf[..STOCKS * years],
-            ages: None,
-        };
+        let mut traj = Trajectory::new(years, &mut buf[..STOCKS * years]);
         reached +=
             u32::from(run_region(&c.inputs, &c.guideline, horizon, noise, &mut traj).is_some());
     }

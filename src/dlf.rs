@@ -41,11 +41,7 @@ pub fn dlf_row(region: &Region) -> DlfRow {
         run_dlf(
             &inp,
             DLF_HORIZON_YEARS,
-            &mut Trajectory {
-                years,
-                values: &mut buf,
-                ages: None,
-            },
+            &mut Trajectory::new(years, &mut buf),
         )
     });
     DlfRow {

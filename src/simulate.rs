@@ -757,11 +757,7 @@ impl Chunk<'_> {
                 let inp = DlfInputs::of(region).expect("plan checked");
                 xs.chunks_mut(stride)
                     .map(|x| {
-                        let mut traj = Trajectory {
-                            years,
-                            values: x,
-                            ages: None,
-                        };
+                        let mut traj = Trajectory::new(years, x);
                         let reached = model::run_dlf(&inp, plan.config.horizon_years, &mut traj);
                         (reached, false, [None; PARAM_COLUMNS])
                     })

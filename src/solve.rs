@@ -112,16 +112,8 @@ impl<'a> RegionSolver<'a> {
             let mut inp = DlfInputs::of(self.region).expect("plan checked");
             inp.trainees = level;
             let mut buf = vec![0.0; STOCKS * years];
-            let hit = model::run_dlf(
-                &inp,
-                self.horizon,
-                &mut Trajectory {
-                    years,
-                    values: &mut buf,
-                    ages: None,
-                },
-            )
-            .is_some();
+            let hit =
+                model::run_dlf(&inp, self.horizon, &mut Trajectory::new(years, &mut buf)).is_some();
             return if hit { 1.0 } else { 0.0 };
         }
         // A group of runs at a time, as `simulate` runs them (eight side by side where

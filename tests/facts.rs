@@ -47,11 +47,7 @@ fn stocks(cfg: &Config, regions: &[Region], horizon: u32) -> Vec<(Region, Vec<f6
             let inp = RegionInputs::new(r, &draw, cfg.training, &cfg.ages);
             let years = horizon as usize + 1;
             let mut buf = vec![0.0; STOCKS * years];
-            let mut traj = Trajectory {
-                years,
-                values: &mut buf,
-                ages: None,
-            };
+            let mut traj = Trajectory::new(years, &mut buf);
             let expected: Noise = Noise::Expected;
             run_region(&inp, &cfg.guideline, horizon, expected, &mut traj);
             (r.clone(), buf)
@@ -161,11 +157,7 @@ fn a_fixed_retirement_age_gives_the_closed_form() {
     let (s0, t0, mean_d) = (inp.headcount, inp.trainees, inp.duration.mean_years);
     for reference in [false, true] {
         let mut buf = vec![0.0; STOCKS * years];
-        let mut traj = Trajectory {
-            years,
-            values: &mut buf,
-            ages: None,
-        };
+        let mut traj = Trajectory::new(years, &mut buf);
         let g = &cfg.guideline;
         let expected: Noise = Noise::Expected;
         if reference {
@@ -213,11 +205,7 @@ fn returns_leave_every_other_draw_as_it_was() {
         let key = stream_key(3, run, 9, Purpose::Noise);
         let go = |inp: &RegionInputs| {
             let mut buf = vec![0.0; STOCKS * years];
-            let mut traj = Trajectory {
-                years,
-                values: &mut buf,
-                ages: None,
-            };
+            let mut traj = Trajectory::new(years, &mut buf);
             run_region(
                 inp,
                 &cfg.guideline,

@@ -79,11 +79,7 @@ fn run(inp: &RegionInputs, noise: Noise) -> (Vec<f64>, Option<u32>) {
         &Guideline::default(),
         HORIZON,
         noise,
-        &mut Trajectory {
-            years,
-            values: &mut buf,
-            ages: None,
-        },
+        &mut Trajectory::new(years, &mut buf),
     );
     (buf, reached)
 }

@@ -69,11 +69,7 @@ fn run(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Option<u32>
         &Guideline::default(),
         horizon,
         noise,
-        &mut Trajectory {
-            years,
-            values: &mut buf,
-            ages: None,
-        },
+        &mut Trajectory::new(years, &mut buf),
     );
     (buf, y)
 }
@@ -512,11 +508,7 @@ fn year_by_year(inp: &RegionInputs, horizon: u32, noise: Noise) -> (Vec<f64>, Op
         &Guideline::default(),
         horizon,
         noise,
-        &mut Trajectory {
-            years,
-            values: &mut buf,
-            ages: None,
-        },
+        &mut Trajectory::new(years, &mut buf),
     );
     (buf, y)
 }
@@ -665,11 +657,7 @@ fn expected_mode_equals_hand_computation() {
         &Guideline::default(),
         2,
         Noise::<NoiseRng>::Expected,
-        &mut Trajectory {
-            years,
-            values: &mut reference,
-            ages: None,
-        },
+        &mut Trajectory::new(years, &mut reference),
     );
     let (fast, _) = run(&inp, 2, Noise::Expected);
     for buf in [&reference, &fast] {
@@ -723,11 +711,7 @@ fn binomial_with_certain_draws_equals_hand_computation() {
         &Guideline::default(),
         2,
         Noise::binomial(key(0)),
-        &mut Trajectory {
-            years,
-            values: &mut reference,
-            ages: None,
-        },
+        &mut Trajectory::new(years, &mut reference),
     );
     let batch = vec![inp.clone(); 9];
     let mut side_by_side = vec![0.0; batch.len() * STOCKS * years];
@@ -822,16 +806,7 @@ fn dlf_recursion_matches_the_closed_form() {
     let years = inp.formula_years().unwrap();
     assert!((years - 14.06).abs() < 0.01, "{years}");
     let mut buf = vec![0.0; STOCKS * 401];
-    let y = run_dlf(
-        &inp,
-        400,
-        &mut Trajectory {
-            years: 401,
-            values: &mut buf,
-            ages: None,
-        },
-    )
-    .unwrap();
+    let y = run_dlf(&inp, 400, &mut Trajectory::new(401, &mut buf)).unwrap();
     assert_eq!(f64::from(y), years.ceil());
 }
 

@@ -350,11 +350,7 @@ impl<'p> Evaluator<'p> {
                     &rs.guideline,
                     self.horizon,
                     noise,
-                    &mut Trajectory {
-                        years: self.years,
-                        values: &mut self.region,
-                        ages: None,
-                    },
+                    &mut Trajectory::new(self.years, &mut self.region),
                 );
                 let sustain = cfg.sustain_years;
                 let (reached, _) =
