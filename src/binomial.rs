@@ -126,13 +126,11 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     mirror(x, n, p > 0.5)
 }
 
-/// A draw from Binomial(n, p) at a prepared `p`: the model's attrition and returns,
-/// one probability for every age of a region-run.
+/// A draw from Binomial(n, p) at a prepared `p`: the large age cells' draws
+/// ([`SmallDraws`] takes the small ones).
 ///
 /// One sampler for every n up to the tables' end (inversion from the mode, its pmf at
-/// the mode by [`exp`], additions and multiplications only), BTRS beyond. For the
-/// attrition draws of version 2's age cells, [`binomial`]'s roads for small draws were
-/// no faster (docs/performance.md).
+/// the mode by [`exp`], additions and multiplications only), BTRS beyond.
 #[inline]
 pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
     if n == 0 || p.p <= 0.0 {
@@ -147,6 +145,54 @@ pub fn binomial_at(rng: &mut impl RngCore, n: u64, p: &Prob) -> u64 {
         btrs(rng, n, p.low)
     };
     mirror(x, n, p.p > 0.5)
+}
+
+/// Trials up to which [`SmallDraws`] tables the probability of no success.
+pub const SMALL_DRAWS_N: usize = 64;
+
+/// Binomial draws at one probability for many small `n`: version 2's age cells, most
+/// of which hold a handful of people, every year of a region-run.
+///
+/// `(1 - p)^n` is tabled for `n` below [`SMALL_DRAWS_N`], so such a draw is inversion
+/// from 0 (BINV) with no `exp`: one uniform and one comparison when nobody is drawn,
+/// the common case. Larger `n` go to [`binomial_at`]. Exact up to floating-point
+/// rounding, as the other samplers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmallDraws {
+    prob: Prob,
+    /// `(1 - low)^n` for `n` below [`SMALL_DRAWS_N`].
+    none: [f64; SMALL_DRAWS_N],
+}
+
+impl SmallDraws {
+    pub fn new(p: f64) -> SmallDraws {
+        let prob = Prob::new(p);
+        let mut none = [1.0; SMALL_DRAWS_N];
+        for n in 1..SMALL_DRAWS_N {
+            none[n] = none[n - 1] * (1.0 - prob.low);
+        }
+        SmallDraws { prob, none }
+    }
+
+    pub fn prob(&self) -> &Prob {
+        &self.prob
+    }
+
+    /// A draw from Binomial(n, p).
+    #[inline]
+    pub fn draw(&self, rng: &mut impl RngCore, n: u64) -> u64 {
+        let p = &self.prob;
+        if n == 0 || p.p <= 0.0 {
+            return 0;
+        }
+        if p.p >= 1.0 {
+            return n;
+        }
+        match self.none.get(n as usize) {
+            Some(&f0) => mirror(inversion_from(rng, n, p.r, f0), n, p.p > 0.5),
+            None => binomial_at(rng, n, p),
+        }
+    }
 }
 
 /// `n - x` if `high`, else `x`, without a branch: the model's uptake probability is
@@ -264,8 +310,13 @@ pub(crate) static RECIPROCALS: [f64; TABLE_SIZE as usize] = {
 /// BINV at the low probability with odds `r` and `ln_q = ln(1 - p)`: walk the
 /// probabilities up from 0 until the uniform is used up.
 fn inversion(rng: &mut impl RngCore, n: u64, r: f64, ln_q: f64) -> u64 {
+    inversion_from(rng, n, r, (float(n) * ln_q).exp())
+}
+
+/// [`inversion`] from `f0 = (1 - p)^n`, the probability of 0.
+#[inline]
+fn inversion_from(rng: &mut impl RngCore, n: u64, r: f64, f0: f64) -> u64 {
     let a = float(n + 1) * r;
-    let f0 = (float(n) * ln_q).exp();
     loop {
         let mut u = uniform(rng);
         let mut f = f0;
@@ -587,6 +638,36 @@ mod tests {
                 "n {n}, p {p}: chi-square {chi:.1} on {df} df > {limit:.1}"
             );
         }
+    }
+
+    /// `SmallDraws` (tabled inversion below `SMALL_DRAWS_N`, `binomial_at` above, each
+    /// mirrored above a half) against the exact distribution, as above.
+    #[test]
+    fn small_draws_match_the_exact_distribution() {
+        let cases: [(u64, f64); 9] = [
+            (1, 0.01),
+            (3, 0.2),
+            (5, 0.75),
+            (12, 0.0004),
+            (40, 0.5),
+            (63, 0.02),
+            (63, 0.97),
+            (64, 0.3),
+            (900, 0.01),
+        ];
+        for (i, &(n, p)) in cases.iter().enumerate() {
+            let small = SmallDraws::new(p);
+            let (chi, df) = chi_square_of(|rng| small.draw(rng, n), n, p, 200_000, 900 + i as u64);
+            let limit = chi_square_limit(df.max(1) as f64);
+            assert!(
+                chi < limit,
+                "n {n}, p {p}: chi-square {chi:.1} on {df} df > {limit:.1}"
+            );
+        }
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        assert_eq!(SmallDraws::new(0.0).draw(&mut rng, 10), 0);
+        assert_eq!(SmallDraws::new(1.0).draw(&mut rng, 10), 10);
+        assert_eq!(SmallDraws::new(0.3).draw(&mut rng, 0), 0);
     }
 
     /// The deterministic `exp` against libm's over the range the mode's pmf needs and

@@ -3,6 +3,8 @@
 //! share of a career spent in primary care, from which the uptake at completion is
 //! derived (docs/model.md, "Ages and retirement" and "The leak, counted once").
 
+use crate::binomial::SmallDraws;
+
 /// The youngest and oldest age a specialist can have.
 pub const MIN_AGE: u32 = 25;
 pub const MAX_AGE: u32 = 75;
@@ -33,6 +35,10 @@ pub struct Retirement {
     survival: ByAge,
     /// `P(R = x | R >= x)` by cell; 1 at [`MAX_AGE`], which nobody works past.
     hazard: ByAge,
+    /// The first cell with a hazard above 0: nobody younger retires.
+    first_retiring: usize,
+    /// The hazards of the cells from `first_retiring` on, their small draws tabled.
+    draws: Vec<SmallDraws>,
 }
 
 impl Retirement {
@@ -58,9 +64,15 @@ impl Retirement {
         }
         hazard[AGES - 1] = 1.0;
         survival[AGES - 1] = 0.0;
+        let first_retiring = hazard.iter().position(|&h| h > 0.0).unwrap_or(AGES - 1);
         Retirement {
             pmf,
             survival,
+            first_retiring,
+            draws: hazard[first_retiring..]
+                .iter()
+                .map(|&h| SmallDraws::new(h))
+                .collect(),
             hazard,
         }
     }
@@ -68,6 +80,16 @@ impl Retirement {
     /// `P(R = x | R >= x)` for each cell.
     pub fn hazard(&self) -> &ByAge {
         &self.hazard
+    }
+
+    /// The youngest age cell anybody retires from.
+    pub fn first_retiring_cell(&self) -> usize {
+        self.first_retiring
+    }
+
+    /// The hazard of `cell` (at least [`Self::first_retiring_cell`]), for drawing.
+    pub(crate) fn draws(&self, cell: usize) -> &SmallDraws {
+        &self.draws[cell - self.first_retiring]
     }
 
     /// `P(R > x)` for each cell.

@@ -16,7 +16,7 @@ use rand::RngCore;
 
 use serde::{Deserialize, Serialize};
 
-use crate::binomial::Prob;
+use crate::binomial::{Prob, SmallDraws};
 
 mod ages;
 mod count;
@@ -283,6 +283,9 @@ fn specialists_pass<R: NoiseSource>(
     let mut recruits = Recruits::new(inp.recruits_per_year, noise.counts());
     let mut population = inp.population;
     let mut reached = None;
+    let intake_cells: [usize; MAX_DURATION_YEARS] =
+        std::array::from_fn(|i| inp.intake_completion_cell(i));
+    let intake_cells = &intake_cells[..k];
     for t in 0..years {
         let mut retired = 0.0;
         if t > 0 {
@@ -292,9 +295,9 @@ fn specialists_pass<R: NoiseSource>(
             if t <= inp.duration.max_years() {
                 completers[inp.initial_completion_cell(t)] += placed.initial[t];
             }
-            for i in (0..k).rev() {
+            for (i, &cell) in intake_cells.iter().enumerate().rev() {
                 if let Some(s) = t.checked_sub(first + i).filter(|&s| s >= 1) {
-                    completers[inp.intake_completion_cell(i)] += placed.by_category[s * k + i];
+                    completers[cell] += placed.by_category[s * k + i];
                 }
             }
             retired = stocks.step(inp, noise, t, &completers);
@@ -306,7 +309,7 @@ fn specialists_pass<R: NoiseSource>(
         out.set(Stock::Specialists, t, stocks.in_primary_care());
         out.set(Stock::SpecialistsFte, t, fte);
         out.set(Stock::Population, t, population);
-        out.set(Stock::Outside, t, stocks.outside.iter().sum());
+        out.set(Stock::Outside, t, stocks.outside_primary_care());
         out.set(Stock::Retirements, t, retired);
         out.record_ages(t, &stocks);
         if reached.is_none() && covered(guideline, fte, trainees, population) {

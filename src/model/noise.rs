@@ -171,6 +171,17 @@ impl<R: NoiseSource> Noise<R> {
         }
     }
 
+    /// A binomial count at a probability tabled for small counts, or its expectation.
+    #[inline]
+    pub(in crate::model) fn draw(&mut self, n: f64, draws: &SmallDraws) -> f64 {
+        match self {
+            Noise::Expected if n <= 0.0 => 0.0,
+            Noise::Expected => n * draws.prob().value(),
+            // Through i64: one instruction each way (counts are far below 2^63).
+            Noise::Binomial { rng, .. } => draws.draw(rng, n.max(0.0) as i64 as u64) as i64 as f64,
+        }
+    }
+
     /// A binomial count at a probability used once (in [0, 1]), or its expectation:
     /// the distribution of [`Noise::count`] at `Prob::new(p)` (`binomial::binomial`),
     /// without preparing what the draw does not need.

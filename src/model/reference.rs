@@ -107,7 +107,7 @@ pub fn run_year_by_year<R: NoiseSource>(
         record(Stock::SpecialistsFte, fte);
         record(Stock::Trainees, trainees);
         record(Stock::Population, population);
-        record(Stock::Outside, stocks.outside.iter().sum());
+        record(Stock::Outside, stocks.outside_primary_care());
         record(Stock::Retirements, retired);
         if reached.is_none() && covered(guideline, fte, trainees, population) {
             reached = Some(t as u32);

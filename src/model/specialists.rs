@@ -10,6 +10,9 @@ pub(in crate::model) struct Specialists {
     pub(in crate::model) initial: ByAge,
     pub(in crate::model) joined: ByAge,
     pub(in crate::model) outside: ByAge,
+    /// The region-run's yearly probabilities of leaving primary care and of returning.
+    attrition: SmallDraws,
+    returns: SmallDraws,
 }
 
 /// Today's specialists, in primary care and outside it, over the initial age profile
@@ -23,6 +26,8 @@ pub(in crate::model) fn initial_stocks<R: NoiseSource>(
         initial: [0.0; AGES],
         joined: [0.0; AGES],
         outside: [0.0; AGES],
+        attrition: SmallDraws::new(inp.attrition_per_year),
+        returns: SmallDraws::new(inp.return_per_year),
     };
     let (heads, outside) = (
         noise.whole(inp.headcount),
@@ -51,16 +56,17 @@ impl Specialists {
             stock.copy_within(..AGES - 1, 1);
             stock[0] = 0.0;
         }
-        let hazard = inp.ages.retirement.hazard();
+        let retirement = &inp.ages.retirement;
         noise.reseed(t, Event::Retirements);
         let mut retired = 0.0;
         for (k, stock) in [&mut self.initial, &mut self.joined, &mut self.outside]
             .into_iter()
             .enumerate()
         {
-            for (n, &h) in stock.iter_mut().zip(hazard) {
-                if *n > 0.0 && h > 0.0 {
-                    let r = noise.count_once(*n, h);
+            let first = retirement.first_retiring_cell();
+            for (a, n) in stock.iter_mut().enumerate().skip(first) {
+                if *n > 0.0 {
+                    let r = noise.draw(*n, retirement.draws(a));
                     *n -= r;
                     if k < 2 {
                         retired += r;
@@ -70,21 +76,19 @@ impl Specialists {
         }
         let mut leaving = [[0.0; AGES]; 2];
         noise.reseed(t, Event::Attrition);
-        let attrition = Prob::new(inp.attrition_per_year);
         for (stock, out) in [&self.initial, &self.joined].into_iter().zip(&mut leaving) {
             for (n, x) in stock.iter().zip(out.iter_mut()) {
                 if *n > 0.0 {
-                    *x = noise.count(*n, &attrition);
+                    *x = noise.draw(*n, &self.attrition);
                 }
             }
         }
         let mut back = [0.0; AGES];
         if inp.return_per_year > 0.0 {
             noise.reseed(t, Event::Returns);
-            let returning = Prob::new(inp.return_per_year);
             for (n, x) in self.outside.iter().zip(back.iter_mut()) {
                 if *n > 0.0 {
-                    *x = noise.count(*n, &returning);
+                    *x = noise.draw(*n, &self.returns);
                 }
             }
         }
@@ -108,13 +112,35 @@ impl Specialists {
     }
 
     pub(in crate::model) fn in_primary_care(&self) -> f64 {
-        self.initial.iter().sum::<f64>() + self.joined.iter().sum::<f64>()
+        total(&self.initial) + total(&self.joined)
     }
 
     pub(in crate::model) fn fte(&self, inp: &RegionInputs) -> f64 {
-        self.initial.iter().sum::<f64>() * inp.fte_initial
-            + self.joined.iter().sum::<f64>() * inp.fte_new
+        total(&self.initial) * inp.fte_initial + total(&self.joined) * inp.fte_new
     }
+
+    pub(in crate::model) fn outside_primary_care(&self) -> f64 {
+        total(&self.outside)
+    }
+}
+
+/// The heads of a stock, summed in eight interleaved parts: vector additions, where one
+/// running total waits on each of 51 additions in turn (the model sums its stocks
+/// several times a year). The order is fixed, so the sum is the same on every thread.
+pub(in crate::model) fn total(stock: &ByAge) -> f64 {
+    let mut parts = [0.0; 8];
+    let chunks = stock.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (p, &x) in parts.iter_mut().zip(chunk) {
+            *p += x;
+        }
+    }
+    for (p, &x) in parts.iter_mut().zip(rest) {
+        *p += x;
+    }
+    ((parts[0] + parts[4]) + (parts[2] + parts[6]))
+        + ((parts[1] + parts[5]) + (parts[3] + parts[7]))
 }
 
 /// Recruits from outside the pipeline, each year: whole people in binomial mode (the
