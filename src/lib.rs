@@ -15,6 +15,7 @@ pub mod error;
 pub(crate) mod input;
 mod inputs;
 pub mod interrupt;
+pub mod lang;
 #[cfg(target_arch = "x86_64")]
 pub mod model;
 pub(crate) mod names;

@@ -27,6 +27,8 @@ pub fn bytes_per_region_run(checkpoints: usize) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub runs: Option<u32>,
+    /// The language of the charts (`--lang`).
+    pub lang: Option<crate::lang::Lang>,
     pub seed: Option<u64>,
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
@@ -79,6 +81,9 @@ impl RunPlan {
         }
         if let Some(seed) = o.seed {
             config.seed = seed;
+        }
+        if let Some(lang) = o.lang {
+            config.language = lang;
         }
         crate::pool::check(o.threads)?;
 

@@ -211,6 +211,7 @@ impl ShardInfo {
                 seed: Some(self.seed),
                 out: Some(out.to_path_buf()),
                 threads,
+                lang: None,
             },
         )
     }

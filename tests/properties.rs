@@ -171,6 +171,7 @@ fn small_plan(runs: u32, seed: u64, threads: usize) -> fastlakare::plan::RunPlan
         seed: Some(seed),
         out: None,
         threads: Some(threads),
+        ..Default::default()
     };
     RunPlan::new(cfg, table, &o).unwrap()
 }

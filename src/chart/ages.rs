@@ -8,6 +8,7 @@ use plotters::prelude::*;
 
 use super::{column_err, font, read, titled, upper_left_legend, RegionChart, BAND};
 use crate::error::Error;
+use crate::lang::{Lang, Text};
 use crate::output::AGES_FILE;
 
 /// One region's pyramid: mean heads by age in two years, and the later year's 5-95 %
@@ -94,13 +95,11 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &RegionChart,
     p: &Pyramid,
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    let title = format!("{} – specialists in primary care by age", r.name);
-    let subtitle = format!(
-        "{} (left) and {} (right): mean heads over runs; line: 5–95 % of runs in {}",
-        p.base_year, p.year, p.year
-    );
+    let title = lang.fill(Text::AgesTitle, &[&r.name]);
+    let subtitle = lang.fill(Text::AgesSubtitle, &[&p.base_year, &p.year, &p.year]);
     let body = titled(root, &title, &subtitle)?;
     let top = p
         .base
@@ -120,8 +119,8 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("Specialists (heads) at each age")
-        .y_desc("Age")
+        .x_desc(lang.get(Text::AgesAxis))
+        .y_desc(lang.get(Text::Age))
         .x_label_formatter(&|x| format!("{:.0}", x.abs()))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(font(14))
@@ -149,7 +148,7 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
                 .map(|&(a, m, _, _)| Rectangle::new(bar(0.0, m, a), BAND.mix(0.6).filled())),
         )
         .map_err(e)?
-        .label(format!("{} (mean)", p.year))
+        .label(lang.fill(Text::MeanOf, &[&p.year]))
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BAND.mix(0.6).filled()));
     chart
         .draw_series(p.later.iter().filter(|l| l.3 > 0.0).map(|&(a, _, lo, hi)| {
@@ -159,7 +158,7 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
             )
         }))
         .map_err(e)?
-        .label(format!("{}: 5–95 % of runs", p.year))
+        .label(lang.fill(Text::BandIn, &[&p.year]))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(1)));
     chart
         .draw_series(std::iter::once(PathElement::new(

@@ -17,6 +17,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::Error;
+use crate::lang::{Lang, Text};
 use crate::output::{BANDS_FILE, SUMMARY_FILE};
 use crate::simulate::Metric;
 
@@ -69,31 +70,31 @@ impl FanMetric {
         }
     }
 
-    fn title(self) -> &'static str {
-        match self {
-            FanMetric::Coverage => "coverage of the GP guideline",
-            FanMetric::InhabitantsPerFte => "inhabitants per specialist FTE",
-            FanMetric::SpecialistsFte => "specialists in primary care",
-            FanMetric::OutsidePrimaryCare => "GP specialists working outside primary care",
-            FanMetric::Retirements => "retirements from primary care",
-        }
+    fn title(self, lang: Lang) -> &'static str {
+        lang.get(match self {
+            FanMetric::Coverage => Text::CoverageTitle,
+            FanMetric::InhabitantsPerFte => Text::InhabitantsTitle,
+            FanMetric::SpecialistsFte => Text::FteTitle,
+            FanMetric::OutsidePrimaryCare => Text::OutsideTitle,
+            FanMetric::Retirements => Text::RetirementsTitle,
+        })
     }
 
-    fn axis(self) -> &'static str {
-        match self {
-            FanMetric::Coverage => "Coverage of the guideline (%)",
-            FanMetric::InhabitantsPerFte => "Inhabitants per specialist FTE",
-            FanMetric::SpecialistsFte => "Specialists in primary care (FTE)",
-            FanMetric::OutsidePrimaryCare => "Specialists outside primary care (heads)",
-            FanMetric::Retirements => "Retirements a year (heads)",
-        }
+    fn axis(self, lang: Lang) -> &'static str {
+        lang.get(match self {
+            FanMetric::Coverage => Text::CoverageAxis,
+            FanMetric::InhabitantsPerFte => Text::InhabitantsAxis,
+            FanMetric::SpecialistsFte => Text::FteAxis,
+            FanMetric::OutsidePrimaryCare => Text::OutsideAxis,
+            FanMetric::Retirements => Text::RetirementsAxis,
+        })
     }
 
     /// The level that means "target met", where the metric has one.
-    fn target(self) -> Option<(f64, &'static str)> {
+    fn target(self, lang: Lang) -> Option<(f64, &'static str)> {
         match self {
-            FanMetric::Coverage => Some((100.0, "target: 100 % of the guideline")),
-            FanMetric::InhabitantsPerFte => Some((1100.0, "1 100 inhabitants per FTE")),
+            FanMetric::Coverage => Some((100.0, lang.get(Text::CoverageTarget))),
+            FanMetric::InhabitantsPerFte => Some((1100.0, lang.get(Text::InhabitantsTarget))),
             FanMetric::SpecialistsFte | FanMetric::OutsidePrimaryCare | FanMetric::Retirements => {
                 None
             }
@@ -136,6 +137,7 @@ struct ScenarioBands {
 #[derive(Debug, Clone)]
 pub struct ChartData {
     metric: FanMetric,
+    lang: Lang,
     regions: Vec<RegionChart>,
     /// The baseline's bands again, then each scenario's, when there are scenarios.
     scenarios: Vec<ScenarioBands>,
@@ -155,8 +157,9 @@ fn column_err(dir: &Path, file: &str, e: PolarsError) -> Error {
 }
 
 impl ChartData {
-    /// Reads `bands.parquet` and `summary.parquet` of a results folder.
-    pub fn load(dir: &Path, metric: FanMetric) -> Result<Self, Error> {
+    /// Reads `bands.parquet` and `summary.parquet` of a results folder, for charts in
+    /// `lang`.
+    pub fn load(dir: &Path, metric: FanMetric, lang: Lang) -> Result<Self, Error> {
         let bands = read(dir, BANDS_FILE)?;
         let be = |e| column_err(dir, BANDS_FILE, e);
         let baseline = crate::config::BASELINE_SCENARIO;
@@ -268,6 +271,7 @@ impl ChartData {
         ages::load(dir, &mut regions)?;
         Ok(ChartData {
             metric,
+            lang,
             regions,
             scenarios,
             first_year,
@@ -294,15 +298,79 @@ impl ChartData {
 
 /// Every chart of a results folder, PNG and SVG, into its `charts/`: what `run` and
 /// `merge` draw before they commit the folder (`output::WriteOptions::charts`).
-pub fn draw_results(dir: &Path) -> Result<(), Error> {
-    let data = ChartData::load(dir, FanMetric::Coverage)?;
+pub fn draw_results(dir: &Path, lang: Lang) -> Result<(), Error> {
+    let data = ChartData::load(dir, FanMetric::Coverage, lang)?;
     draw_all(&data, &dir.join(crate::output::CHARTS_DIR), Format::Both).map(drop)
 }
 
+/// A chart drawn into a string of SVG.
+type SvgArea<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// One region's charts as SVG text, for its report: drawn in memory, so the folder's
+/// `charts/` (perhaps in another language) stay as they are.
+#[derive(Debug, Clone)]
+pub struct RegionSvgs {
+    pub name: String,
+    pub coverage: String,
+    pub pyramid: Option<String>,
+    pub outside: String,
+    pub retirements: String,
+    /// The scenarios' coverage, where the folder has scenarios.
+    pub scenarios: Option<String>,
+}
+
+/// [`RegionSvgs`] of region `code` (`SE` for Sverige) of a results folder; `None` if
+/// the folder has no such region.
+pub fn region_svgs(dir: &Path, code: &str, lang: Lang) -> Result<Option<RegionSvgs>, Error> {
+    register_font();
+    let coverage = ChartData::load(dir, FanMetric::Coverage, lang)?;
+    let Some(k) = coverage.regions.iter().position(|r| r.code == code) else {
+        return Ok(None);
+    };
+    let svg = |size: (u32, u32), draw: &dyn Fn(&SvgArea) -> Result<(), String>| {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            draw(&root)
+                .and_then(|()| root.present().map_err(|e| e.to_string()))
+                .map_err(|e| chart_err(&dir.join(BANDS_FILE), e))?;
+        }
+        Ok::<String, Error>(text)
+    };
+    let fan = |metric: FanMetric| -> Result<String, Error> {
+        let data = ChartData::load(dir, metric, lang)?;
+        let r = &data.regions[k];
+        // Half the page wide: a smaller canvas, so its text prints as large.
+        svg((600, 440), &|root| fan_chart(root, &data, r))
+    };
+    let r = &coverage.regions[k];
+    Ok(Some(RegionSvgs {
+        name: r.name.clone(),
+        coverage: svg((960, 600), &|root| fan_chart(root, &coverage, r))?,
+        pyramid: match &r.pyramid {
+            Some(p) => Some(svg((760, 680), &|root| {
+                ages::pyramid_chart(root, r, p, lang)
+            })?),
+            None => None,
+        },
+        outside: fan(FanMetric::OutsidePrimaryCare)?,
+        retirements: fan(FanMetric::Retirements)?,
+        scenarios: if coverage.scenarios.is_empty() {
+            None
+        } else {
+            Some(svg((960, 600), &|root| scenario_chart(root, &coverage, k))?)
+        },
+    }))
+}
+
 /// The sensitivity charts of a `sensitivity.parquet`, PNG and SVG, into `out_dir`.
-pub fn draw_sensitivity_file(file: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+pub fn draw_sensitivity_file(
+    file: &Path,
+    out_dir: &Path,
+    lang: Lang,
+) -> Result<Vec<PathBuf>, Error> {
     let rows = crate::output::read_sensitivity(file)?;
-    draw_sensitivity(&rows, out_dir, Format::Both)
+    draw_sensitivity(&rows, out_dir, Format::Both, lang)
 }
 
 /// Draws one chart to PNG and/or SVG: `$draw` is called with a drawing area of each
@@ -454,7 +522,7 @@ fn draw_one(
             (960, 800),
             format,
             written,
-            |root| ages::pyramid_chart(root, r, p)
+            |root| ages::pyramid_chart(root, r, p, data.lang)
         ),
         Job::Scenarios(k, r) => emit!(
             out_dir,
@@ -513,8 +581,8 @@ fn year_axes<'a, DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("Year")
-        .y_desc(data.metric.axis())
+        .x_desc(data.lang.get(Text::Year))
+        .y_desc(data.metric.axis(data.lang))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(font(14))
@@ -536,11 +604,25 @@ fn titled<DB: DrawingBackend>(
     let (head, body) = root.split_vertically(64);
     let (w, _) = head.dim_in_pixel();
     let center = Pos::new(HPos::Center, VPos::Top);
-    head.draw_text(title, &font(24).pos(center), (w as i32 / 2, 8))
-        .map_err(e)?;
+    // As large as fits the width (a report draws some charts on a small canvas).
+    let fitting = |text: &str, size: u32| {
+        (size / 2..=size)
+            .rev()
+            .find(|&s| {
+                head.estimate_text_size(text, &font(s))
+                    .is_ok_and(|(tw, _)| tw + 16 <= w)
+            })
+            .unwrap_or(size / 2)
+    };
+    head.draw_text(
+        title,
+        &font(fitting(title, 24)).pos(center),
+        (w as i32 / 2, 8),
+    )
+    .map_err(e)?;
     head.draw_text(
         subtitle,
-        &font(15).color(&POLICY).pos(center),
+        &font(fitting(subtitle, 15)).color(&POLICY).pos(center),
         (w as i32 / 2, 40),
     )
     .map_err(e)?;
@@ -580,8 +662,8 @@ fn band_polygon(bands: &[BandYear], lo: usize, hi: usize, y_max: f64) -> Vec<(f6
 /// times the target, so long horizons whose tails grow far past it keep the crossing
 /// readable (bands are clipped).
 fn y_max(metric: FanMetric, highest_p95: f64) -> f64 {
-    let target = metric.target().map_or(0.0, |t| t.0);
-    let cap = metric.target().map_or(f64::INFINITY, |t| 2.5 * t.0);
+    let target = metric.target(Lang::En).map_or(0.0, |t| t.0);
+    let cap = metric.target(Lang::En).map_or(f64::INFINITY, |t| 2.5 * t.0);
     (highest_p95.max(target) * 1.1).min(cap).max(1.0)
 }
 
@@ -597,15 +679,20 @@ fn fan_chart<DB: DrawingBackend>(
     r: &RegionChart,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    let title = format!("{} – {}", r.name, data.metric.title());
-    let subtitle = match (r.policy_target_year, r.prob_by_policy_target) {
-        (Some(year), Some(p)) => format!(
-            "Region's own goal: {year}. Share of runs at target by then: {:.0} %",
-            100.0 * p
-        ),
-        _ => format!(
-            "Runs: quantiles over all runs of each year, {}–{}",
-            data.first_year, data.last_year
+    let lang = data.lang;
+    let title = format!("{} – {}", r.name, data.metric.title(lang));
+    // The own goal's odds belong to the coverage chart; the stocks' say what they are.
+    let goal = match data.metric {
+        FanMetric::Coverage => (r.policy_target_year, r.prob_by_policy_target),
+        _ => (None, None),
+    };
+    let subtitle = match goal {
+        (Some(year), Some(p)) => {
+            lang.fill(Text::OwnGoalSubtitle, &[&year, &lang.number(100.0 * p, 0)])
+        }
+        _ => lang.fill(
+            Text::QuantilesSubtitle,
+            &[&data.first_year, &data.last_year],
         ),
     };
     let body = titled(root, &title, &subtitle)?;
@@ -618,7 +705,7 @@ fn fan_chart<DB: DrawingBackend>(
         .map(|b| b.q[4])
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let target = data.metric.target();
+    let target = data.metric.target(lang);
     let y1 = y_max(data.metric, top);
     let mut chart = year_axes(&body, data, y1)?;
 
@@ -629,7 +716,7 @@ fn fan_chart<DB: DrawingBackend>(
             BAND.mix(0.18).filled(),
         )))
         .map_err(e)?
-        .label("5–95 % of runs")
+        .label(lang.get(Text::Band5To95))
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BAND.mix(0.18).filled()));
     chart
         .draw_series(std::iter::once(Polygon::new(
@@ -637,7 +724,7 @@ fn fan_chart<DB: DrawingBackend>(
             BAND.mix(0.38).filled(),
         )))
         .map_err(e)?
-        .label("25–75 % of runs")
+        .label(lang.get(Text::Band25To75))
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], BAND.mix(0.38).filled()));
     chart
         .draw_series(LineSeries::new(
@@ -645,7 +732,7 @@ fn fan_chart<DB: DrawingBackend>(
             BAND.stroke_width(3),
         ))
         .map_err(e)?
-        .label("median")
+        .label(lang.get(Text::Median))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BAND.stroke_width(3)));
     if let Some((level, label)) = target {
         chart
@@ -670,7 +757,7 @@ fn fan_chart<DB: DrawingBackend>(
                     POLICY.stroke_width(2),
                 ))
                 .map_err(e)?
-                .label(format!("region's own goal ({year})"))
+                .label(lang.fill(Text::OwnGoalLine, &[&year]))
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], POLICY.stroke_width(2))
                 });
@@ -701,10 +788,11 @@ fn scenario_chart<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let r = &data.regions[k];
+    let lang = data.lang;
     let body = titled(
         root,
-        &format!("{} – scenarios, {}", r.name, data.metric.title()),
-        "Median and 25–75 % of runs; every scenario uses the baseline's runs (common random numbers)",
+        &lang.fill(Text::ScenariosTitle, &[&r.name, &data.metric.title(lang)]),
+        lang.get(Text::ScenariosSubtitle),
     )?;
     let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year));
     let top = data
@@ -735,7 +823,7 @@ fn scenario_chart<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
             });
     }
-    if let Some((level, label)) = data.metric.target() {
+    if let Some((level, label)) = data.metric.target(lang) {
         chart
             .draw_series(DashedLineSeries::new(
                 [(x0, level), (x1, level)],
@@ -767,7 +855,7 @@ fn years_chart<DB: DrawingBackend>(
     let never_space = h * 0.2;
     let mut chart = ChartBuilder::on(root)
         .caption(
-            format!("Years from {} until the guideline is met", data.first_year),
+            data.lang.fill(Text::YearsTitle, &[&data.first_year]),
             font(24),
         )
         .margin(16)
@@ -779,8 +867,14 @@ fn years_chart<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
-        .x_desc("Years to target: line P5–P95, box P25–P75, black bar median; arrow = beyond the horizon")
-        .x_label_formatter(&|x| if *x >= 0.0 && *x <= h { format!("{x:.0}") } else { String::new() })
+        .x_desc(data.lang.get(Text::YearsAxis))
+        .x_label_formatter(&|x| {
+            if *x >= 0.0 && *x <= h {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .label_style(font(14))
         .axis_desc_style(font(15))
         .light_line_style(WHITE.mix(0.0))
@@ -798,13 +892,9 @@ fn years_chart<DB: DrawingBackend>(
     for (i, r) in rows.iter().enumerate() {
         let y = n - 1.0 - i as f64;
         let at = |q: Option<f64>| q.unwrap_or(h).min(h);
-        let name = if r.code == "SE" {
-            format!("{} (sum)", r.name)
-        } else {
-            r.name.clone()
-        };
+        let name = display_name(data.lang, r);
         chart
-            .draw_series(std::iter::once(Text::new(
+            .draw_series(std::iter::once(plotters::element::Text::new(
                 name,
                 (-name_space * 0.97, y),
                 left.clone(),
@@ -845,9 +935,11 @@ fn years_chart<DB: DrawingBackend>(
                 )))
                 .map_err(e)?;
         }
-        let never = format!("never: {:.0} %", 100.0 * r.share_never);
+        let never = data
+            .lang
+            .fill(Text::Never, &[&data.lang.number(100.0 * r.share_never, 0)]);
         chart
-            .draw_series(std::iter::once(Text::new(
+            .draw_series(std::iter::once(plotters::element::Text::new(
                 never,
                 (h + h * 0.02, y),
                 left.clone(),
@@ -867,17 +959,16 @@ fn overview_chart<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(e)?;
     let (head, body) = root.split_vertically(56);
     let (w, _) = head.dim_in_pixel();
-    let title = format!(
-        "All regions – {} by year (median, 25–75 % and 5–95 % of runs; dashed: target)",
-        data.metric.axis()
-    );
+    let title = data
+        .lang
+        .fill(Text::OverviewTitle, &[&data.metric.axis(data.lang)]);
     head.draw_text(
         &title,
         &font(22).pos(Pos::new(HPos::Center, VPos::Top)),
         (w as i32 / 2, 14),
     )
     .map_err(e)?;
-    let target = data.metric.target();
+    let target = data.metric.target(data.lang);
     let top = data
         .regions
         .iter()
@@ -947,10 +1038,7 @@ fn probability_chart<DB: DrawingBackend>(
     let (x0, x1) = (f64::from(data.first_year), f64::from(data.last_year) + 1.0);
     let name_space = (x1 - x0) * 0.26;
     let mut chart = ChartBuilder::on(&main)
-        .caption(
-            "Share of runs that have reached the guideline, by year",
-            font(22),
-        )
+        .caption(data.lang.get(Text::ProbabilityTitle), font(22))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(0)
@@ -960,7 +1048,7 @@ fn probability_chart<DB: DrawingBackend>(
         .configure_mesh()
         .disable_mesh()
         .disable_y_axis()
-        .x_desc("Year")
+        .x_desc(data.lang.get(Text::Year))
         .x_label_formatter(&|x| {
             if *x >= x0 {
                 format!("{x:.0}")
@@ -975,13 +1063,9 @@ fn probability_chart<DB: DrawingBackend>(
     let left = font(14).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, r) in rows.iter().enumerate() {
         let y = n - 1.0 - i as f64;
-        let name = if r.code == "SE" {
-            format!("{} (sum)", r.name)
-        } else {
-            r.name.clone()
-        };
+        let name = display_name(data.lang, r);
         chart
-            .draw_series(std::iter::once(Text::new(
+            .draw_series(std::iter::once(plotters::element::Text::new(
                 name,
                 (x0 - name_space * 0.98, y + 0.5),
                 left.clone(),
@@ -1006,7 +1090,7 @@ fn probability_chart<DB: DrawingBackend>(
     key.configure_mesh()
         .disable_mesh()
         .disable_x_axis()
-        .y_desc("% of runs")
+        .y_desc(data.lang.get(Text::ShareOfRuns))
         .y_labels(6)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(font(13))
@@ -1019,6 +1103,15 @@ fn probability_chart<DB: DrawingBackend>(
     }))
     .map_err(e)?;
     Ok(())
+}
+
+/// A region's name in a list of regions: Sverige marked as the sum of the regions.
+fn display_name(lang: Lang, r: &RegionChart) -> String {
+    if r.code == "SE" {
+        lang.fill(Text::Sum, &[&r.name])
+    } else {
+        r.name.clone()
+    }
 }
 
 /// A sequential white-to-dark-blue scale for probabilities.

@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{chart_err, font, heat, register_font, Format, BAND, POLICY};
 use crate::error::Error;
+use crate::lang::{Lang, Text};
 use crate::params::Param;
 use crate::sensitivity::Row;
 
@@ -40,10 +41,10 @@ fn units<'a>(rows: &[&'a Row]) -> Vec<Unit<'a>> {
 }
 
 /// What the output is, in words for a title.
-fn output_words(output: &str) -> String {
+fn output_words(lang: Lang, output: &str) -> String {
     match output.strip_prefix("coverage_at:") {
-        Some(year) => format!("coverage in {year}"),
-        None => "years to target".into(),
+        Some(year) => lang.fill(Text::CoverageIn, &[&year]),
+        None => lang.get(Text::YearsToTarget).into(),
     }
 }
 
@@ -52,6 +53,7 @@ pub fn draw_sensitivity(
     rows: &[Row],
     out_dir: &Path,
     format: Format,
+    lang: Lang,
 ) -> Result<Vec<PathBuf>, Error> {
     register_font();
     crate::output::prepare_charts_dir(out_dir)?;
@@ -73,7 +75,7 @@ pub fn draw_sensitivity(
                 (960, height),
                 format,
                 written,
-                |root| tornado(root, sc, u)
+                |root| tornado(root, sc, u, lang)
             );
         }
         emit!(
@@ -82,7 +84,7 @@ pub fn draw_sensitivity(
             (1500, 170 + 34 * units.len() as u32),
             format,
             written,
-            |root| heatmap(root, sc, &units)
+            |root| heatmap(root, sc, &units, lang)
         );
     }
     Ok(written)
@@ -92,6 +94,7 @@ fn tornado<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     scenario: &str,
     u: &Unit<'_>,
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
@@ -100,20 +103,16 @@ fn tornado<DB: DrawingBackend>(
     let center = Pos::new(HPos::Center, VPos::Top);
     let first = u.rows[0];
     head.draw_text(
-        &format!(
-            "{} – what drives {} ({scenario})",
-            u.name,
-            output_words(&first.output)
+        &lang.fill(
+            Text::SensitivityTitle,
+            &[&u.name, &output_words(lang, &first.output), &scenario],
         ),
         &font(22).pos(center),
         (w as i32 / 2, 8),
     )
     .map_err(e)?;
     head.draw_text(
-        &format!(
-            "Sobol indices, {} samples: total order (light bar) and first order (dark bar), lines: bootstrap intervals",
-            first.samples
-        ),
+        &lang.fill(Text::SensitivitySubtitle, &[&first.samples]),
         &font(14).color(&POLICY).pos(center),
         (w as i32 / 2, 40),
     )
@@ -137,9 +136,9 @@ fn tornado<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
-        .x_desc("Sobol index (share of the output's variance)")
+        .x_desc(lang.get(Text::SobolAxis))
         .x_labels(11)
-        .x_label_formatter(&|x| format!("{x:.1}"))
+        .x_label_formatter(&|x| lang.number(*x, 1))
         .label_style(font(14))
         .axis_desc_style(font(15))
         .light_line_style(WHITE.mix(0.0))
@@ -150,9 +149,12 @@ fn tornado<DB: DrawingBackend>(
     for (i, r) in rows.iter().enumerate() {
         let y = n - 1.0 - i as f64;
         let (_, py) = chart.backend_coord(&(0.0, y + 0.5));
-        names
-            .draw_text(r.parameter.name(), &left, (20, py - top))
-            .map_err(e)?;
+        // English names the config's own keys; Swedish, the words.
+        let name = match lang {
+            Lang::En => r.parameter.name().to_string(),
+            Lang::Sv => lang.param_label(r.parameter).join(" ").replace("- ", ""),
+        };
+        names.draw_text(&name, &left, (20, py - top)).map_err(e)?;
         let Some(ind) = r.indices else {
             continue;
         };
@@ -190,34 +192,11 @@ fn tornado<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Two short lines naming a parameter in a narrow column.
-fn short_label(p: Param) -> [&'static str; 2] {
-    match p {
-        Param::StDurationMeanYears => ["ST duration", "mean"],
-        Param::StDurationSdYears => ["ST duration", "sd"],
-        Param::DropoutShare => ["dropout", "share"],
-        Param::PrimaryCareUptake => ["primary-care", "uptake"],
-        Param::CareerYears => ["career", "years"],
-        Param::AttritionPerYear => ["attrition", "per year"],
-        Param::FteNew => ["FTE", "new"],
-        Param::FteInitial => ["FTE", "initial"],
-        Param::IntakeGrowthPerYear => ["intake", "growth"],
-        Param::PopGrowthMultiplier => ["population", "growth ×"],
-        Param::PopGrowthPerYear => ["population", "growth"],
-        Param::PublicShare => ["public", "share"],
-        Param::PublicHeadcount => ["public", "headcount"],
-        Param::ShareInPrimaryCare => ["share in", "primary care"],
-        Param::AgeAtStStart => ["age at", "ST start"],
-        Param::IntakeGrowthYears => ["intake", "growth years"],
-        Param::ReturnRate => ["return", "rate"],
-        Param::RecruitsPerYear => ["recruits", "per year"],
-    }
-}
-
 fn heatmap<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     scenario: &str,
     units: &[Unit<'_>],
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
@@ -230,17 +209,19 @@ fn heatmap<DB: DrawingBackend>(
     let output = units
         .first()
         .and_then(|u| u.rows.first())
-        .map_or_else(String::new, |r| output_words(&r.output));
+        .map_or_else(String::new, |r| output_words(lang, &r.output));
     let (w, _) = root.dim_in_pixel();
     root.draw_text(
-        &format!("Total-order Sobol index of {output}, by region and parameter ({scenario})"),
+        &lang.fill(Text::HeatmapTitle, &[&output, &scenario]),
         &font(22).pos(Pos::new(HPos::Center, VPos::Top)),
         (w as i32 / 2, 10),
     )
     .map_err(e)?;
     root.draw_text(
-        "Share of the output's variance a parameter explains, alone and with others; blank: not uncertain in that region",
-        &font(14).color(&POLICY).pos(Pos::new(HPos::Center, VPos::Top)),
+        lang.get(Text::HeatmapSubtitle),
+        &font(14)
+            .color(&POLICY)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
         (w as i32 / 2, 40),
     )
     .map_err(e)?;
@@ -278,8 +259,8 @@ fn heatmap<DB: DrawingBackend>(
                         .draw_series([Rectangle::new(cell, heat(v).filled())])
                         .map_err(e)?;
                     chart
-                        .draw_series(std::iter::once(Text::new(
-                            format!("{v:.2}"),
+                        .draw_series(std::iter::once(plotters::element::Text::new(
+                            lang.number(v, 2),
                             (x + 0.5, y + 0.5),
                             font(13).color(&colour).pos(mid),
                         )))
@@ -296,7 +277,7 @@ fn heatmap<DB: DrawingBackend>(
     // Column heads above the grid, two short lines each.
     let head = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (k, p) in params.iter().enumerate() {
-        let [a, b] = short_label(*p);
+        let [a, b] = lang.param_label(*p);
         let (px, py) = chart.backend_coord(&(k as f64 + 0.5, rows));
         root.draw_text(a, &head, (px, py - 22)).map_err(e)?;
         root.draw_text(b, &head, (px, py - 6)).map_err(e)?;

@@ -65,6 +65,7 @@ impl From<CommonArgs> for Overrides {
     fn from(a: CommonArgs) -> Self {
         Overrides {
             runs: None,
+            lang: None,
             seed: a.seed,
             out: a.out,
             threads: a.threads,

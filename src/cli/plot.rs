@@ -16,6 +16,10 @@ pub struct PlotArgs {
     /// What the fan charts show.
     #[arg(long, value_enum, default_value = "coverage")]
     pub(super) metric: FanMetric,
+    /// The language of the charts (default: the run's config's `language`, else
+    /// English).
+    #[arg(long, value_enum)]
+    pub(super) lang: Option<crate::lang::Lang>,
     /// Worker threads drawing the charts (default: one per core).
     #[arg(long)]
     pub(super) threads: Option<usize>,
@@ -27,7 +31,9 @@ pub(super) fn plot(a: PlotArgs) -> Result<(), Error> {
         format,
         metric,
         threads,
+        lang,
     } = a;
+    let lang = lang.unwrap_or_else(|| crate::output::folder_language(&results_dir));
     let out = results_dir.join(crate::output::CHARTS_DIR);
     let sensitivity = results_dir.join(crate::output::SENSITIVITY_FILE);
     let has_run = results_dir.join(crate::output::SUMMARY_FILE).exists();
@@ -36,12 +42,12 @@ pub(super) fn plot(a: PlotArgs) -> Result<(), Error> {
         // A folder with only `sensitivity` results has no run to chart; without
         // either, loading the run's files gives the error that names them.
         if has_run || !sensitivity.exists() {
-            let data = ChartData::load(&results_dir, metric)?;
+            let data = ChartData::load(&results_dir, metric, lang)?;
             files.extend(draw_all(&data, &out, format)?);
         }
         if sensitivity.exists() {
             let rows = crate::output::read_sensitivity(&sensitivity)?;
-            files.extend(crate::chart::draw_sensitivity(&rows, &out, format)?);
+            files.extend(crate::chart::draw_sensitivity(&rows, &out, format, lang)?);
         }
         Ok(files)
     };

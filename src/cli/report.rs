@@ -9,6 +9,13 @@ use crate::error::Error;
 pub struct ReportArgs {
     /// A results folder written by `run`.
     pub(super) results_dir: PathBuf,
+    /// One region's own report, report_CODE.html (e.g. 07; SE for Sverige), instead
+    /// of the whole country's report.html.
+    #[arg(long, value_name = "CODE")]
+    pub(super) region: Option<String>,
+    /// The language (default: the run's config's `language`, else English).
+    #[arg(long, value_enum)]
+    pub(super) lang: Option<crate::lang::Lang>,
     /// Worker threads redrawing the charts (default: one per core).
     #[arg(long)]
     pub(super) threads: Option<usize>,
@@ -17,9 +24,15 @@ pub struct ReportArgs {
 pub(super) fn report(a: ReportArgs) -> Result<(), Error> {
     let ReportArgs {
         results_dir,
+        region,
+        lang,
         threads,
     } = a;
-    let path = crate::pool::install(threads, || crate::report::write_report(&results_dir))??;
+    let lang = lang.unwrap_or_else(|| crate::output::folder_language(&results_dir));
+    let path = crate::pool::install(threads, || match &region {
+        Some(code) => crate::report::write_region_report(&results_dir, code, lang),
+        None => crate::report::write_report(&results_dir, lang),
+    })??;
     println!("wrote {}", path.display());
     Ok(())
 }

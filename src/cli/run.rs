@@ -24,6 +24,9 @@ pub struct RunArgs {
     /// No progress bar, no summary table.
     #[arg(long, short)]
     pub(super) quiet: bool,
+    /// The language of the charts (default: the config's `language`, else English).
+    #[arg(long, value_enum)]
+    pub(super) lang: Option<crate::lang::Lang>,
     /// Skip the charts (results/NAME/charts/).
     #[arg(long)]
     pub(super) no_charts: bool,
@@ -51,8 +54,10 @@ pub(super) fn run(a: RunArgs) -> Result<(), Error> {
         trajectories,
         runs_layout,
         shard,
+        lang,
     } = a;
     let mut o: Overrides = overrides.into();
+    o.lang = lang;
     let mut plan = RunPlan::load(&config, &o)?;
     if let (Some(spec), None) = (shard, &o.out) {
         o.out = Some(plan.out_dir.with_file_name(format!(

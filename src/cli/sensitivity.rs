@@ -40,6 +40,9 @@ pub struct SensitivityArgs {
     /// Skip the charts.
     #[arg(long)]
     pub(super) no_charts: bool,
+    /// The language of the charts (default: the config's `language`, else English).
+    #[arg(long, value_enum)]
+    pub(super) lang: Option<crate::lang::Lang>,
     /// No progress bar, no table.
     #[arg(long, short)]
     pub(super) quiet: bool,
@@ -57,8 +60,11 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
         overrides,
         no_charts,
         quiet,
+        lang,
     } = a;
-    let plan = super::plan_with_regions(&config, regions, overrides.into())?;
+    let mut overrides: crate::plan::Overrides = overrides.into();
+    overrides.lang = lang;
+    let plan = super::plan_with_regions(&config, regions, overrides)?;
     let d = &plan.config.sensitivity;
     let req = crate::sensitivity::Request {
         output: output.unwrap_or(d.output),

@@ -16,6 +16,7 @@ pub mod sensitivity;
 
 use crate::dist::{DistFields, Distribution};
 use crate::error::Error;
+use crate::lang::Lang;
 pub use crate::model::{Guideline, IntakeChange, Training, MAX_DURATION_YEARS};
 use crate::params::{Param, ParamSpec, Scope};
 pub use ages::{retirement_of, Ages, DEFAULT_RECRUIT_AGE, DEFAULT_RETIREMENT_AGE};
@@ -188,6 +189,8 @@ pub struct Config {
     /// Supervision capacity: trainees in post at most this multiple of the
     /// specialists' FTE (none: no cap).
     pub max_trainees_per_specialist_fte: Option<f64>,
+    /// The language of the charts and reports (`language = "sv"`; English by default).
+    pub language: Lang,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
     pub source: String,
@@ -228,6 +231,8 @@ struct RawConfig {
     ages: ages::RawAges,
     sustain_years: Option<i64>,
     max_trainees_per_specialist_fte: Option<f64>,
+    #[serde(default)]
+    language: Lang,
 }
 
 fn default_base_year() -> i32 {
@@ -435,6 +440,7 @@ impl Config {
             ages,
             sustain_years,
             max_trainees_per_specialist_fte,
+            language: raw.language,
             source: source.to_string(),
             text: text.to_string(),
         })

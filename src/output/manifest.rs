@@ -15,6 +15,8 @@ pub struct Manifest {
     /// The commit the binary was built from, when it was built inside a git checkout.
     pub git_commit: Option<String>,
     pub config_file: String,
+    /// SHA-256 of the config file's text, hex: which config made these results.
+    pub config_sha256: String,
     pub data_file: String,
     pub config: Config,
     pub seed: u64,
@@ -28,6 +30,14 @@ pub struct Manifest {
     pub rows: std::collections::BTreeMap<String, u64>,
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl Manifest {
     pub fn new(plan: &RunPlan, facts: RunFacts, rows: &[(&str, u64)]) -> Self {
         Manifest {
@@ -36,6 +46,7 @@ impl Manifest {
                 .filter(|s| !s.is_empty())
                 .map(String::from),
             config_file: plan.config.source.clone(),
+            config_sha256: sha256_hex(plan.config.text.as_bytes()),
             data_file: plan.table.source.clone(),
             config: plan.config.clone(),
             seed: plan.config.seed,

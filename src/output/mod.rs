@@ -18,6 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::plan::RunPlan;
 use crate::simulate::SimOutput;
 use crate::summary::summarize;
@@ -45,11 +46,23 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
 
-/// Draws the charts of the results folder it is given (into its `charts/`).
-pub type DrawCharts = fn(&Path) -> Result<(), Error>;
+/// The language a results folder's run was configured in (`language` in its
+/// manifest's config), or English when the manifest does not say: what `plot` and
+/// `report` draw in unless told otherwise.
+pub fn folder_language(dir: &Path) -> Lang {
+    crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
+        .ok()
+        .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+        .and_then(|m| serde_json::from_value(m["config"]["language"].clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Draws the charts of the results folder it is given (into its `charts/`), in a
+/// language.
+pub type DrawCharts = fn(&Path, Lang) -> Result<(), Error>;
 
 /// Draws the charts of a staged `sensitivity.parquet` into a folder; returns the files.
-pub type DrawSensitivityCharts = fn(&Path, &Path) -> Result<Vec<PathBuf>, Error>;
+pub type DrawSensitivityCharts = fn(&Path, &Path, Lang) -> Result<Vec<PathBuf>, Error>;
 
 /// How to write: replace an existing folder, draw the charts, keep every run's
 /// trajectory.
@@ -206,7 +219,7 @@ pub fn write_sensitivity(
     let mut written = Vec::new();
     let files = match charts {
         // Drawn from the file just written, as `fastlakare plot` would.
-        Some(draw) => draw(&staged, &stage.join(CHARTS_DIR))?,
+        Some(draw) => draw(&staged, &stage.join(CHARTS_DIR), plan.config.language)?,
         None => Vec::new(),
     };
     crate::interrupt::check()?;
@@ -308,7 +321,7 @@ fn write_all(
         if let Some(draw) = opts.charts {
             crate::interrupt::check()?;
             // Drawn from the files just written, exactly as `fastlakare plot` would.
-            draw(dir)?;
+            draw(dir, cfg.language)?;
         }
         Ok((bands_rows, summary_rows, ages_rows))
     };

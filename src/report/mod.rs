@@ -1,12 +1,17 @@
-//! `report.html`: one self-contained page with the summary table and every chart, for
-//! a region's board. Inline SVG, no scripts, no network: it opens offline in any
-//! browser and prints cleanly.
+//! The reports: `report.html`, one self-contained page with the summary table and
+//! every chart, and `report_CODE.html`, one region's own (`region`). Inline SVG, no
+//! scripts, no network: they open offline in any browser and print cleanly.
+
+mod region;
+
+pub use region::write_region_report;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::chart::{draw_all, ChartData, FanMetric, Format};
 use crate::error::Error;
+use crate::lang::{Lang, Text};
 use crate::output::{read_summary, CHARTS_DIR, MANIFEST_FILE, SUMMARY_FILE};
 use crate::summary::SummaryRow;
 
@@ -19,10 +24,10 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Writes `report.html` into a results folder (charts are redrawn as SVG first) and
-/// returns its path.
-pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
-    let data = ChartData::load(dir, FanMetric::Coverage)?;
+/// Writes `report.html` into a results folder (charts are redrawn as SVG first), in
+/// `lang`, and returns its path.
+pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
+    let data = ChartData::load(dir, FanMetric::Coverage, lang)?;
     let charts = dir.join(CHARTS_DIR);
     let files = draw_all(&data, &charts, Format::Svg)?;
     let rows = read_summary(&dir.join(SUMMARY_FILE))?;
@@ -38,26 +43,33 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
         .unwrap_or("fastlakare results");
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} – fastlakare</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} – fastlakare</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        lang.code(),
         escape(name)
     );
     let _ = writeln!(
         html,
-        "<h1>GP workforce against the 1/1100 guideline: {}</h1>",
-        escape(name)
+        "<h1>{}</h1>",
+        escape(&lang.fill(Text::ReportTitle, &[&name]))
     );
+    let m = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), escape);
     let _ = writeln!(
         html,
-        "<p class=\"meta\">fastlakare {} · mode {} · {} runs · seed {} · base year {} · horizon {} years</p>",
-        escape(manifest["version"].as_str().unwrap_or("?")),
-        escape(manifest["config"]["mode"].as_str().unwrap_or("?")),
-        manifest["runs"],
-        manifest["seed"],
-        manifest["config"]["base_year"],
-        manifest["config"]["horizon_years"],
+        "<p class=\"meta\">{}</p>",
+        lang.fill(
+            Text::ReportMeta,
+            &[
+                &m(&manifest["version"]),
+                &m(&manifest["config"]["mode"]),
+                &m(&manifest["runs"]),
+                &m(&manifest["seed"]),
+                &m(&manifest["config"]["base_year"]),
+                &m(&manifest["config"]["horizon_years"]),
+            ]
+        )
     );
-    html.push_str(INTRO);
-    write_table(&mut html, &rows);
+    let _ = writeln!(html, "<p>{}</p>", lang.get(Text::ReportIntro));
+    write_table(&mut html, &rows, lang);
 
     let order = [
         "overview_coverage.svg",
@@ -74,7 +86,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
                 .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
         }));
     }
-    html.push_str("<h2>Charts</h2>\n");
+    let _ = writeln!(html, "<h2>{}</h2>", lang.get(Text::Charts));
     for path in svgs {
         inline_svg(&mut html, path)?;
     }
@@ -82,18 +94,27 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     let sensitivity = dir.join(crate::output::SENSITIVITY_FILE);
     if sensitivity.exists() {
         let rows = crate::output::read_sensitivity(&sensitivity)?;
-        let mut files = crate::chart::draw_sensitivity(&rows, &charts, Format::Svg)?;
+        let mut files = crate::chart::draw_sensitivity(&rows, &charts, Format::Svg, lang)?;
         files.sort_by_key(|f| !f.to_string_lossy().ends_with("_heatmap.svg"));
-        html.push_str(SENSITIVITY_INTRO);
+        let _ = writeln!(
+            html,
+            "<h2>{}</h2>\n<p>{}</p>",
+            lang.get(Text::SensitivityHeading),
+            lang.get(Text::SensitivityIntro)
+        );
         for path in &files {
             inline_svg(&mut html, path)?;
         }
     }
     html.push_str("</body>\n</html>\n");
+    put(dir, REPORT_FILE, &html)
+}
 
-    let out = dir.join(REPORT_FILE);
+/// Writes `html` to `dir/file` whole or not at all: into a work folder, then renamed.
+fn put(dir: &Path, file: &str, html: &str) -> Result<PathBuf, Error> {
+    let out = dir.join(file);
     let work = crate::output::WorkDir::create(dir, "report")?;
-    let partial = work.path().join(REPORT_FILE);
+    let partial = work.path().join(file);
     let io = |p: &Path, e| Error::Io {
         path: p.to_path_buf(),
         what: "write the report",
@@ -103,8 +124,6 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, Error> {
     std::fs::rename(&partial, &out).map_err(|e| io(&out, e))?;
     Ok(out)
 }
-
-const SENSITIVITY_INTRO: &str = "<h2>Which uncertainty matters</h2>\n<p>Sobol indices from <code>fastlakare sensitivity</code>: the share of the output's variance across runs that each uncertain parameter explains, alone (first order) or with its interactions (total order). See docs/sensitivity.md.</p>\n";
 
 /// Appends an SVG file as an inline figure.
 fn inline_svg(html: &mut String, path: &Path) -> Result<(), Error> {
@@ -119,8 +138,8 @@ fn inline_svg(html: &mut String, path: &Path) -> Result<(), Error> {
 }
 
 /// One table per scenario (the baseline first), in the summary's row order.
-fn write_table(html: &mut String, rows: &[SummaryRow]) {
-    html.push_str("<h2>Summary</h2>\n");
+fn write_table(html: &mut String, rows: &[SummaryRow], lang: Lang) {
+    let _ = writeln!(html, "<h2>{}</h2>", lang.get(Text::Summary));
     let mut names: Vec<&str> = Vec::new();
     for r in rows {
         if !names.contains(&r.scenario.as_str()) {
@@ -129,25 +148,48 @@ fn write_table(html: &mut String, rows: &[SummaryRow]) {
     }
     for name in &names {
         if names.len() > 1 {
-            let _ = writeln!(html, "<h3>Scenario: {}</h3>", escape(name));
+            let _ = writeln!(
+                html,
+                "<h3>{}</h3>",
+                escape(&lang.fill(Text::ScenarioHeading, &[name]))
+            );
         }
         let group: Vec<SummaryRow> = rows
             .iter()
             .filter(|r| r.scenario == *name)
             .cloned()
             .collect();
-        write_scenario_table(html, &group);
+        write_scenario_table(html, &group, lang);
     }
 }
 
-fn write_scenario_table(html: &mut String, rows: &[SummaryRow]) {
-    html.push_str("<table>\n<thead><tr><th>code</th><th>region</th><th>runs</th>");
-    html.push_str("<th>P5 years</th><th>P25 years</th><th>median years</th><th>P75 years</th><th>P95 years</th><th>never within horizon</th>");
-    for (year, _) in rows.first().map_or(&[][..], |r| &r.prob_by[..]) {
-        let _ = write!(html, "<th>reached by {year}</th>");
+fn write_scenario_table(html: &mut String, rows: &[SummaryRow], lang: Lang) {
+    let t = |text| lang.get(text);
+    let _ = write!(
+        html,
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>",
+        t(Text::ColCode),
+        t(Text::ColRegion),
+        t(Text::ColRuns)
+    );
+    for q in ["P5", "P25"] {
+        let _ = write!(html, "<th>{}</th>", lang.fill(Text::ColYearsQ, &[&q]));
     }
-    html.push_str("<th>own goal</th><th>reached by own goal</th></tr></thead>\n<tbody>\n");
-    let pct = |p: f64| format!("{:.1} %", 100.0 * p);
+    let _ = write!(html, "<th>{}</th>", t(Text::ColMedianYears));
+    for q in ["P75", "P95"] {
+        let _ = write!(html, "<th>{}</th>", lang.fill(Text::ColYearsQ, &[&q]));
+    }
+    let _ = write!(html, "<th>{}</th>", t(Text::ColNever));
+    for (year, _) in rows.first().map_or(&[][..], |r| &r.prob_by[..]) {
+        let _ = write!(html, "<th>{}</th>", lang.fill(Text::ColReachedBy, &[year]));
+    }
+    let _ = write!(
+        html,
+        "<th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        t(Text::ColOwnGoal),
+        t(Text::ColReachedByOwnGoal)
+    );
+    let pct = |p: f64| lang.percent(p, 1);
     for r in rows {
         let _ = write!(
             html,
@@ -159,9 +201,11 @@ fn write_scenario_table(html: &mut String, rows: &[SummaryRow]) {
         for y in r.years.q {
             match y {
                 Some(y) => {
-                    let _ = write!(html, "<td>{y:.1}</td>");
+                    let _ = write!(html, "<td>{}</td>", lang.number(y, 1));
                 }
-                None => html.push_str("<td class=\"cens\">beyond horizon</td>"),
+                None => {
+                    let _ = write!(html, "<td class=\"cens\">{}</td>", t(Text::BeyondHorizon));
+                }
             }
         }
         let _ = write!(html, "<td>{}</td>", pct(r.years.share_never));
@@ -178,12 +222,6 @@ fn write_scenario_table(html: &mut String, rows: &[SummaryRow]) {
     }
     html.push_str("</tbody>\n</table>\n");
 }
-
-const INTRO: &str = "<p>Coverage is the guideline's own measure, (1100 × specialist FTE + 550 × ST trainees) / population; \
-the target is met in the first year it reaches 100 %. Years count from the base year. \
-Quantiles of years to target that fall among runs which never reach the target within the horizon \
-are shown as <em>beyond horizon</em>, never as a number. \
-Sverige is the run-by-run sum of the regions.</p>\n";
 
 const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}.meta{color:#555}\
