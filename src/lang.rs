@@ -161,6 +161,7 @@ pub(crate) enum Text {
     ReachMedianNever,
     ReachEarly,
     ReachNever,
+    ReachNone,
     ReachOwnGoal,
     ReachTarget,
     ColYear,
@@ -181,7 +182,7 @@ pub(crate) enum Text {
     ScenariosHeading,
     ScenariosIntro,
     ColScenario,
-    ColChange,
+    ColChangePoints,
     ColPByGoal,
     ColCoverageIn,
     AssumptionsHeading,
@@ -292,6 +293,7 @@ impl Text {
             ReachMedianNever,
             ReachEarly,
             ReachNever,
+            ReachNone,
             ReachOwnGoal,
             ReachTarget,
             ColYear,
@@ -312,7 +314,7 @@ impl Text {
             ScenariosHeading,
             ScenariosIntro,
             ColScenario,
-            ColChange,
+            ColChangePoints,
             ColPByGoal,
             ColCoverageIn,
             AssumptionsHeading,
@@ -571,6 +573,10 @@ impl Text {
                 "In {0} of the runs it is never met within the horizon.",
                 "I {0} av körningarna nås det aldrig inom horisonten.",
             ],
+            ReachNone => [
+                "In none of the runs does the region meet the guideline within the horizon (by {0}).",
+                "I ingen av körningarna når regionen riktvärdet inom horisonten (till {0}).",
+            ],
             ReachOwnGoal => [
                 "The region's own goal is {0}: {1} of the runs have met the guideline by then.",
                 "Regionens eget mål är {0}: {1} av körningarna har nått riktvärdet då.",
@@ -651,9 +657,9 @@ impl Text {
                 "scenario",
                 "scenario",
             ],
-            ColChange => [
-                "change",
-                "förändring",
+            ColChangePoints => [
+                "change (percentage points)",
+                "förändring (procentenheter)",
             ],
             ColPByGoal => [
                 "P(at the guideline by {0})",

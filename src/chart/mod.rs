@@ -346,7 +346,7 @@ pub fn region_svgs(dir: &Path, code: &str, lang: Lang) -> Result<Option<RegionSv
     let r = &coverage.regions[k];
     Ok(Some(RegionSvgs {
         name: r.name.clone(),
-        coverage: svg((960, 600), &|root| fan_chart(root, &coverage, r))?,
+        coverage: svg((960, 540), &|root| fan_chart(root, &coverage, r))?,
         pyramid: match &r.pyramid {
             Some(p) => Some(svg((760, 680), &|root| {
                 ages::pyramid_chart(root, r, p, lang)

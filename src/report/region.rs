@@ -113,9 +113,9 @@ impl Report<'_> {
             ))
         );
         self.reach(&mut h);
-        self.ages(&mut h);
         self.solve(&mut h)?;
         self.drivers(&mut h)?;
+        self.ages(&mut h);
         self.scenarios(&mut h);
         self.assumptions(&mut h);
         h.push_str("</body>\n</html>\n");
@@ -142,6 +142,9 @@ impl Report<'_> {
         let mut words = vec![self.t(Text::ReachTarget).to_string()];
         let base = self.base_year();
         match b.years.q[2] {
+            _ if b.years.share_never >= 1.0 => {
+                words.push(l.fill(Text::ReachNone, &[&self.last_year()]))
+            }
             Some(m) => {
                 let years = m.round() as i32;
                 words.push(l.fill(Text::ReachMedian, &[&(base + years), &years, &base]));
@@ -151,7 +154,14 @@ impl Report<'_> {
             }
             None => words.push(l.fill(Text::ReachMedianNever, &[&self.last_year()])),
         }
-        words.push(l.fill(Text::ReachNever, &[&self.pct(b.years.share_never)]));
+        if b.years.share_never < 1.0 {
+            // Near all, a decimal: "100 %" would contradict the runs that do reach it.
+            let share = match b.years.share_never {
+                s if s > 0.99 => l.percent(s, 1),
+                s => self.pct(s),
+            };
+            words.push(l.fill(Text::ReachNever, &[&share]));
+        }
         if let (Some(year), Some(p)) = (b.policy_target_year, b.prob_by_policy_target) {
             words.push(l.fill(Text::ReachOwnGoal, &[&year, &self.pct(p)]));
         }
@@ -253,7 +263,7 @@ impl Report<'_> {
         };
         let _ = writeln!(
             h,
-            "<section>\n<h2>{}</h2>\n<p>{}</p>\n</section>",
+            "<section class=\"keep\">\n<h2>{}</h2>\n<p>{}</p>\n</section>",
             self.t(Text::SolveHeading),
             escape(&sentence)
         );
@@ -285,7 +295,7 @@ impl Report<'_> {
         };
         let _ = writeln!(
             h,
-            "<section>\n<h2>{}</h2>\n<p>{}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+            "<section class=\"keep\">\n<h2>{}</h2>\n<p>{}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
             self.t(Text::DriversHeading),
             escape(&l.fill(Text::DriversIntro, &[&output])),
             self.t(Text::ColParameter),
@@ -353,9 +363,9 @@ impl Report<'_> {
             "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
             self.t(Text::ColScenario),
             escape(&l.fill(Text::ColPByGoal, &[&goal.map_or("–".into(), |y| y.to_string())])),
-            self.t(Text::ColChange),
+            self.t(Text::ColChangePoints),
             escape(&l.fill(Text::ColCoverageIn, &[&cov_year.map_or("–".into(), |y| y.to_string())])),
-            self.t(Text::ColChange),
+            self.t(Text::ColChangePoints),
         );
         let fmt = |x: Option<f64>| x.map_or("–".into(), |x| self.pct(x));
         let delta = |x: Option<f64>, y: Option<f64>| match (x, y) {
@@ -617,9 +627,9 @@ table.reach td:not(:first-child),table.reach th:not(:first-child){text-align:rig
 table.data th{width:38%;font-weight:normal;color:#444}td{overflow-wrap:anywhere}code{font-size:8pt;color:#555}\
 .assumptions td:first-child{width:30%}.assumptions td:first-child code{display:block;overflow-wrap:anywhere}\
 figure{margin:.6em 0;break-inside:avoid;page-break-inside:avoid}svg.chart{width:100%;height:auto;display:block}\
-figure.pyramid{width:78%;margin-left:auto;margin-right:auto}figure.scenarios{width:85%;margin-left:auto;margin-right:auto}\
+figure.pyramid{width:64%;margin-left:auto;margin-right:auto}figure.scenarios{width:72%;margin-left:auto;margin-right:auto}\
 .keep{break-inside:avoid;page-break-inside:avoid}.assumptions table{font-size:7.8pt}.assumptions td,.assumptions th{padding:1px 4px}\
 .pair{display:flex;gap:3%}.pair figure.half{width:48.5%}\
 @page{size:A4;margin:14mm 14mm 16mm}\
-section.ages{break-before:page}\
+\
 @media print{body{margin:0;max-width:none;padding:0}h2{break-after:avoid}tr{break-inside:avoid}thead{display:table-header-group}}";
