@@ -231,8 +231,7 @@ struct RawConfig {
     ages: ages::RawAges,
     sustain_years: Option<i64>,
     max_trainees_per_specialist_fte: Option<f64>,
-    #[serde(default)]
-    language: Lang,
+    language: Option<String>,
 }
 
 fn default_base_year() -> i32 {
@@ -387,6 +386,16 @@ impl Config {
         check_costs(&raw.costs, &bad)?;
         let sensitivity = sensitivity_request(&raw, last_year, &bad)?;
         let ages = ages::ages(&raw.ages, &bad)?;
+        let language = match raw.language.as_deref() {
+            None | Some("en") => Lang::En,
+            Some("sv") => Lang::Sv,
+            Some(other) => {
+                return Err(bad(
+                    "language",
+                    format!("must be \"en\" or \"sv\", got \"{}\"", other.escape_debug()),
+                ))
+            }
+        };
         let sustain_years = u32::try_from(raw.sustain_years.unwrap_or(1))
             .ok()
             .filter(|&k| (1..=horizon_years).contains(&k))
@@ -440,7 +449,7 @@ impl Config {
             ages,
             sustain_years,
             max_trainees_per_specialist_fte,
-            language: raw.language,
+            language,
             source: source.to_string(),
             text: text.to_string(),
         })
@@ -1135,6 +1144,21 @@ mod tests {
     }
 
     /// Version 2's settings: the target held for some years, the supervision cap.
+    #[test]
+    fn language_is_english_swedish_or_refused() {
+        let c = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(c.language, Lang::En);
+        let c = Config::parse(&format!("language = \"sv\"\n{MINIMAL}"), "t.toml").unwrap();
+        assert_eq!(c.language, Lang::Sv);
+        let e = Config::parse(&format!("language = \"fr\"\n{MINIMAL}"), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.toml") && e.contains("language") && e.contains("\"fr\""),
+            "{e}"
+        );
+    }
+
     #[test]
     fn sustain_years_and_supervision_cap_are_checked() {
         let c = Config::parse(
