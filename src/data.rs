@@ -79,6 +79,9 @@ impl Region {
 pub struct RegionTable {
     /// Where the table came from, for messages and the manifest.
     pub source: String,
+    /// The table's text as read: the manifest keeps it, so a report shows a region's
+    /// row as the run saw it.
+    pub text: String,
     pub regions: Vec<Region>,
 }
 
@@ -156,6 +159,7 @@ impl RegionTable {
         }
         Ok(RegionTable {
             source: source.to_string(),
+            text: text.to_string(),
             regions,
         })
     }

@@ -79,6 +79,9 @@ pub struct ShardInfo {
     pub data_path: Option<PathBuf>,
     /// The data table's text; None for the table built into fastlakare.
     pub data_text: Option<String>,
+    /// The charts' language (`--lang` or the config's), for the merged folder.
+    #[serde(default)]
+    pub language: crate::lang::Lang,
     pub scenarios: Vec<String>,
     pub units: Vec<String>,
     pub years: usize,
@@ -182,6 +185,7 @@ impl ShardInfo {
             data_source: plan.table.source.clone(),
             data_path: cfg.data.clone(),
             data_text,
+            language: cfg.language,
             scenarios: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
             units: sim.scenarios[0]
                 .regions
@@ -211,7 +215,7 @@ impl ShardInfo {
                 seed: Some(self.seed),
                 out: Some(out.to_path_buf()),
                 threads,
-                lang: None,
+                lang: Some(self.language),
             },
         )
     }

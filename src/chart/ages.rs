@@ -121,7 +121,7 @@ pub(super) fn pyramid_chart<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(lang.get(Text::AgesAxis))
         .y_desc(lang.get(Text::Age))
-        .x_label_formatter(&|x| format!("{:.0}", x.abs()))
+        .x_label_formatter(&|x| lang.number(x.abs(), 0))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(font(14))
         .axis_desc_style(font(16))

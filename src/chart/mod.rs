@@ -584,7 +584,7 @@ fn year_axes<'a, DB: DrawingBackend>(
         .x_desc(data.lang.get(Text::Year))
         .y_desc(data.metric.axis(data.lang))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| data.lang.number(*y, 0))
         .label_style(font(14))
         .axis_desc_style(font(16))
         .light_line_style(WHITE.mix(0.0))
@@ -818,7 +818,7 @@ fn scenario_chart<DB: DrawingBackend>(
                 colour.stroke_width(if i == 0 { 3 } else { 2 }),
             ))
             .map_err(e)?
-            .label(sc.name.clone())
+            .label(lang.scenario(&sc.name))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
             });
@@ -993,7 +993,7 @@ fn overview_chart<DB: DrawingBackend>(
             .x_labels(3)
             .y_labels(4)
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|y| data.lang.number(*y, 0))
             .label_style(font(11))
             .light_line_style(WHITE.mix(0.0))
             .draw()

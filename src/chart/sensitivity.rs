@@ -105,7 +105,11 @@ fn tornado<DB: DrawingBackend>(
     head.draw_text(
         &lang.fill(
             Text::SensitivityTitle,
-            &[&u.name, &output_words(lang, &first.output), &scenario],
+            &[
+                &u.name,
+                &output_words(lang, &first.output),
+                &lang.scenario(scenario),
+            ],
         ),
         &font(22).pos(center),
         (w as i32 / 2, 8),
@@ -212,7 +216,7 @@ fn heatmap<DB: DrawingBackend>(
         .map_or_else(String::new, |r| output_words(lang, &r.output));
     let (w, _) = root.dim_in_pixel();
     root.draw_text(
-        &lang.fill(Text::HeatmapTitle, &[&output, &scenario]),
+        &lang.fill(Text::HeatmapTitle, &[&output, &lang.scenario(scenario)]),
         &font(22).pos(Pos::new(HPos::Center, VPos::Top)),
         (w as i32 / 2, 10),
     )

@@ -190,6 +190,9 @@ pub struct Config {
     /// specialists' FTE (none: no cap).
     pub max_trainees_per_specialist_fte: Option<f64>,
     /// The language of the charts and reports (`language = "sv"`; English by default).
+    /// A way of showing results, not of making them: left out of the resolved config
+    /// that Parquet metadata records (the manifest has it on its own).
+    #[serde(skip)]
     pub language: Lang,
     /// Where the config came from and its text, for messages and metadata.
     #[serde(skip)]
@@ -1143,7 +1146,6 @@ mod tests {
         );
     }
 
-    /// Version 2's settings: the target held for some years, the supervision cap.
     #[test]
     fn language_is_english_swedish_or_refused() {
         let c = Config::parse(MINIMAL, "t.toml").unwrap();
@@ -1159,6 +1161,7 @@ mod tests {
         );
     }
 
+    /// Version 2's settings: the target held for some years, the supervision cap.
     #[test]
     fn sustain_years_and_supervision_cap_are_checked() {
         let c = Config::parse(

@@ -37,8 +37,9 @@ pub struct Retirement {
     hazard: ByAge,
     /// The first cell with a hazard above 0: nobody younger retires.
     first_retiring: usize,
-    /// The hazards of the cells from `first_retiring` on, their small draws tabled.
-    draws: Vec<SmallDraws>,
+    /// The hazards of the cells from `first_retiring` on, their small draws tabled
+    /// (shared: every region-run's inputs hold a copy of the ages).
+    draws: std::sync::Arc<[SmallDraws]>,
 }
 
 impl Retirement {

@@ -18,6 +18,10 @@ pub struct Manifest {
     /// SHA-256 of the config file's text, hex: which config made these results.
     pub config_sha256: String,
     pub data_file: String,
+    /// The regional data's text as the run read it.
+    pub data_text: String,
+    /// The language the charts were drawn in (what `plot` and `report` use by default).
+    pub language: crate::lang::Lang,
     pub config: Config,
     pub seed: u64,
     pub runs: u32,
@@ -48,6 +52,8 @@ impl Manifest {
             config_file: plan.config.source.clone(),
             config_sha256: sha256_hex(plan.config.text.as_bytes()),
             data_file: plan.table.source.clone(),
+            data_text: plan.table.text.clone(),
+            language: plan.config.language,
             config: plan.config.clone(),
             seed: plan.config.seed,
             runs: plan.config.runs,

@@ -46,14 +46,14 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
 
-/// The language a results folder's run was configured in (`language` in its
-/// manifest's config), or English when the manifest does not say: what `plot` and
+/// The language a results folder's charts were drawn in (`language` in its
+/// manifest), or English when the manifest does not say: what `plot` and
 /// `report` draw in unless told otherwise.
 pub fn folder_language(dir: &Path) -> Lang {
     crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
         .ok()
         .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
-        .and_then(|m| serde_json::from_value(m["config"]["language"].clone()).ok())
+        .and_then(|m| serde_json::from_value(m["language"].clone()).ok())
         .unwrap_or_default()
 }
 

@@ -24,11 +24,13 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Writes `report.html` into a results folder (charts are redrawn as SVG first), in
-/// `lang`, and returns its path.
+/// Writes `report.html` into a results folder, in `lang`, and returns its path. The
+/// charts are drawn anew as SVG into a work folder that goes when the report is
+/// written: the folder's own `charts/` stay in the language they were drawn in.
 pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
     let data = ChartData::load(dir, FanMetric::Coverage, lang)?;
-    let charts = dir.join(CHARTS_DIR);
+    let work = crate::output::WorkDir::create(dir, "report-charts")?;
+    let charts = work.path().join(CHARTS_DIR);
     let files = draw_all(&data, &charts, Format::Svg)?;
     let rows = read_summary(&dir.join(SUMMARY_FILE))?;
     let manifest: serde_json::Value =
@@ -60,7 +62,7 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
             Text::ReportMeta,
             &[
                 &m(&manifest["version"]),
-                &m(&manifest["config"]["mode"]),
+                &lang.mode(&m(&manifest["config"]["mode"])),
                 &m(&manifest["runs"]),
                 &m(&manifest["seed"]),
                 &m(&manifest["config"]["base_year"]),
@@ -151,7 +153,7 @@ fn write_table(html: &mut String, rows: &[SummaryRow], lang: Lang) {
             let _ = writeln!(
                 html,
                 "<h3>{}</h3>",
-                escape(&lang.fill(Text::ScenarioHeading, &[name]))
+                escape(&lang.fill(Text::ScenarioHeading, &[&lang.scenario(name)]))
             );
         }
         let group: Vec<SummaryRow> = rows

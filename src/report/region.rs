@@ -34,6 +34,7 @@ pub fn write_region_report(dir: &Path, code: &str, lang: Lang) -> Result<PathBuf
     let rows = read_summary(&dir.join(SUMMARY_FILE))?;
     let known = || {
         let mut codes: Vec<&str> = rows.iter().map(|r| r.region_code.as_str()).collect();
+        codes.sort_unstable();
         codes.dedup();
         codes.join(", ")
     };
@@ -146,21 +147,18 @@ impl Report<'_> {
                 words.push(l.fill(Text::ReachNone, &[&self.last_year()]))
             }
             Some(m) => {
-                let years = m.round() as i32;
+                // Whole years that keep the sentences true of the runs: "or later" from
+                // the median rounded down, "or earlier" from P05 rounded up.
+                let years = m.floor() as i32;
                 words.push(l.fill(Text::ReachMedian, &[&(base + years), &years, &base]));
                 if let Some(p05) = b.years.q[0] {
-                    words.push(l.fill(Text::ReachEarly, &[&(base + p05.round() as i32)]));
+                    words.push(l.fill(Text::ReachEarly, &[&(base + p05.ceil() as i32)]));
                 }
             }
             None => words.push(l.fill(Text::ReachMedianNever, &[&self.last_year()])),
         }
-        if b.years.share_never < 1.0 {
-            // Near all, a decimal: "100 %" would contradict the runs that do reach it.
-            let share = match b.years.share_never {
-                s if s > 0.99 => l.percent(s, 1),
-                s => self.pct(s),
-            };
-            words.push(l.fill(Text::ReachNever, &[&share]));
+        if b.years.share_never > 0.0 && b.years.share_never < 1.0 {
+            words.push(l.fill(Text::ReachNever, &[&share(l, b.years.share_never)]));
         }
         if let (Some(year), Some(p)) = (b.policy_target_year, b.prob_by_policy_target) {
             words.push(l.fill(Text::ReachOwnGoal, &[&year, &self.pct(p)]));
@@ -344,12 +342,12 @@ impl Report<'_> {
             Some(_) => r.prob_by_policy_target,
             None => r.prob_by.last().map(|&(_, p)| p),
         };
-        // Coverage at the checkpoint nearest ten years on.
+        // Coverage at the first checkpoint ten years on, else the last.
         let k = b
             .prob_by
             .iter()
             .position(|&(y, _)| y >= self.base_year() + 10)
-            .unwrap_or(0);
+            .unwrap_or(b.prob_by.len().saturating_sub(1));
         let cov_year = b.prob_by.get(k).map(|&(y, _)| y);
         let cov = |r: &SummaryRow| r.coverage_at.get(k).map(|c| c.q[2]);
         let _ = writeln!(
@@ -368,11 +366,17 @@ impl Report<'_> {
             self.t(Text::ColChangePoints),
         );
         let fmt = |x: Option<f64>| x.map_or("–".into(), |x| self.pct(x));
+        // Rounded first, so the sign is the shown number's: no "+0" or "-0".
         let delta = |x: Option<f64>, y: Option<f64>| match (x, y) {
             (Some(x), Some(y)) => {
-                let d = 100.0 * (x - y);
-                let sign = if d > 0.0 { "+" } else { "" };
-                format!("{sign}{}", l.number(d, 0))
+                let d = (100.0 * (x - y)).round();
+                if d > 0.0 {
+                    format!("+{}", l.number(d, 0))
+                } else if d < 0.0 {
+                    l.number(d, 0)
+                } else {
+                    "0".to_string()
+                }
             }
             _ => "–".into(),
         };
@@ -380,7 +384,7 @@ impl Report<'_> {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&r.scenario),
+                escape(&l.scenario(&r.scenario)),
                 fmt(p_at(r)),
                 delta(p_at(r), p_at(b)),
                 fmt(cov(r)),
@@ -442,7 +446,12 @@ impl Report<'_> {
                 Text::RetirementAge,
                 dist_words(l, &cfg["ages"]["retirement_age"]),
             ),
-            (Text::RecruitAge, plain(&cfg["ages"]["recruit_age"])),
+            (
+                Text::RecruitAge,
+                cfg["ages"]["recruit_age"]
+                    .as_f64()
+                    .map_or_else(|| plain(&cfg["ages"]["recruit_age"]), |a| short(l, a)),
+            ),
         ] {
             let _ = writeln!(
                 h,
@@ -460,18 +469,21 @@ impl Report<'_> {
     /// The region's row of the data file the run read, column by column.
     fn data_row(&self, h: &mut String) {
         let _ = writeln!(h, "<h3>{}</h3>", self.t(Text::DataHeading));
+        if self.code == "SE" {
+            let _ = writeln!(h, "<p>{}</p>", self.t(Text::DataSum));
+            return;
+        }
         let file = self.manifest["data_file"].as_str().unwrap_or_default();
-        let text = if file == crate::data::BUILTIN_NAME {
-            Some(crate::data::BUILTIN_CSV.to_string())
-        } else {
-            std::fs::read_to_string(file).ok()
-        };
-        let row = text.and_then(|t| {
-            let mut r = csv::Reader::from_reader(t.as_bytes());
+        // The text the run read, kept in its manifest.
+        let row = self.manifest["data_text"].as_str().and_then(|t| {
+            let mut r = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(t.as_bytes());
             let header = r.headers().ok()?.clone();
+            let code = header.iter().position(|c| c == "code")?;
             r.records()
                 .filter_map(Result::ok)
-                .find(|rec| rec.get(0) == Some(self.code))
+                .find(|rec| rec.get(code) == Some(self.code))
                 .map(|rec| (header, rec))
         });
         let Some((header, rec)) = row else {
@@ -488,9 +500,12 @@ impl Report<'_> {
                 continue;
             }
             let k = if k == "notes" { self.t(Text::Notes) } else { k };
-            // Decimals the Swedish way; codes, years and words as they are.
-            let v = match (self.lang, v.parse::<f64>()) {
-                (Lang::Sv, Ok(_)) if v.contains('.') => v.replace('.', ","),
+            // Numbers the language's way; codes, years and words as they are.
+            let v = match v.parse::<f64>() {
+                Ok(x) if k != "code" && !k.contains("year") && x.is_finite() => {
+                    let decimals = v.split_once('.').map_or(0, |(_, f)| f.len());
+                    self.lang.number(x, decimals)
+                }
                 _ => v.to_string(),
             };
             let _ = writeln!(
@@ -526,7 +541,7 @@ impl Report<'_> {
             (Text::ProvData, or(&m["data_file"])),
             (Text::ProvSeed, or(&m["seed"])),
             (Text::ProvRuns, or(&m["runs"])),
-            (Text::ProvMode, or(&m["config"]["mode"])),
+            (Text::ProvMode, self.lang.mode(&or(&m["config"]["mode"]))),
         ] {
             let _ = writeln!(
                 h,
@@ -537,6 +552,18 @@ impl Report<'_> {
         }
         h.push_str("</tbody>\n</table>\n");
     }
+}
+
+/// A share of runs as a percentage: whole percent, but a decimal (or two) where
+/// rounding would show 0 % or 100 % of a share that is neither.
+fn share(l: Lang, s: f64) -> String {
+    let decimals = (0..=3)
+        .find(|&d| {
+            let shown = (100.0 * s * 10f64.powi(d)).round() / 10f64.powi(d);
+            (s <= 0.0 || shown > 0.0) && (s >= 1.0 || shown < 100.0)
+        })
+        .unwrap_or(3) as usize;
+    l.percent(s, decimals)
 }
 
 /// A JSON value as text: a string without its quotes.
@@ -551,10 +578,18 @@ fn dist_words(l: Lang, d: &Value) -> String {
         Some("fixed") => l.fill(Text::DistFixed, &[&n("value")]),
         Some("uniform") => l.fill(Text::DistUniform, &[&n("min"), &n("max")]),
         Some("triangular") => l.fill(Text::DistTriangular, &[&n("min"), &n("mode"), &n("max")]),
-        Some("normal") if d["min"].is_number() && d["max"].is_number() => l.fill(
-            Text::DistNormalIn,
-            &[&n("mean"), &n("sd"), &n("min"), &n("max")],
-        ),
+        Some("normal") if d["min"].is_number() || d["max"].is_number() => {
+            let bound = |k: &str, none: &str| d[k].as_f64().map_or(none.into(), |x| short(l, x));
+            l.fill(
+                Text::DistNormalIn,
+                &[
+                    &n("mean"),
+                    &n("sd"),
+                    &bound("min", "−∞"),
+                    &bound("max", "∞"),
+                ],
+            )
+        }
         Some("normal") => l.fill(Text::DistNormal, &[&n("mean"), &n("sd")]),
         Some("lognormal") => l.fill(Text::DistLognormal, &[&n("mean"), &n("sd")]),
         Some("beta") => l.fill(Text::DistBeta, &[&n("mean"), &n("sd")]),
