@@ -66,7 +66,7 @@ impl Lang {
 
     /// A scenario's name as shown: the baseline in this language, others as named.
     pub(crate) fn scenario(self, name: &str) -> String {
-        if name == crate::config::BASELINE_SCENARIO {
+        if name == crate::names::BASELINE_SCENARIO {
             self.get(Text::Baseline).to_string()
         } else {
             name.to_string()

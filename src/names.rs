@@ -75,6 +75,9 @@ pub fn is_plain_file_stem(stem: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '='))
 }
 
+/// The scenario name of a config's main run; no named scenario may take it.
+pub const BASELINE_SCENARIO: &str = "baseline";
+
 #[cfg(test)]
 mod tests {
     use super::*;

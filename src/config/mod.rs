@@ -45,8 +45,7 @@ impl Mode {
 
 pub const DEFAULT_CHECKPOINTS: [i32; 4] = [2030, 2035, 2040, 2050];
 
-/// The scenario name of a config's main run; no named scenario may take it.
-pub const BASELINE_SCENARIO: &str = "baseline";
+pub use crate::names::BASELINE_SCENARIO;
 
 /// The most runs a config or `--runs` may ask for (run indices are 32-bit, and a
 /// region-run's exact results are held: see `plan::MAX_REGION_RUNS`).
