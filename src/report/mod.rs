@@ -63,7 +63,9 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
             &[
                 &m(&manifest["version"]),
                 &lang.mode(&m(&manifest["config"]["mode"])),
-                &m(&manifest["runs"]),
+                &manifest["runs"]
+                    .as_f64()
+                    .map_or_else(|| m(&manifest["runs"]), |n| lang.number(n, 0)),
                 &m(&manifest["seed"]),
                 &m(&manifest["config"]["base_year"]),
                 &m(&manifest["config"]["horizon_years"]),
