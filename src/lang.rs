@@ -123,725 +123,548 @@ impl Lang {
     }
 }
 
-/// Every string a chart or a report shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Text {
+/// Defines `Text` and its table from one list: each unit text once, with its
+/// English and Swedish, so the enum, the list of every text and the table cannot
+/// disagree.
+macro_rules! texts {
+    ($($name:ident => [$en:expr, $sv:expr $(,)?],)*) => {
+        /// Every string a chart or a report shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Text {
+            $($name,)*
+            /// A parameter's short label, its two lines split by `|`.
+            Param(Param),
+            /// Where a parameter's default comes from.
+            Source(Param),
+        }
+
+        impl Text {
+            /// Every text without an argument of its own.
+            const UNIT: &'static [Text] = &[$(Text::$name,)*];
+
+            /// The table: each text in English and in Swedish.
+            pub(crate) fn entry(self) -> [&'static str; 2] {
+                match self {
+                    $(Text::$name => [$en, $sv],)*
+                    Text::Param(p) => param_entry(p),
+                    Text::Source(p) => source_entry(p),
+                }
+            }
+        }
+    };
+}
+
+texts! {
     // The fan charts' metrics: a title's words and an axis.
-    CoverageTitle,
-    CoverageAxis,
-    InhabitantsTitle,
-    InhabitantsAxis,
-    FteTitle,
-    FteAxis,
-    OutsideTitle,
-    OutsideAxis,
-    RetirementsTitle,
-    RetirementsAxis,
-    CoverageTarget,
-    InhabitantsTarget,
+    CoverageTitle => [
+        "coverage of the GP guideline",
+        "täckning av riktvärdet",
+    ],
+    CoverageAxis => [
+        "Coverage of the guideline (%)",
+        "Täckning av riktvärdet (%)",
+    ],
+    InhabitantsTitle => [
+        "inhabitants per specialist FTE",
+        "invånare per specialistheltid",
+    ],
+    InhabitantsAxis => [
+        "Inhabitants per specialist FTE",
+        "Invånare per specialistheltid",
+    ],
+    FteTitle => [
+        "specialists in primary care",
+        "specialister i primärvården",
+    ],
+    FteAxis => [
+        "Specialists in primary care (FTE)",
+        "Specialister i primärvården (heltider)",
+    ],
+    OutsideTitle => [
+        "GP specialists working outside primary care",
+        "specialister i allmänmedicin som arbetar utanför primärvården",
+    ],
+    OutsideAxis => [
+        "Specialists outside primary care (heads)",
+        "Specialister utanför primärvården (personer)",
+    ],
+    RetirementsTitle => [
+        "retirements from primary care",
+        "pensionsavgångar från primärvården",
+    ],
+    RetirementsAxis => [
+        "Retirements a year (heads)",
+        "Pensionsavgångar per år (personer)",
+    ],
+    CoverageTarget => [
+        "target: 100 % of the guideline",
+        "riktvärde: 100 %",
+    ],
+    InhabitantsTarget => [
+        "1\u{a0}100 inhabitants per FTE",
+        "1\u{a0}100 invånare per heltid",
+    ],
     // Chart furniture.
-    Year,
-    Median,
-    Band5To95,
-    Band25To75,
-    OwnGoalSubtitle,
-    QuantilesSubtitle,
-    OwnGoalLine,
-    ScenariosTitle,
-    ScenariosSubtitle,
-    YearsTitle,
-    YearsAxis,
-    Sum,
-    Never,
-    OverviewTitle,
-    ProbabilityTitle,
-    ShareOfRuns,
+    Year => [
+        "Year",
+        "År",
+    ],
+    Median => [
+        "median",
+        "median",
+    ],
+    Band5To95 => [
+        "5–95 % of runs",
+        "5–95 % av körningarna",
+    ],
+    Band25To75 => [
+        "25–75 % of runs",
+        "25–75 % av körningarna",
+    ],
+    OwnGoalSubtitle => [
+        "Region's own goal: {0}. Share of runs at target by then: {1} %",
+        "Regionens eget mål: {0}. Andel körningar som nått riktvärdet då: {1} %",
+    ],
+    QuantilesSubtitle => [
+        "Runs: quantiles over all runs of each year, {0}–{1}",
+        "Kvantiler över alla körningar för varje år, {0}–{1}",
+    ],
+    OwnGoalLine => [
+        "region's own goal ({0})",
+        "regionens eget mål ({0})",
+    ],
+    ScenariosTitle => [
+        "{0} – scenarios, {1}",
+        "{0} – scenarier, {1}",
+    ],
+    ScenariosSubtitle => [
+        "Median and 25–75 % of runs; every scenario uses the baseline's runs (common random numbers)",
+        "Median och 25–75 % av körningarna; alla scenarier använder basfallets körningar (gemensamma slumptal)",
+    ],
+    YearsTitle => [
+        "Years from {0} until the guideline is met",
+        "År från {0} tills riktvärdet nås",
+    ],
+    YearsAxis => [
+        "Years to target: line P5–P95, box P25–P75, black bar median; arrow = beyond the horizon",
+        "År till riktvärdet: linje P5–P95, låda P25–P75, svart streck median; pil = bortom horisonten",
+    ],
+    Sum => [
+        "{0} (sum)",
+        "{0} (summa)",
+    ],
+    Never => [
+        "never: {0} %",
+        "aldrig: {0} %",
+    ],
+    OverviewTitle => [
+        "All regions – {0} by year (median, 25–75 % and 5–95 % of runs; dashed: target)",
+        "Alla regioner – {0} per år (median, 25–75 % och 5–95 % av körningarna; streckat: riktvärde)",
+    ],
+    ProbabilityTitle => [
+        "Share of runs that have reached the guideline, by year",
+        "Andel körningar som har nått riktvärdet, per år",
+    ],
+    ShareOfRuns => [
+        "% of runs",
+        "% av körningarna",
+    ],
     // The age pyramid.
-    AgesTitle,
-    AgesSubtitle,
-    AgesAxis,
-    Age,
-    MeanOf,
-    BandIn,
+    AgesTitle => [
+        "{0} – specialists in primary care by age",
+        "{0} – specialister i primärvården efter ålder",
+    ],
+    AgesSubtitle => [
+        "{0} (left) and {1} (right): mean heads over runs; line: 5–95 % of runs in {2}",
+        "{0} (vänster) och {1} (höger): medelantal personer över körningarna; linje: 5–95 % av körningarna {2}",
+    ],
+    AgesAxis => [
+        "Specialists (heads) at each age",
+        "Specialister (personer) i varje ålder",
+    ],
+    Age => [
+        "Age",
+        "Ålder",
+    ],
+    MeanOf => [
+        "{0} (mean)",
+        "{0} (medel)",
+    ],
+    BandIn => [
+        "{0}: 5–95 % of runs",
+        "{0}: 5–95 % av körningarna",
+    ],
     // Sensitivity.
-    CoverageIn,
-    YearsToTarget,
-    SensitivityTitle,
-    SensitivitySubtitle,
-    SobolAxis,
-    HeatmapTitle,
-    HeatmapSubtitle,
+    CoverageIn => [
+        "coverage in {0}",
+        "täckningen {0}",
+    ],
+    YearsToTarget => [
+        "years to target",
+        "år till riktvärdet",
+    ],
+    SensitivityTitle => [
+        "{0} – what drives {1} ({2})",
+        "{0} – vad som driver {1} ({2})",
+    ],
+    SensitivitySubtitle => [
+        "Sobol indices, {0} samples: total order (light bar) and first order (dark bar), lines: bootstrap intervals",
+        "Sobolindex, {0} urval: total ordning (ljus stapel) och första ordningen (mörk stapel), linjer: bootstrapintervall",
+    ],
+    SobolAxis => [
+        "Sobol index (share of the output's variance)",
+        "Sobolindex (andel av utfallets varians)",
+    ],
+    HeatmapTitle => [
+        "Total-order Sobol index of {0}, by region and parameter ({1})",
+        "Sobolindex av total ordning för {0}, per region och parameter ({1})",
+    ],
+    HeatmapSubtitle => [
+        "Share of the output's variance a parameter explains, alone and with others; blank: not uncertain in that region",
+        "Andel av utfallets varians som en parameter förklarar, ensam och med andra; tomt: inte osäker i den regionen",
+    ],
     // The reports.
-    Baseline,
-    ModeExpected,
-    DataSum,
-    ReportTitle,
-    ReportMeta,
-    ReportIntro,
-    Summary,
-    ScenarioHeading,
-    Charts,
-    SensitivityHeading,
-    SensitivityIntro,
-    ColCode,
-    ColRegion,
-    ColRuns,
-    ColYearsQ,
-    ColMedianYears,
-    ColNever,
-    ColReachedBy,
-    ColOwnGoal,
-    ColReachedByOwnGoal,
-    BeyondHorizon,
-    RegionTitle,
-    RegionMeta,
-    ReachHeading,
-    ReachMedian,
-    ReachMedianNever,
-    ReachEarly,
-    ReachNever,
-    ReachNone,
-    ReachOwnGoal,
-    ReachTarget,
-    ColYear,
-    ColShareReached,
-    ColCoverageMedian,
-    ColCoverageBand,
-    OwnGoalMark,
-    AgesHeading,
-    AgesIntro,
-    SolveHeading,
-    SolveNeeded,
-    SolveNone,
-    DriversHeading,
-    DriversIntro,
-    ColParameter,
-    ColTotalOrder,
-    ColFirstOrder,
-    ScenariosHeading,
-    ScenariosIntro,
-    ColScenario,
-    ColChangePoints,
-    ColPByGoal,
-    ColCoverageIn,
-    AssumptionsHeading,
-    ColDistribution,
-    ColScope,
-    ColSource,
-    ScopeNational,
-    ScopeRegion,
-    RegionOverride,
-    RetirementAge,
-    RecruitAge,
-    DataHeading,
-    DataMissing,
-    Notes,
-    ProvenanceHeading,
-    ProvVersion,
-    ProvCommit,
-    ProvConfig,
-    ProvHash,
-    ProvData,
-    ProvSeed,
-    ProvRuns,
-    ProvMode,
-    Unknown,
-    DistFixed,
-    DistUniform,
-    DistTriangular,
-    DistNormal,
-    DistNormalIn,
-    DistLognormal,
-    DistBeta,
-    DistGamma,
-    DistDerived,
-    /// A parameter's short label, its two lines split by `|`.
-    Param(Param),
-    /// Where a parameter's default comes from.
-    Source(Param),
+    Baseline => [
+        "baseline",
+        "basfall",
+    ],
+    ModeExpected => [
+        "expected",
+        "väntevärden",
+    ],
+    DataSum => [
+        "Sverige is the sum of the regions: it has no row of its own.",
+        "Sverige är summan av regionerna och har ingen egen rad.",
+    ],
+    ReportTitle => [
+        "GP workforce against the 1/1100 guideline: {0}",
+        "Allmänläkare mot riktvärdet 1/1100: {0}",
+    ],
+    ReportMeta => [
+        "fastlakare {0} · mode {1} · {2} runs · seed {3} · base year {4} · horizon {5} years",
+        "fastlakare {0} · läge {1} · {2} körningar · frö {3} · basår {4} · horisont {5} år",
+    ],
+    ReportIntro => [
+        "Coverage is the guideline's own measure, (1100 × specialist FTE + 550 × ST trainees) / population; the target is met in the first year it reaches 100 %. Years count from the base year. Quantiles of years to target that fall among runs which never reach the target within the horizon are shown as <em>beyond horizon</em>, never as a number. Sverige is the run-by-run sum of the regions.",
+        "Täckningen är riktvärdets eget mått, (1100 × specialistheltider + 550 × ST-läkare) / befolkning; målet nås det första år den når 100 %. År räknas från basåret. Kvantiler av år till målet som hamnar bland körningar som aldrig når målet inom horisonten visas som <em>bortom horisonten</em>, aldrig som ett tal. Sverige är summan av regionerna, körning för körning.",
+    ],
+    Summary => [
+        "Summary",
+        "Sammanfattning",
+    ],
+    ScenarioHeading => [
+        "Scenario: {0}",
+        "Scenario: {0}",
+    ],
+    Charts => [
+        "Charts",
+        "Diagram",
+    ],
+    SensitivityHeading => [
+        "Which uncertainty matters",
+        "Vilken osäkerhet som spelar roll",
+    ],
+    SensitivityIntro => [
+        "Sobol indices from <code>fastlakare sensitivity</code>: the share of the output's variance across runs that each uncertain parameter explains, alone (first order) or with its interactions (total order). See docs/sensitivity.md.",
+        "Sobolindex från <code>fastlakare sensitivity</code>: den andel av utfallets varians mellan körningarna som varje osäker parameter förklarar, ensam (första ordningen) eller med sina samspel (total ordning). Se docs/sensitivity.md.",
+    ],
+    ColCode => [
+        "code",
+        "kod",
+    ],
+    ColRegion => [
+        "region",
+        "region",
+    ],
+    ColRuns => [
+        "runs",
+        "körningar",
+    ],
+    ColYearsQ => [
+        "{0} years",
+        "{0} år",
+    ],
+    ColMedianYears => [
+        "median years",
+        "år (median)",
+    ],
+    ColNever => [
+        "never within horizon",
+        "aldrig inom horisonten",
+    ],
+    ColReachedBy => [
+        "reached by {0}",
+        "nått senast {0}",
+    ],
+    ColOwnGoal => [
+        "own goal",
+        "eget mål",
+    ],
+    ColReachedByOwnGoal => [
+        "reached by own goal",
+        "nått senast vid eget mål",
+    ],
+    BeyondHorizon => [
+        "beyond horizon",
+        "bortom horisonten",
+    ],
+    RegionTitle => [
+        "{0}: GP specialists in primary care against the guideline",
+        "{0}: specialister i allmänmedicin i primärvården mot riktvärdet",
+    ],
+    RegionMeta => [
+        "fastlakare {0} · {1} runs · base year {2} · horizon {3} years ({4})",
+        "fastlakare {0} · {1} körningar · basår {2} · horisont {3} år ({4})",
+    ],
+    ReachHeading => [
+        "Does the region reach the guideline?",
+        "Når regionen riktvärdet?",
+    ],
+    ReachMedian => [
+        "In half the runs the region meets the guideline in {0} ({1} years from {2}) or later.",
+        "I hälften av körningarna når regionen riktvärdet {0} ({1} år efter {2}) eller senare.",
+    ],
+    ReachMedianNever => [
+        "In at least half the runs the region does not meet the guideline within the horizon (by {0}).",
+        "I minst hälften av körningarna når regionen inte riktvärdet inom horisonten (till {0}).",
+    ],
+    ReachEarly => [
+        "In one run in twenty it is met by {0} or earlier.",
+        "I en körning av tjugo nås det {0} eller tidigare.",
+    ],
+    ReachNever => [
+        "In {0} of the runs it is never met within the horizon.",
+        "I {0} av körningarna nås det aldrig inom horisonten.",
+    ],
+    ReachNone => [
+        "In none of the runs does the region meet the guideline within the horizon (by {0}).",
+        "I ingen av körningarna når regionen riktvärdet inom horisonten (till {0}).",
+    ],
+    ReachOwnGoal => [
+        "The region's own goal is {0}: {1} of the runs have met the guideline by then.",
+        "Regionens eget mål är {0}: {1} av körningarna har nått riktvärdet då.",
+    ],
+    ReachTarget => [
+        "The guideline: coverage, (1\u{a0}100 × specialist FTE + 550 × ST trainees) / inhabitants, at 100 %: one full-time GP specialist per 1\u{a0}100 inhabitants, a trainee counting as half of one.",
+        "Riktvärdet: täckningen, (1\u{a0}100 × specialistheltider + 550 × ST-läkare) / invånare, når 100 %: en heltidsarbetande specialist i allmänmedicin per 1\u{a0}100 invånare, där en ST-läkare räknas som en halv.",
+    ],
+    ColYear => [
+        "year",
+        "år",
+    ],
+    ColShareReached => [
+        "share of runs at the guideline by then",
+        "andel körningar som nått riktvärdet",
+    ],
+    ColCoverageMedian => [
+        "coverage, median",
+        "täckning, median",
+    ],
+    ColCoverageBand => [
+        "coverage, 5–95 % of runs",
+        "täckning, 5–95 % av körningarna",
+    ],
+    OwnGoalMark => [
+        "{0} (own goal)",
+        "{0} (eget mål)",
+    ],
+    AgesHeading => [
+        "Ages, retirements and specialists outside primary care",
+        "Åldrar, pensionsavgångar och specialister utanför primärvården",
+    ],
+    AgesIntro => [
+        "The specialists in primary care by age today and later; those who work outside primary care (who could be won back); and the retirements from primary care each year.",
+        "Specialisterna i primärvården efter ålder i dag och senare; de som arbetar utanför primärvården (och skulle kunna vinnas tillbaka); och pensionsavgångarna från primärvården varje år.",
+    ],
+    SolveHeading => [
+        "What it would take",
+        "Vad som krävs",
+    ],
+    SolveNeeded => [
+        "To meet the guideline by {0} in at least {1} of the runs, the region needs {2} ST trainees in post (today {3}), an intake of about {4} a year.",
+        "För att nå riktvärdet senast {0} i minst {1} av körningarna behöver regionen {2} ST-läkare i tjänst (i dag {3}), ett intag på omkring {4} per år.",
+    ],
+    SolveNone => [
+        "No level up to {0} ST trainees in post meets the guideline by {1} in at least {2} of the runs (at {0}: {3}).",
+        "Ingen nivå upp till {0} ST-läkare i tjänst når riktvärdet senast {1} i minst {2} av körningarna (vid {0}: {3}).",
+    ],
+    DriversHeading => [
+        "What matters most",
+        "Vad som spelar störst roll",
+    ],
+    DriversIntro => [
+        "The three uncertain parameters that explain most of the variance of {0} across runs (Sobol indices, with bootstrap intervals).",
+        "De tre osäkra parametrar som förklarar mest av variansen i {0} mellan körningarna (Sobolindex, med bootstrapintervall).",
+    ],
+    ColParameter => [
+        "parameter",
+        "parameter",
+    ],
+    ColTotalOrder => [
+        "total order",
+        "total ordning",
+    ],
+    ColFirstOrder => [
+        "first order",
+        "första ordningen",
+    ],
+    ScenariosHeading => [
+        "Scenarios against the baseline",
+        "Scenarier mot basfallet",
+    ],
+    ScenariosIntro => [
+        "Each scenario runs the baseline's runs with one policy changed (common random numbers), so the differences are the policy's.",
+        "Varje scenario kör basfallets körningar med en åtgärd ändrad (gemensamma slumptal), så skillnaderna är åtgärdens.",
+    ],
+    ColScenario => [
+        "scenario",
+        "scenario",
+    ],
+    ColChangePoints => [
+        "change (percentage points)",
+        "förändring (procentenheter)",
+    ],
+    ColPByGoal => [
+        "P(at the guideline by {0})",
+        "P(riktvärdet nått {0})",
+    ],
+    ColCoverageIn => [
+        "median coverage {0}",
+        "mediantäckning {0}",
+    ],
+    AssumptionsHeading => [
+        "The assumptions behind it",
+        "Antagandena bakom",
+    ],
+    ColDistribution => [
+        "distribution",
+        "fördelning",
+    ],
+    ColScope => [
+        "drawn",
+        "dras",
+    ],
+    ColSource => [
+        "source",
+        "källa",
+    ],
+    ScopeNational => [
+        "once for all regions",
+        "gemensamt för alla regioner",
+    ],
+    ScopeRegion => [
+        "per region",
+        "per region",
+    ],
+    RegionOverride => [
+        "{0} (this region's own)",
+        "{0} (regionens egen)",
+    ],
+    RetirementAge => [
+        "retirement age",
+        "pensionsålder",
+    ],
+    RecruitAge => [
+        "age of recruits",
+        "ålder vid rekrytering",
+    ],
+    DataHeading => [
+        "The region's data",
+        "Regionens data",
+    ],
+    DataMissing => [
+        "The data file {0} is no longer there.",
+        "Datafilen {0} finns inte längre.",
+    ],
+    Notes => [
+        "notes",
+        "anteckningar",
+    ],
+    ProvenanceHeading => [
+        "Provenance",
+        "Ursprung",
+    ],
+    ProvVersion => [
+        "fastlakare version",
+        "fastlakare-version",
+    ],
+    ProvCommit => [
+        "commit",
+        "commit",
+    ],
+    ProvConfig => [
+        "config file",
+        "konfigurationsfil",
+    ],
+    ProvHash => [
+        "config SHA-256",
+        "konfigurationens SHA-256",
+    ],
+    ProvData => [
+        "data file",
+        "datafil",
+    ],
+    ProvSeed => [
+        "seed",
+        "slumpfrö",
+    ],
+    ProvRuns => [
+        "runs",
+        "körningar",
+    ],
+    ProvMode => [
+        "mode",
+        "beräkningsläge",
+    ],
+    Unknown => [
+        "not recorded",
+        "inte registrerat",
+    ],
+    DistFixed => [
+        "fixed {0}",
+        "fast {0}",
+    ],
+    DistUniform => [
+        "uniform {0}–{1}",
+        "likformig fördelning {0}–{1}",
+    ],
+    DistTriangular => [
+        "triangular {0} / {1} / {2}",
+        "triangelfördelning {0} / {1} / {2}",
+    ],
+    DistNormal => [
+        "normal, mean {0}, sd {1}",
+        "normalfördelning, medelvärde {0}, sd {1}",
+    ],
+    DistNormalIn => [
+        "normal, mean {0}, sd {1}, within {2}–{3}",
+        "normalfördelning, medelvärde {0}, sd {1}, inom {2}–{3}",
+    ],
+    DistLognormal => [
+        "lognormal, mean {0}, sd {1}",
+        "lognormalfördelning, medelvärde {0}, sd {1}",
+    ],
+    DistBeta => [
+        "beta, mean {0}, sd {1}",
+        "betafördelning, medelvärde {0}, sd {1}",
+    ],
+    DistGamma => [
+        "gamma, mean {0}, sd {1}",
+        "gammafördelning, medelvärde {0}, sd {1}",
+    ],
+    DistDerived => [
+        "derived from the share in primary care",
+        "härledd ur andelen i primärvården",
+    ],
 }
 
 impl Text {
-    /// Every text without an argument of its own.
-    const UNIT: &'static [Text] = {
-        use Text::*;
-        &[
-            CoverageTitle,
-            CoverageAxis,
-            InhabitantsTitle,
-            InhabitantsAxis,
-            FteTitle,
-            FteAxis,
-            OutsideTitle,
-            OutsideAxis,
-            RetirementsTitle,
-            RetirementsAxis,
-            CoverageTarget,
-            InhabitantsTarget,
-            Year,
-            Median,
-            Band5To95,
-            Band25To75,
-            OwnGoalSubtitle,
-            QuantilesSubtitle,
-            OwnGoalLine,
-            ScenariosTitle,
-            ScenariosSubtitle,
-            YearsTitle,
-            YearsAxis,
-            Sum,
-            Never,
-            OverviewTitle,
-            ProbabilityTitle,
-            ShareOfRuns,
-            AgesTitle,
-            AgesSubtitle,
-            AgesAxis,
-            Age,
-            MeanOf,
-            BandIn,
-            CoverageIn,
-            YearsToTarget,
-            SensitivityTitle,
-            SensitivitySubtitle,
-            SobolAxis,
-            HeatmapTitle,
-            HeatmapSubtitle,
-            Baseline,
-            ModeExpected,
-            DataSum,
-            ReportTitle,
-            ReportMeta,
-            ReportIntro,
-            Summary,
-            ScenarioHeading,
-            Charts,
-            SensitivityHeading,
-            SensitivityIntro,
-            ColCode,
-            ColRegion,
-            ColRuns,
-            ColYearsQ,
-            ColMedianYears,
-            ColNever,
-            ColReachedBy,
-            ColOwnGoal,
-            ColReachedByOwnGoal,
-            BeyondHorizon,
-            RegionTitle,
-            RegionMeta,
-            ReachHeading,
-            ReachMedian,
-            ReachMedianNever,
-            ReachEarly,
-            ReachNever,
-            ReachNone,
-            ReachOwnGoal,
-            ReachTarget,
-            ColYear,
-            ColShareReached,
-            ColCoverageMedian,
-            ColCoverageBand,
-            OwnGoalMark,
-            AgesHeading,
-            AgesIntro,
-            SolveHeading,
-            SolveNeeded,
-            SolveNone,
-            DriversHeading,
-            DriversIntro,
-            ColParameter,
-            ColTotalOrder,
-            ColFirstOrder,
-            ScenariosHeading,
-            ScenariosIntro,
-            ColScenario,
-            ColChangePoints,
-            ColPByGoal,
-            ColCoverageIn,
-            AssumptionsHeading,
-            ColDistribution,
-            ColScope,
-            ColSource,
-            ScopeNational,
-            ScopeRegion,
-            RegionOverride,
-            RetirementAge,
-            RecruitAge,
-            DataHeading,
-            DataMissing,
-            Notes,
-            ProvenanceHeading,
-            ProvVersion,
-            ProvCommit,
-            ProvConfig,
-            ProvHash,
-            ProvData,
-            ProvSeed,
-            ProvRuns,
-            ProvMode,
-            Unknown,
-            DistFixed,
-            DistUniform,
-            DistTriangular,
-            DistNormal,
-            DistNormalIn,
-            DistLognormal,
-            DistBeta,
-            DistGamma,
-            DistDerived,
-        ]
-    };
-
     /// Every text: the unit ones, then one per parameter (its label and its source).
-    #[cfg(test)]
     pub(crate) fn all() -> Vec<Text> {
         let mut all = Text::UNIT.to_vec();
         all.extend(Param::ALL.iter().map(|&p| Text::Param(p)));
         all.extend(Param::ALL.iter().map(|&p| Text::Source(p)));
         all
-    }
-
-    /// The table: each text in English and in Swedish.
-    pub(crate) fn entry(self) -> [&'static str; 2] {
-        use Text::*;
-        match self {
-            CoverageTitle => ["coverage of the GP guideline", "täckning av riktvärdet"],
-            CoverageAxis => ["Coverage of the guideline (%)", "Täckning av riktvärdet (%)"],
-            InhabitantsTitle => [
-                "inhabitants per specialist FTE",
-                "invånare per specialistheltid",
-            ],
-            InhabitantsAxis => [
-                "Inhabitants per specialist FTE",
-                "Invånare per specialistheltid",
-            ],
-            FteTitle => ["specialists in primary care", "specialister i primärvården"],
-            FteAxis => [
-                "Specialists in primary care (FTE)",
-                "Specialister i primärvården (heltider)",
-            ],
-            OutsideTitle => [
-                "GP specialists working outside primary care",
-                "specialister i allmänmedicin som arbetar utanför primärvården",
-            ],
-            OutsideAxis => [
-                "Specialists outside primary care (heads)",
-                "Specialister utanför primärvården (personer)",
-            ],
-            RetirementsTitle => [
-                "retirements from primary care",
-                "pensionsavgångar från primärvården",
-            ],
-            RetirementsAxis => [
-                "Retirements a year (heads)",
-                "Pensionsavgångar per år (personer)",
-            ],
-            CoverageTarget => ["target: 100 % of the guideline", "riktvärde: 100 %"],
-            InhabitantsTarget => ["1\u{a0}100 inhabitants per FTE", "1\u{a0}100 invånare per heltid"],
-            Year => ["Year", "År"],
-            Median => ["median", "median"],
-            Band5To95 => ["5–95 % of runs", "5–95 % av körningarna"],
-            Band25To75 => ["25–75 % of runs", "25–75 % av körningarna"],
-            OwnGoalSubtitle => [
-                "Region's own goal: {0}. Share of runs at target by then: {1} %",
-                "Regionens eget mål: {0}. Andel körningar som nått riktvärdet då: {1} %",
-            ],
-            QuantilesSubtitle => [
-                "Runs: quantiles over all runs of each year, {0}–{1}",
-                "Kvantiler över alla körningar för varje år, {0}–{1}",
-            ],
-            OwnGoalLine => ["region's own goal ({0})", "regionens eget mål ({0})"],
-            ScenariosTitle => ["{0} – scenarios, {1}", "{0} – scenarier, {1}"],
-            ScenariosSubtitle => [
-                "Median and 25–75 % of runs; every scenario uses the baseline's runs (common random numbers)",
-                "Median och 25–75 % av körningarna; alla scenarier använder basfallets körningar (gemensamma slumptal)",
-            ],
-            YearsTitle => [
-                "Years from {0} until the guideline is met",
-                "År från {0} tills riktvärdet nås",
-            ],
-            YearsAxis => [
-                "Years to target: line P5–P95, box P25–P75, black bar median; arrow = beyond the horizon",
-                "År till riktvärdet: linje P5–P95, låda P25–P75, svart streck median; pil = bortom horisonten",
-            ],
-            Sum => ["{0} (sum)", "{0} (summa)"],
-            Never => ["never: {0} %", "aldrig: {0} %"],
-            OverviewTitle => [
-                "All regions – {0} by year (median, 25–75 % and 5–95 % of runs; dashed: target)",
-                "Alla regioner – {0} per år (median, 25–75 % och 5–95 % av körningarna; streckat: riktvärde)",
-            ],
-            ProbabilityTitle => [
-                "Share of runs that have reached the guideline, by year",
-                "Andel körningar som har nått riktvärdet, per år",
-            ],
-            ShareOfRuns => ["% of runs", "% av körningarna"],
-            AgesTitle => [
-                "{0} – specialists in primary care by age",
-                "{0} – specialister i primärvården efter ålder",
-            ],
-            AgesSubtitle => [
-                "{0} (left) and {1} (right): mean heads over runs; line: 5–95 % of runs in {2}",
-                "{0} (vänster) och {1} (höger): medelantal personer över körningarna; linje: 5–95 % av körningarna {2}",
-            ],
-            AgesAxis => [
-                "Specialists (heads) at each age",
-                "Specialister (personer) i varje ålder",
-            ],
-            Age => ["Age", "Ålder"],
-            MeanOf => ["{0} (mean)", "{0} (medel)"],
-            BandIn => ["{0}: 5–95 % of runs", "{0}: 5–95 % av körningarna"],
-            CoverageIn => ["coverage in {0}", "täckningen {0}"],
-            YearsToTarget => ["years to target", "år till riktvärdet"],
-            SensitivityTitle => [
-                "{0} – what drives {1} ({2})",
-                "{0} – vad som driver {1} ({2})",
-            ],
-            SensitivitySubtitle => [
-                "Sobol indices, {0} samples: total order (light bar) and first order (dark bar), lines: bootstrap intervals",
-                "Sobolindex, {0} urval: total ordning (ljus stapel) och första ordningen (mörk stapel), linjer: bootstrapintervall",
-            ],
-            SobolAxis => [
-                "Sobol index (share of the output's variance)",
-                "Sobolindex (andel av utfallets varians)",
-            ],
-            HeatmapTitle => [
-                "Total-order Sobol index of {0}, by region and parameter ({1})",
-                "Sobolindex av total ordning för {0}, per region och parameter ({1})",
-            ],
-            HeatmapSubtitle => [
-                "Share of the output's variance a parameter explains, alone and with others; blank: not uncertain in that region",
-                "Andel av utfallets varians som en parameter förklarar, ensam och med andra; tomt: inte osäker i den regionen",
-            ],
-            Baseline => ["baseline", "basfall"],
-            ModeExpected => ["expected", "väntevärden"],
-            DataSum => [
-                "Sverige is the sum of the regions: it has no row of its own.",
-                "Sverige är summan av regionerna och har ingen egen rad.",
-            ],
-            Param(p) => param_entry(p),
-            Source(p) => source_entry(p),
-            ReportTitle => [
-                "GP workforce against the 1/1100 guideline: {0}",
-                "Allmänläkare mot riktvärdet 1/1100: {0}",
-            ],
-            ReportMeta => [
-                "fastlakare {0} · mode {1} · {2} runs · seed {3} · base year {4} · horizon {5} years",
-                "fastlakare {0} · läge {1} · {2} körningar · frö {3} · basår {4} · horisont {5} år",
-            ],
-            ReportIntro => [
-                "Coverage is the guideline's own measure, (1100 × specialist FTE + 550 × ST trainees) / population; the target is met in the first year it reaches 100 %. Years count from the base year. Quantiles of years to target that fall among runs which never reach the target within the horizon are shown as <em>beyond horizon</em>, never as a number. Sverige is the run-by-run sum of the regions.",
-                "Täckningen är riktvärdets eget mått, (1100 × specialistheltider + 550 × ST-läkare) / befolkning; målet nås det första år den når 100 %. År räknas från basåret. Kvantiler av år till målet som hamnar bland körningar som aldrig når målet inom horisonten visas som <em>bortom horisonten</em>, aldrig som ett tal. Sverige är summan av regionerna, körning för körning.",
-            ],
-            Summary => [
-                "Summary",
-                "Sammanfattning",
-            ],
-            ScenarioHeading => [
-                "Scenario: {0}",
-                "Scenario: {0}",
-            ],
-            Charts => [
-                "Charts",
-                "Diagram",
-            ],
-            SensitivityHeading => [
-                "Which uncertainty matters",
-                "Vilken osäkerhet som spelar roll",
-            ],
-            SensitivityIntro => [
-                "Sobol indices from <code>fastlakare sensitivity</code>: the share of the output's variance across runs that each uncertain parameter explains, alone (first order) or with its interactions (total order). See docs/sensitivity.md.",
-                "Sobolindex från <code>fastlakare sensitivity</code>: den andel av utfallets varians mellan körningarna som varje osäker parameter förklarar, ensam (första ordningen) eller med sina samspel (total ordning). Se docs/sensitivity.md.",
-            ],
-            ColCode => [
-                "code",
-                "kod",
-            ],
-            ColRegion => [
-                "region",
-                "region",
-            ],
-            ColRuns => [
-                "runs",
-                "körningar",
-            ],
-            ColYearsQ => [
-                "{0} years",
-                "{0} år",
-            ],
-            ColMedianYears => [
-                "median years",
-                "år (median)",
-            ],
-            ColNever => [
-                "never within horizon",
-                "aldrig inom horisonten",
-            ],
-            ColReachedBy => [
-                "reached by {0}",
-                "nått senast {0}",
-            ],
-            ColOwnGoal => [
-                "own goal",
-                "eget mål",
-            ],
-            ColReachedByOwnGoal => [
-                "reached by own goal",
-                "nått senast vid eget mål",
-            ],
-            BeyondHorizon => [
-                "beyond horizon",
-                "bortom horisonten",
-            ],
-            RegionTitle => [
-                "{0}: GP specialists in primary care against the guideline",
-                "{0}: specialister i allmänmedicin i primärvården mot riktvärdet",
-            ],
-            RegionMeta => [
-                "fastlakare {0} · {1} runs · base year {2} · horizon {3} years ({4})",
-                "fastlakare {0} · {1} körningar · basår {2} · horisont {3} år ({4})",
-            ],
-            ReachHeading => [
-                "Does the region reach the guideline?",
-                "Når regionen riktvärdet?",
-            ],
-            ReachMedian => [
-                "In half the runs the region meets the guideline in {0} ({1} years from {2}) or later.",
-                "I hälften av körningarna når regionen riktvärdet {0} ({1} år efter {2}) eller senare.",
-            ],
-            ReachMedianNever => [
-                "In at least half the runs the region does not meet the guideline within the horizon (by {0}).",
-                "I minst hälften av körningarna når regionen inte riktvärdet inom horisonten (till {0}).",
-            ],
-            ReachEarly => [
-                "In one run in twenty it is met by {0} or earlier.",
-                "I en körning av tjugo nås det {0} eller tidigare.",
-            ],
-            ReachNever => [
-                "In {0} of the runs it is never met within the horizon.",
-                "I {0} av körningarna nås det aldrig inom horisonten.",
-            ],
-            ReachNone => [
-                "In none of the runs does the region meet the guideline within the horizon (by {0}).",
-                "I ingen av körningarna når regionen riktvärdet inom horisonten (till {0}).",
-            ],
-            ReachOwnGoal => [
-                "The region's own goal is {0}: {1} of the runs have met the guideline by then.",
-                "Regionens eget mål är {0}: {1} av körningarna har nått riktvärdet då.",
-            ],
-            ReachTarget => [
-                "The guideline: coverage, (1\u{a0}100 × specialist FTE + 550 × ST trainees) / inhabitants, at 100 %: one full-time GP specialist per 1\u{a0}100 inhabitants, a trainee counting as half of one.",
-                "Riktvärdet: täckningen, (1\u{a0}100 × specialistheltider + 550 × ST-läkare) / invånare, når 100 %: en heltidsarbetande specialist i allmänmedicin per 1\u{a0}100 invånare, där en ST-läkare räknas som en halv.",
-            ],
-            ColYear => [
-                "year",
-                "år",
-            ],
-            ColShareReached => [
-                "share of runs at the guideline by then",
-                "andel körningar som nått riktvärdet",
-            ],
-            ColCoverageMedian => [
-                "coverage, median",
-                "täckning, median",
-            ],
-            ColCoverageBand => [
-                "coverage, 5–95 % of runs",
-                "täckning, 5–95 % av körningarna",
-            ],
-            OwnGoalMark => [
-                "{0} (own goal)",
-                "{0} (eget mål)",
-            ],
-            AgesHeading => [
-                "Ages, retirements and specialists outside primary care",
-                "Åldrar, pensionsavgångar och specialister utanför primärvården",
-            ],
-            AgesIntro => [
-                "The specialists in primary care by age today and later; those who work outside primary care (who could be won back); and the retirements from primary care each year.",
-                "Specialisterna i primärvården efter ålder i dag och senare; de som arbetar utanför primärvården (och skulle kunna vinnas tillbaka); och pensionsavgångarna från primärvården varje år.",
-            ],
-            SolveHeading => [
-                "What it would take",
-                "Vad som krävs",
-            ],
-            SolveNeeded => [
-                "To meet the guideline by {0} in at least {1} of the runs, the region needs {2} ST trainees in post (today {3}), an intake of about {4} a year.",
-                "För att nå riktvärdet senast {0} i minst {1} av körningarna behöver regionen {2} ST-läkare i tjänst (i dag {3}), ett intag på omkring {4} per år.",
-            ],
-            SolveNone => [
-                "No level up to {0} ST trainees in post meets the guideline by {1} in at least {2} of the runs (at {0}: {3}).",
-                "Ingen nivå upp till {0} ST-läkare i tjänst når riktvärdet senast {1} i minst {2} av körningarna (vid {0}: {3}).",
-            ],
-            DriversHeading => [
-                "What matters most",
-                "Vad som spelar störst roll",
-            ],
-            DriversIntro => [
-                "The three uncertain parameters that explain most of the variance of {0} across runs (Sobol indices, with bootstrap intervals).",
-                "De tre osäkra parametrar som förklarar mest av variansen i {0} mellan körningarna (Sobolindex, med bootstrapintervall).",
-            ],
-            ColParameter => [
-                "parameter",
-                "parameter",
-            ],
-            ColTotalOrder => [
-                "total order",
-                "total ordning",
-            ],
-            ColFirstOrder => [
-                "first order",
-                "första ordningen",
-            ],
-            ScenariosHeading => [
-                "Scenarios against the baseline",
-                "Scenarier mot basfallet",
-            ],
-            ScenariosIntro => [
-                "Each scenario runs the baseline's runs with one policy changed (common random numbers), so the differences are the policy's.",
-                "Varje scenario kör basfallets körningar med en åtgärd ändrad (gemensamma slumptal), så skillnaderna är åtgärdens.",
-            ],
-            ColScenario => [
-                "scenario",
-                "scenario",
-            ],
-            ColChangePoints => [
-                "change (percentage points)",
-                "förändring (procentenheter)",
-            ],
-            ColPByGoal => [
-                "P(at the guideline by {0})",
-                "P(riktvärdet nått {0})",
-            ],
-            ColCoverageIn => [
-                "median coverage {0}",
-                "mediantäckning {0}",
-            ],
-            AssumptionsHeading => [
-                "The assumptions behind it",
-                "Antagandena bakom",
-            ],
-            ColDistribution => [
-                "distribution",
-                "fördelning",
-            ],
-            ColScope => [
-                "drawn",
-                "dras",
-            ],
-            ColSource => [
-                "source",
-                "källa",
-            ],
-            ScopeNational => [
-                "once for all regions",
-                "gemensamt för alla regioner",
-            ],
-            ScopeRegion => [
-                "per region",
-                "per region",
-            ],
-            RegionOverride => [
-                "{0} (this region's own)",
-                "{0} (regionens egen)",
-            ],
-            RetirementAge => [
-                "retirement age",
-                "pensionsålder",
-            ],
-            RecruitAge => [
-                "age of recruits",
-                "ålder vid rekrytering",
-            ],
-            DataHeading => [
-                "The region's data",
-                "Regionens data",
-            ],
-            DataMissing => [
-                "The data file {0} is no longer there.",
-                "Datafilen {0} finns inte längre.",
-            ],
-            Notes => [
-                "notes",
-                "anteckningar",
-            ],
-            ProvenanceHeading => [
-                "Provenance",
-                "Ursprung",
-            ],
-            ProvVersion => [
-                "fastlakare version",
-                "fastlakare-version",
-            ],
-            ProvCommit => [
-                "commit",
-                "commit",
-            ],
-            ProvConfig => [
-                "config file",
-                "konfigurationsfil",
-            ],
-            ProvHash => [
-                "config SHA-256",
-                "konfigurationens SHA-256",
-            ],
-            ProvData => [
-                "data file",
-                "datafil",
-            ],
-            ProvSeed => [
-                "seed",
-                "slumpfrö",
-            ],
-            ProvRuns => [
-                "runs",
-                "körningar",
-            ],
-            ProvMode => [
-                "mode",
-                "beräkningsläge",
-            ],
-            Unknown => [
-                "not recorded",
-                "inte registrerat",
-            ],
-            DistFixed => [
-                "fixed {0}",
-                "fast {0}",
-            ],
-            DistUniform => [
-                "uniform {0}–{1}",
-                "likformig fördelning {0}–{1}",
-            ],
-            DistTriangular => [
-                "triangular {0} / {1} / {2}",
-                "triangelfördelning {0} / {1} / {2}",
-            ],
-            DistNormal => [
-                "normal, mean {0}, sd {1}",
-                "normalfördelning, medelvärde {0}, sd {1}",
-            ],
-            DistNormalIn => [
-                "normal, mean {0}, sd {1}, within {2}–{3}",
-                "normalfördelning, medelvärde {0}, sd {1}, inom {2}–{3}",
-            ],
-            DistLognormal => [
-                "lognormal, mean {0}, sd {1}",
-                "lognormalfördelning, medelvärde {0}, sd {1}",
-            ],
-            DistBeta => [
-                "beta, mean {0}, sd {1}",
-                "betafördelning, medelvärde {0}, sd {1}",
-            ],
-            DistGamma => [
-                "gamma, mean {0}, sd {1}",
-                "gammafördelning, medelvärde {0}, sd {1}",
-            ],
-            DistDerived => [
-                "derived from the share in primary care",
-                "härledd ur andelen i primärvården",
-            ],
-        }
     }
 }
 
@@ -942,14 +765,11 @@ fn source_entry(p: Param) -> [&'static str; 2] {
 }
 
 /// The English phrases of the table whose Swedish differs: the pieces between a
-/// string's arguments, five characters or longer, that the Swedish does not contain. A Swedish chart or report that
-/// contains one has English left in it (the integration tests look).
+/// string's arguments, five characters or longer, that the Swedish does not contain. A
+/// Swedish chart or report that contains one has English left in it (the integration tests look).
 #[doc(hidden)]
 pub fn english_phrases() -> Vec<String> {
-    let mut all: Vec<Text> = Text::UNIT.to_vec();
-    all.extend(Param::ALL.iter().map(|&p| Text::Param(p)));
-    all.extend(Param::ALL.iter().map(|&p| Text::Source(p)));
-    let mut phrases: Vec<String> = all
+    let mut phrases: Vec<String> = Text::all()
         .into_iter()
         .map(Text::entry)
         .filter(|[en, sv]| en != sv)

@@ -117,22 +117,6 @@ fn page_one_png(pdf: &Path) -> PathBuf {
     stem.with_extension("png")
 }
 
-fn csv_row(dir: &Path, code: &str) -> std::collections::HashMap<String, String> {
-    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
-    let row: Vec<&str> = lines
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|r| r[col("region_code")] == code && r[col("scenario")] == "baseline")
-        .unwrap();
-    header
-        .iter()
-        .zip(row)
-        .map(|(h, v)| (h.to_string(), v.to_string()))
-        .collect()
-}
-
 #[test]
 fn region_reports_print_on_two_to_four_a4_pages_with_every_chart() {
     if !tools_present() {
@@ -217,7 +201,7 @@ fn region_reports_print_on_two_to_four_a4_pages_with_every_chart() {
             "{code}: the fan chart's title is text"
         );
         // The table's numbers are summary.csv's, written in the report's language.
-        let row = csv_row(&dir, code);
+        let row = crate::report::summary_row(&dir, code);
         for year in [2030, 2035, 2040, 2050] {
             let p: f64 = row[&format!("prob_by_{year}")].parse().unwrap();
             let median: f64 = row[&format!("coverage_p50_{year}")].parse().unwrap();

@@ -107,7 +107,10 @@ fn swedish_percent(share: f64) -> String {
 }
 
 /// The summary.csv row of `code` in the baseline, by column name.
-fn summary_row(dir: &std::path::Path, code: &str) -> std::collections::HashMap<String, String> {
+pub(crate) fn summary_row(
+    dir: &std::path::Path,
+    code: &str,
+) -> std::collections::HashMap<String, String> {
     let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -105,6 +105,26 @@ impl<'a> Trajectory<'a> {
             ages: None,
         }
     }
+
+    /// The stocks of the `j`-th of region-runs back to back, with its heads by age
+    /// where any are asked for (`age_heads` holds each run's [`AgeRows`] in turn).
+    fn of_run(
+        years: usize,
+        values: &'a mut [f64],
+        age_years: &'a [usize],
+        age_heads: &'a mut [f64],
+        j: usize,
+    ) -> Self {
+        let per_run = age_years.len() * AGES;
+        Trajectory {
+            years,
+            values,
+            ages: (per_run > 0).then(|| AgeRows {
+                years: age_years,
+                heads: &mut age_heads[j * per_run..(j + 1) * per_run],
+            }),
+        }
+    }
 }
 
 impl Trajectory<'_> {
@@ -385,16 +405,7 @@ pub fn run_regions(
         .zip(&mut reached[done..])
         .enumerate()
     {
-        let j = done + i;
-        let ages = (per_run > 0).then(|| AgeRows {
-            years: age_years,
-            heads: &mut age_heads[j * per_run..(j + 1) * per_run],
-        });
-        let mut traj = Trajectory {
-            years,
-            values: x,
-            ages,
-        };
+        let mut traj = Trajectory::of_run(years, x, age_years, age_heads, done + i);
         *r = run_region(
             &inputs[done + i],
             guideline,
@@ -421,7 +432,6 @@ fn trainee_lanes_then_specialists(
 ) {
     use lanes::LANES;
     let stride = STOCKS * years;
-    let per_run = age_years.len() * AGES;
     LANE_SCRATCH.with_borrow_mut(|placed| {
         for (p, inp) in placed.iter_mut().zip(inputs) {
             p.placed(inp, years);
@@ -450,15 +460,7 @@ fn trainee_lanes_then_specialists(
                 let (fte_row, rest) = rest.split_at_mut(years);
                 trainee_years(inp, noise, fte_row, &mut rest[..years], placed);
             }
-            let ages = (per_run > 0).then(|| AgeRows {
-                years: age_years,
-                heads: &mut age_heads[j * per_run..(j + 1) * per_run],
-            });
-            let mut traj = Trajectory {
-                years,
-                values: x,
-                ages,
-            };
+            let mut traj = Trajectory::of_run(years, x, age_years, age_heads, j);
             reached[j] = specialists_pass(inp, guideline, noise, placed, &mut traj);
         }
     });

@@ -159,38 +159,25 @@ impl<R: NoiseSource> Noise<R> {
         }
     }
 
-    /// A binomial count at a prepared probability, or its expectation.
-    pub(in crate::model) fn count(&mut self, n: f64, p: &Prob) -> f64 {
-        match self {
-            Noise::Expected if n <= 0.0 => 0.0,
-            Noise::Expected => n * p.value(),
-            Noise::Binomial { rng, .. } => {
-                // Through i64: one instruction each way (counts are far below 2^63).
-                crate::binomial::binomial_at(rng, n.max(0.0) as i64 as u64, p) as i64 as f64
-            }
-        }
-    }
-
     /// A binomial count at a probability tabled for small counts, or its expectation.
     #[inline]
     pub(in crate::model) fn draw(&mut self, n: f64, draws: &SmallDraws) -> f64 {
         match self {
-            Noise::Expected if n <= 0.0 => 0.0,
-            Noise::Expected => n * draws.prob().value(),
+            Noise::Expected => expected(n, draws.prob()),
             // Through i64: one instruction each way (counts are far below 2^63).
             Noise::Binomial { rng, .. } => draws.draw(rng, n.max(0.0) as i64 as u64) as i64 as f64,
         }
     }
 
     /// A binomial count at a probability used once (in [0, 1]), or its expectation:
-    /// the distribution of [`Noise::count`] at `Prob::new(p)` (`binomial::binomial`),
+    /// the distribution `binomial_at` draws at `Prob::new(p)` (`binomial::binomial`),
     /// without preparing what the draw does not need.
     pub(in crate::model) fn count_once(&mut self, n: f64, p: f64) -> f64 {
         match self {
             Noise::Binomial { rng, .. } => {
                 crate::binomial::binomial(rng, n.max(0.0) as i64 as u64, p) as i64 as f64
             }
-            Noise::Expected => self.count(n, &Prob::new(p)),
+            Noise::Expected => expected(n, &Prob::new(p)),
         }
     }
 
@@ -262,6 +249,16 @@ impl<R: NoiseSource> Noise<R> {
         } else {
             x
         }
+    }
+}
+
+/// The expected count of `n` trials at `p`: expected mode's stand-in for a draw.
+#[inline]
+fn expected(n: f64, p: &Prob) -> f64 {
+    if n <= 0.0 {
+        0.0
+    } else {
+        n * p.value()
     }
 }
 

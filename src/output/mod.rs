@@ -50,11 +50,16 @@ pub const CHARTS_DIR: &str = "charts";
 /// manifest), or English when the manifest does not say: what `plot` and
 /// `report` draw in unless told otherwise.
 pub fn folder_language(dir: &Path) -> Lang {
+    serde_json::from_value(read_manifest(dir)["language"].clone()).unwrap_or_default()
+}
+
+/// A results folder's `manifest.json` as JSON, for what charts and reports show of
+/// it; `Null` where it is missing or unreadable (a report then says "not recorded").
+pub fn read_manifest(dir: &Path) -> serde_json::Value {
     crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
         .ok()
-        .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
-        .and_then(|m| serde_json::from_value(m["language"].clone()).ok())
-        .unwrap_or_default()
+        .and_then(|t| serde_json::from_slice(&t).ok())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// Draws the charts of the results folder it is given (into its `charts/`), in a

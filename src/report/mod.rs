@@ -12,10 +12,15 @@ use std::path::{Path, PathBuf};
 use crate::chart::{draw_all, ChartData, FanMetric, Format};
 use crate::error::Error;
 use crate::lang::{Lang, Text};
-use crate::output::{read_summary, CHARTS_DIR, MANIFEST_FILE, SUMMARY_FILE};
+use crate::output::{read_summary, CHARTS_DIR, SUMMARY_FILE};
 use crate::summary::SummaryRow;
 
 pub const REPORT_FILE: &str = "report.html";
+
+/// A JSON value as text: a string without its quotes.
+fn plain(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), String::from)
+}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -33,11 +38,7 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
     let charts = work.path().join(CHARTS_DIR);
     let files = draw_all(&data, &charts, Format::Svg)?;
     let rows = read_summary(&dir.join(SUMMARY_FILE))?;
-    let manifest: serde_json::Value =
-        crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
-            .ok()
-            .and_then(|t| serde_json::from_slice(&t).ok())
-            .unwrap_or(serde_json::Value::Null);
+    let manifest = crate::output::read_manifest(dir);
 
     let mut html = String::new();
     let name = manifest["config"]["name"]
@@ -54,7 +55,7 @@ pub fn write_report(dir: &Path, lang: Lang) -> Result<PathBuf, Error> {
         "<h1>{}</h1>",
         escape(&lang.fill(Text::ReportTitle, &[&name]))
     );
-    let m = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), escape);
+    let m = |v: &serde_json::Value| escape(&plain(v));
     let _ = writeln!(
         html,
         "<p class=\"meta\">{}</p>",

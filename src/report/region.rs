@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{escape, put};
+use super::{escape, plain, put};
 use crate::chart::RegionSvgs;
 use crate::config::BASELINE_SCENARIO;
 use crate::error::Error;
 use crate::lang::{Lang, Text};
-use crate::output::{read_summary, MANIFEST_FILE, SENSITIVITY_FILE, SUMMARY_FILE};
+use crate::output::{read_summary, SENSITIVITY_FILE, SUMMARY_FILE};
 use crate::params::Param;
 use crate::summary::SummaryRow;
 
@@ -53,10 +53,7 @@ pub fn write_region_report(dir: &Path, code: &str, lang: Lang) -> Result<PathBuf
             "--region {code}: the folder's bands have no rows for that code"
         ))
     })?;
-    let manifest: Value = crate::input::read_bytes(&dir.join(MANIFEST_FILE), 64 << 20, "read")
-        .ok()
-        .and_then(|t| serde_json::from_slice(&t).ok())
-        .unwrap_or(Value::Null);
+    let manifest = crate::output::read_manifest(dir);
     let report = Report {
         lang,
         dir,
@@ -564,11 +561,6 @@ fn share(l: Lang, s: f64) -> String {
         })
         .unwrap_or(3) as usize;
     l.percent(s, decimals)
-}
-
-/// A JSON value as text: a string without its quotes.
-fn plain(v: &Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), String::from)
 }
 
 /// A distribution from a config (`{"dist": "uniform", "min": 0.0, ...}`) in words.
