@@ -178,6 +178,12 @@ impl SmallDraws {
         &self.prob
     }
 
+    /// `(1 - low)^n` for `n` below [`SMALL_DRAWS_N`]: what vector lanes look up
+    /// (`model::lanes::specialists`).
+    pub(crate) fn none(&self) -> &[f64; SMALL_DRAWS_N] {
+        &self.none
+    }
+
     /// A draw from Binomial(n, p).
     #[inline]
     pub fn draw(&self, rng: &mut impl RngCore, n: u64) -> u64 {

@@ -14,6 +14,15 @@ pub struct SplitMix64 {
     x: u64,
 }
 
+impl SplitMix64 {
+    /// The state, from which `seed_from_u64` goes on: vector lanes that draw this
+    /// stream hand it to and from one generator (`model::lanes`).
+    #[inline]
+    pub(crate) fn state(&self) -> u64 {
+        self.x
+    }
+}
+
 impl RngCore for SplitMix64 {
     #[inline]
     fn next_u32(&mut self) -> u32 {

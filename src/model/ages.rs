@@ -78,6 +78,11 @@ impl Retirement {
         }
     }
 
+    /// Whether `other` retires people as this does: the same tabled draws, or hazards.
+    pub(crate) fn same_as(&self, other: &Retirement) -> bool {
+        std::sync::Arc::ptr_eq(&self.draws, &other.draws) || self.hazard == other.hazard
+    }
+
     /// `P(R = x | R >= x)` for each cell.
     pub fn hazard(&self) -> &ByAge {
         &self.hazard

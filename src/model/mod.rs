@@ -39,7 +39,7 @@ pub use dlf::*;
 pub use durations::*;
 pub use intake::*;
 #[cfg(target_arch = "x86_64")]
-use lanes::{admit::*, trainee_years::*, trainees::*};
+use lanes::{admit::*, specialists::*, trainee_years::*, trainees::*};
 pub use noise::*;
 use passes::*;
 pub use reference::run_year_by_year;
@@ -128,16 +128,32 @@ impl<'a> Trajectory<'a> {
 }
 
 impl Trajectory<'_> {
-    /// Records the heads in primary care by age if year `t` is one asked for.
-    pub(in crate::model) fn record_ages(&mut self, t: usize, s: &Specialists) {
+    /// Records the heads in primary care by age (`heads(cell)`) if year `t` is one
+    /// asked for.
+    pub(in crate::model) fn record_ages(&mut self, t: usize, heads: impl Fn(usize) -> f64) {
         if let Some(rows) = &mut self.ages {
             for (k, _) in rows.years.iter().enumerate().filter(|(_, &y)| y == t) {
                 let cells = &mut rows.heads[k * AGES..(k + 1) * AGES];
                 for (i, h) in cells.iter_mut().enumerate() {
-                    *h = s.initial[i] + s.joined[i];
+                    *h = heads(i);
                 }
             }
         }
+    }
+
+    /// Records year `t`'s specialists, population and retirements.
+    pub(in crate::model) fn record_year(
+        &mut self,
+        t: usize,
+        heads: &Heads,
+        population: f64,
+        retired: f64,
+    ) {
+        self.set(Stock::Specialists, t, heads.in_primary_care);
+        self.set(Stock::SpecialistsFte, t, heads.fte);
+        self.set(Stock::Population, t, population);
+        self.set(Stock::Outside, t, heads.outside);
+        self.set(Stock::Retirements, t, retired);
     }
 
     pub(in crate::model) fn set(&mut self, stock: Stock, t: usize, v: f64) {
@@ -297,46 +313,65 @@ fn specialists_pass<R: NoiseSource>(
     out: &mut Trajectory<'_>,
 ) -> Option<u32> {
     let years = out.years;
-    let first = inp.duration.min_years as usize;
-    let k = placed.categories;
     let mut stocks = initial_stocks(inp, noise);
     let mut recruits = Recruits::new(inp.recruits_per_year, noise.counts());
     let mut population = inp.population;
     let mut reached = None;
-    let intake_cells: [usize; MAX_DURATION_YEARS] =
-        std::array::from_fn(|i| inp.intake_completion_cell(i));
-    let intake_cells = &intake_cells[..k];
+    let completion = CompletionCells::new(inp);
     for t in 0..years {
         let mut retired = 0.0;
         if t > 0 {
-            // This year's completers by age, added in the order the reference's ring
-            // of cohorts adds them: today's trainees, then the intake years in turn.
-            let mut completers = [0.0; AGES];
-            if t <= inp.duration.max_years() {
-                completers[inp.initial_completion_cell(t)] += placed.initial[t];
-            }
-            for (i, &cell) in intake_cells.iter().enumerate().rev() {
-                if let Some(s) = t.checked_sub(first + i).filter(|&s| s >= 1) {
-                    completers[cell] += placed.by_category[s * k + i];
-                }
-            }
+            let completers = completion.completers(inp, placed, t);
             retired = stocks.step(inp, noise, t, &completers);
             stocks.joined[cell_of(inp.ages.recruit_age)] += recruits.next();
             population *= 1.0 + inp.pop_growth_per_year;
         }
-        let fte = stocks.fte(inp);
+        let heads = stocks.heads(inp);
         let trainees = out.values[Stock::Trainees as usize * years + t];
-        out.set(Stock::Specialists, t, stocks.in_primary_care());
-        out.set(Stock::SpecialistsFte, t, fte);
-        out.set(Stock::Population, t, population);
-        out.set(Stock::Outside, t, stocks.outside_primary_care());
-        out.set(Stock::Retirements, t, retired);
-        out.record_ages(t, &stocks);
-        if reached.is_none() && covered(guideline, fte, trainees, population) {
+        out.record_year(t, &heads, population, retired);
+        out.record_ages(t, |i| stocks.initial[i] + stocks.joined[i]);
+        if reached.is_none() && covered(guideline, heads.fte, trainees, population) {
             reached = Some(t as u32);
         }
     }
     reached
+}
+
+/// The age cells at which a region-run's trainees complete: today's by the years they
+/// have left, each intake cohort by its duration category.
+pub(in crate::model) struct CompletionCells {
+    intake: [usize; MAX_DURATION_YEARS],
+}
+
+impl CompletionCells {
+    pub(in crate::model) fn new(inp: &RegionInputs) -> Self {
+        CompletionCells {
+            intake: std::array::from_fn(|i| inp.intake_completion_cell(i)),
+        }
+    }
+
+    /// Year `t`'s completers by age (`t >= 1`), from the trainee pass's placements,
+    /// added in the order the reference's ring of cohorts adds them: today's
+    /// trainees, then the intake years in turn.
+    pub(in crate::model) fn completers(
+        &self,
+        inp: &RegionInputs,
+        placed: &Placed,
+        t: usize,
+    ) -> ByAge {
+        let first = inp.duration.min_years as usize;
+        let k = placed.categories;
+        let mut completers = [0.0; AGES];
+        if t <= inp.duration.max_years() {
+            completers[inp.initial_completion_cell(t)] += placed.initial[t];
+        }
+        for (i, &cell) in self.intake[..k].iter().enumerate().rev() {
+            if let Some(s) = t.checked_sub(first + i).filter(|&s| s >= 1) {
+                completers[cell] += placed.by_category[s * k + i];
+            }
+        }
+        completers
+    }
 }
 
 /// [`run_region`] for region-runs of one region-scenario, into `values` (their
@@ -453,15 +488,46 @@ fn trainee_lanes_then_specialists(
                 },
             }
         };
-        for (j, x) in chunk.chunks_mut(stride).enumerate() {
-            let (inp, noise, placed) = (&inputs[j], &mut noises[j], &mut placed[j]);
-            if !side_by_side {
+        if !side_by_side {
+            for (j, x) in chunk.chunks_mut(stride).enumerate() {
                 let (_, rest) = x.split_at_mut(years);
                 let (fte_row, rest) = rest.split_at_mut(years);
-                trainee_years(inp, noise, fte_row, &mut rest[..years], placed);
+                trainee_years(
+                    &inputs[j],
+                    &mut noises[j],
+                    fte_row,
+                    &mut rest[..years],
+                    &mut placed[j],
+                );
             }
-            let mut traj = Trajectory::of_run(years, x, age_years, age_heads, j);
-            reached[j] = specialists_pass(inp, guideline, noise, placed, &mut traj);
+        }
+        let per_run = age_years.len() * AGES;
+        let mut heads = age_heads.chunks_mut(per_run.max(1));
+        let mut runs = chunk.chunks_mut(stride);
+        let mut out: [Trajectory<'_>; LANES] = std::array::from_fn(|_| Trajectory {
+            years,
+            values: runs.next().expect("eight region-runs"),
+            ages: (per_run > 0).then(|| AgeRows {
+                years: age_years,
+                heads: heads.next().expect("eight region-runs' ages"),
+            }),
+        });
+        match lanes::specialists::side_by_side(inputs, &keys) {
+            Some(keys) => {
+                let placed = &*placed;
+                #[allow(unsafe_code)]
+                // SAFETY: `Lanes::detect` found the features.
+                let years_to_target = unsafe {
+                    specialists_lanes(lanes, inputs, &keys, noises, guideline, placed, &mut out)
+                };
+                reached.copy_from_slice(&years_to_target);
+            }
+            None => {
+                for (j, traj) in out.iter_mut().enumerate() {
+                    reached[j] =
+                        specialists_pass(&inputs[j], guideline, &mut noises[j], &placed[j], traj);
+                }
+            }
         }
     });
 }

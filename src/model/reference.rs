@@ -75,7 +75,7 @@ pub fn run_year_by_year<R: NoiseSource>(
             population *= 1.0 + inp.pop_growth_per_year;
             let intake = match inp.intake.max_trainees_per_specialist_fte {
                 Some(ratio) => {
-                    let room = (ratio * stocks.fte(inp) - trainees).max(0.0);
+                    let room = (ratio * stocks.heads(inp).fte - trainees).max(0.0);
                     admissions.next_within(t, room)
                 }
                 None => admissions.next(t),
@@ -100,16 +100,11 @@ pub fn run_year_by_year<R: NoiseSource>(
             }
             trainees += intake;
         }
-        out.record_ages(t, &stocks);
-        let fte = stocks.fte(inp);
-        let mut record = |stock: Stock, v: f64| out.values[stock as usize * years + t] = v;
-        record(Stock::Specialists, stocks.in_primary_care());
-        record(Stock::SpecialistsFte, fte);
-        record(Stock::Trainees, trainees);
-        record(Stock::Population, population);
-        record(Stock::Outside, stocks.outside_primary_care());
-        record(Stock::Retirements, retired);
-        if reached.is_none() && covered(guideline, fte, trainees, population) {
+        out.record_ages(t, |i| stocks.initial[i] + stocks.joined[i]);
+        let heads = stocks.heads(inp);
+        out.set(Stock::Trainees, t, trainees);
+        out.record_year(t, &heads, population, retired);
+        if reached.is_none() && covered(guideline, heads.fte, trainees, population) {
             reached = Some(t as u32);
         }
     }

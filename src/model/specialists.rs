@@ -11,8 +11,8 @@ pub(in crate::model) struct Specialists {
     pub(in crate::model) joined: ByAge,
     pub(in crate::model) outside: ByAge,
     /// The region-run's yearly probabilities of leaving primary care and of returning.
-    attrition: SmallDraws,
-    returns: SmallDraws,
+    pub(in crate::model) attrition: SmallDraws,
+    pub(in crate::model) returns: SmallDraws,
 }
 
 /// Today's specialists, in primary care and outside it, over the initial age profile
@@ -98,29 +98,72 @@ impl Specialists {
             self.joined[i] += back[i];
             self.outside[i] += leaving[0][i] + leaving[1][i] - back[i];
         }
-        noise.reseed(t, Event::Uptake);
-        let qualifying = 1.0 - inp.dropout_share;
-        for (c, &n) in completers.iter().enumerate() {
-            if n > 0.0 {
-                let specialists = noise.count_once(n, qualifying);
-                let in_primary_care = noise.count_once(specialists, inp.primary_care_uptake);
-                self.joined[c] += in_primary_care;
-                self.outside[c] += specialists - in_primary_care;
-            }
-        }
+        let (joined, outside) = (&mut self.joined, &mut self.outside);
+        take_up(
+            inp,
+            noise,
+            t,
+            completers,
+            |c, in_primary_care, elsewhere| {
+                joined[c] += in_primary_care;
+                outside[c] += elsewhere;
+            },
+        );
         retired
     }
 
-    pub(in crate::model) fn in_primary_care(&self) -> f64 {
-        total(&self.initial) + total(&self.joined)
+    /// The year's heads and FTE (the stocks summed once each).
+    pub(in crate::model) fn heads(&self, inp: &RegionInputs) -> Heads {
+        Heads::of(
+            total(&self.initial),
+            total(&self.joined),
+            total(&self.outside),
+            inp,
+        )
     }
+}
 
-    pub(in crate::model) fn fte(&self, inp: &RegionInputs) -> f64 {
-        total(&self.initial) * inp.fte_initial + total(&self.joined) * inp.fte_new
+/// Step 5 of a year: this year's completers (`completers[age]`) become specialists
+/// (`1 - dropout_share`), and of those, who takes up primary care (`q`): `put(age, in
+/// primary care, outside it)` for each age with completers.
+pub(in crate::model) fn take_up<R: NoiseSource>(
+    inp: &RegionInputs,
+    noise: &mut Noise<R>,
+    t: usize,
+    completers: &ByAge,
+    mut put: impl FnMut(usize, f64, f64),
+) {
+    noise.reseed(t, Event::Uptake);
+    let qualifying = 1.0 - inp.dropout_share;
+    for (c, &n) in completers.iter().enumerate() {
+        if n > 0.0 {
+            let specialists = noise.count_once(n, qualifying);
+            let in_primary_care = noise.count_once(specialists, inp.primary_care_uptake);
+            put(c, in_primary_care, specialists - in_primary_care);
+        }
     }
+}
 
-    pub(in crate::model) fn outside_primary_care(&self) -> f64 {
-        total(&self.outside)
+/// A year's specialists in heads and FTE, from the stocks' totals.
+pub(in crate::model) struct Heads {
+    pub(in crate::model) in_primary_care: f64,
+    pub(in crate::model) fte: f64,
+    pub(in crate::model) outside: f64,
+}
+
+impl Heads {
+    /// From the totals of today's specialists, those who joined, and those outside.
+    pub(in crate::model) fn of(
+        initial: f64,
+        joined: f64,
+        outside: f64,
+        inp: &RegionInputs,
+    ) -> Heads {
+        Heads {
+            in_primary_care: initial + joined,
+            fte: initial * inp.fte_initial + joined * inp.fte_new,
+            outside,
+        }
     }
 }
 

@@ -270,6 +270,107 @@ fn every_fast_path_is_the_reference() {
     assert_eq!(checked, 117);
 }
 
+/// The specialists' pass side by side (`lanes::specialists`, where the processor
+/// has AVX-512) gives every region-run, bit for bit, the stocks, retirements and heads
+/// by age the reference gives it: cells of 64 people and more (drawn lane by lane),
+/// exits of probability 0, above a half (mirrored) and 1, returns in some lanes and
+/// not others, recruits, and a batch whose retirement ages differ (one at a time).
+#[test]
+fn specialists_side_by_side_are_the_reference() {
+    use rand::{Rng, SeedableRng};
+    let mut gen = NoiseRng::seed_from_u64(5);
+    let horizon = 60;
+    let years = horizon as usize + 1;
+    let age_years = [0, 7, 30, 60];
+    let per_run = age_years.len() * AGES;
+    let mut early = [0.0; AGES];
+    early[cell_of(61.0)] = 1.0;
+    early[cell_of(63.0)] = 2.0;
+    for case in 0..6 {
+        let batch: Vec<RegionInputs> = (0..16)
+            .map(|i| RegionInputs {
+                headcount: [0.0, 4.0, 60.0, 400.0, 3_000.0][(case + i) % 5],
+                outside_headcount: gen.random_range(0.0..900.0),
+                trainees: gen.random_range(0.0..300.0),
+                attrition_per_year: [0.0, 0.012, 0.3, 0.7, 1.0, 0.05][(case + 2 * i) % 6],
+                return_per_year: if (case + i) % 3 == 0 {
+                    [0.05, 0.6, 1.0][i % 3]
+                } else {
+                    0.0
+                },
+                recruits_per_year: if i % 4 == 1 { 3.5 } else { 0.0 },
+                ages: if case == 5 && i == 11 {
+                    Cow::Owned(AgeInputs {
+                        retirement: Retirement::from_pmf(&early),
+                        ..test_ages()
+                    })
+                } else {
+                    Cow::Owned(test_ages())
+                },
+                ..inputs()
+            })
+            .collect();
+        let noise =
+            |i: usize| Noise::binomial(stream_key(case as u64, i as u32, 13, Purpose::Noise));
+        let mut values = vec![0.0; batch.len() * STOCKS * years];
+        let mut heads = vec![f64::NAN; batch.len() * per_run];
+        let mut reached = vec![None; batch.len()];
+        run_regions(
+            &batch,
+            noise,
+            &Guideline::default(),
+            horizon,
+            &mut values,
+            &mut reached,
+            Some(AgeRows {
+                years: &age_years,
+                heads: &mut heads,
+            }),
+        );
+        for (i, inp) in batch.iter().enumerate() {
+            let mut want = vec![0.0; STOCKS * years];
+            let mut want_heads = vec![f64::NAN; per_run];
+            let want_year = run_year_by_year(
+                inp,
+                &Guideline::default(),
+                horizon,
+                noise(i),
+                &mut Trajectory {
+                    years,
+                    values: &mut want,
+                    ages: Some(AgeRows {
+                        years: &age_years,
+                        heads: &mut want_heads,
+                    }),
+                },
+            );
+            let got = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(got), bits(&want), "case {case}, region-run {i}");
+            let got_heads = &heads[i * per_run..(i + 1) * per_run];
+            assert_eq!(
+                bits(got_heads),
+                bits(&want_heads),
+                "case {case}, region-run {i}"
+            );
+            assert_eq!(reached[i], want_year, "case {case}, region-run {i}");
+        }
+        // The draws did something: people retired and left in every case.
+        let total = |stock: Stock| -> f64 {
+            values
+                .chunks(STOCKS * years)
+                .map(|x| {
+                    (1..years)
+                        .map(|t| stock_at(x, years, stock, t))
+                        .sum::<f64>()
+                })
+                .sum()
+        };
+        assert!(total(Stock::Retirements) > 100.0, "case {case}");
+        assert!(total(Stock::Outside) > 100.0, "case {case}");
+    }
+}
+
 /// The trainee pass with eight intake years side by side (where the processor has
 /// the lookups) gives, bit for bit, what the pass year by year gives: splits with
 /// one to eight categories, empty ones, several boundaries in one slice and one

@@ -9,6 +9,7 @@
 //! of threads (`model::tests`).
 
 pub(in crate::model) mod admit;
+pub(in crate::model) mod specialists;
 pub(in crate::model) mod trainee_years;
 pub(in crate::model) mod trainees;
 
