@@ -85,7 +85,7 @@ impl Prob {
         Prob {
             p,
             low,
-            threshold: (low * UNIT_SCALE) as u64,
+            threshold: trial_threshold(low),
             r: low / (1.0 - low),
             ln_q: (-low).ln_1p(),
             ln_p: low.ln(),
@@ -116,7 +116,7 @@ pub fn binomial(rng: &mut impl RngCore, n: u64, p: f64) -> u64 {
     }
     let low = p.min(1.0 - p);
     let x = if n < BERNOULLI_MAX {
-        bernoulli_trials(rng, n, (low * UNIT_SCALE) as u64)
+        bernoulli_trials(rng, n, trial_threshold(low))
     } else if float(n) * low < INVERSION_MAX_MEAN {
         inversion(rng, n, low / (1.0 - low), (-low).ln_1p())
     } else {
@@ -209,8 +209,14 @@ fn mirror(x: u64, n: u64, high: bool) -> u64 {
     x ^ ((x ^ n.wrapping_sub(x)) & mask)
 }
 
+/// A Bernoulli trial at `low` succeeds when its 53-bit uniform is below this.
+#[inline]
+pub(crate) fn trial_threshold(low: f64) -> u64 {
+    (low * UNIT_SCALE) as u64
+}
+
 /// The 45 bits of a 53-bit uniform below its top byte.
-const FINE_MASK: u64 = (1 << 45) - 1;
+pub(crate) const FINE_MASK: u64 = (1 << 45) - 1;
 
 /// Per trial, how its top byte compares with `t`: `(below, tied)`, the trials whose byte
 /// is below `t` and those whose byte equals it, of `n` trials drawn eight to a 64-bit

@@ -350,27 +350,38 @@ impl CompletionCells {
         }
     }
 
-    /// Year `t`'s completers by age (`t >= 1`), from the trainee pass's placements,
-    /// added in the order the reference's ring of cohorts adds them: today's
-    /// trainees, then the intake years in turn.
+    /// Year `t`'s completers by age (`t >= 1`), from the trainee pass's placements.
     pub(in crate::model) fn completers(
         &self,
         inp: &RegionInputs,
         placed: &Placed,
         t: usize,
     ) -> ByAge {
+        let mut completers = [0.0; AGES];
+        self.add_completers(inp, placed, t, |cell, x| completers[cell] += x);
+        completers
+    }
+
+    /// `add(cell, completers)` for year `t`'s completers (`t >= 1`), in the order the
+    /// reference's ring of cohorts adds them: today's trainees, then the intake years
+    /// in turn.
+    pub(in crate::model) fn add_completers(
+        &self,
+        inp: &RegionInputs,
+        placed: &Placed,
+        t: usize,
+        mut add: impl FnMut(usize, f64),
+    ) {
         let first = inp.duration.min_years as usize;
         let k = placed.categories;
-        let mut completers = [0.0; AGES];
         if t <= inp.duration.max_years() {
-            completers[inp.initial_completion_cell(t)] += placed.initial[t];
+            add(inp.initial_completion_cell(t), placed.initial[t]);
         }
         for (i, &cell) in self.intake[..k].iter().enumerate().rev() {
             if let Some(s) = t.checked_sub(first + i).filter(|&s| s >= 1) {
-                completers[cell] += placed.by_category[s * k + i];
+                add(cell, placed.by_category[s * k + i]);
             }
         }
-        completers
     }
 }
 

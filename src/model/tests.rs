@@ -274,7 +274,9 @@ fn every_fast_path_is_the_reference() {
 /// has AVX-512) gives every region-run, bit for bit, the stocks, retirements and heads
 /// by age the reference gives it: cells of 64 people and more (drawn lane by lane),
 /// exits of probability 0, above a half (mirrored) and 1, returns in some lanes and
-/// not others, recruits, and a batch whose retirement ages differ (one at a time).
+/// not others, completers' uptake at 0, below and above a half, and 1 (cohorts of 64
+/// and more drawn lane by lane), recruits, and a batch whose retirement ages differ
+/// (one at a time).
 #[test]
 fn specialists_side_by_side_are_the_reference() {
     use rand::{Rng, SeedableRng};
@@ -291,7 +293,13 @@ fn specialists_side_by_side_are_the_reference() {
             .map(|i| RegionInputs {
                 headcount: [0.0, 4.0, 60.0, 400.0, 3_000.0][(case + i) % 5],
                 outside_headcount: gen.random_range(0.0..900.0),
-                trainees: gen.random_range(0.0..300.0),
+                trainees: if i % 5 == 3 {
+                    1_500.0
+                } else {
+                    gen.random_range(0.0..300.0)
+                },
+                dropout_share: if case == 2 { 0.0 } else { 0.05 },
+                primary_care_uptake: [0.3, 0.7, 1.0, 0.0, 0.6][(case + i) % 5],
                 attrition_per_year: [0.0, 0.012, 0.3, 0.7, 1.0, 0.05][(case + 2 * i) % 6],
                 return_per_year: if (case + i) % 3 == 0 {
                     [0.05, 0.6, 1.0][i % 3]

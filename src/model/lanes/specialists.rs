@@ -13,7 +13,9 @@ use std::arch::x86_64::*;
 use rand::SeedableRng;
 
 use super::{load, next, substreams, unload, Lanes, LANES};
-use crate::binomial::{SmallDraws, RECIPROCALS, SMALL_DRAWS_N};
+use crate::binomial::{
+    binomial, trial_threshold, SmallDraws, BERNOULLI_MAX, FINE_MASK, RECIPROCALS, SMALL_DRAWS_N,
+};
 use crate::model::*;
 use crate::rng::SplitMix64;
 
@@ -111,18 +113,150 @@ impl<'a> LaneDraws<'a> {
             alone |= again;
         }
         if alone != 0 {
-            // A cell of 64 or more, or a draw to start again: each such lane as one
-            // region-run at a time draws it, from where its generator is.
+            x = self.draw_alone(alone, whole, x, state);
+        }
+        x
+    }
+
+    /// [`Self::draw`] for the lanes of `alone` (a cell of 64 or more, or a draw to
+    /// start again), each as one region-run at a time draws it, from where its
+    /// generator is; the other lanes' counts as in `x`.
+    #[cold]
+    #[inline(never)]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn draw_alone(&self, alone: __mmask8, n: __m512d, x: __m512d, state: &mut __m512i) -> __m512d {
+        let (mut states, mut xs, ns) = (unload_words(*state), unload(x), unload(n));
+        for j in (0..LANES).filter(|&j| alone >> j & 1 == 1) {
+            let mut rng = SplitMix64::seed_from_u64(states[j]);
+            xs[j] = self.draws[j].draw(&mut rng, ns[j] as i64 as u64) as i64 as f64;
+            states[j] = rng.state();
+        }
+        *state = super::load_words(&states);
+        load(&xs)
+    }
+}
+
+/// A probability in each lane at which counts are drawn as `binomial::binomial`
+/// draws them (`Noise::count_once`): the completers' qualifying and uptake.
+struct LaneTrials {
+    /// Each lane's probability, in [0, 1].
+    p: [f64; LANES],
+    /// As [`LaneDraws`]'s.
+    drawn: __mmask8,
+    certain: __mmask8,
+    high: __mmask8,
+    /// Each lane's trial threshold (`binomial::trial_threshold` at the low
+    /// probability): its top byte in each of the lane's eight bytes, and its 45 bits
+    /// below that.
+    top: __m512i,
+    fine: __m512i,
+}
+
+impl LaneTrials {
+    #[target_feature(enable = "avx512f")]
+    fn new(p: [f64; LANES]) -> Self {
+        let p = p.map(|p| if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) });
+        let mask =
+            |f: &dyn Fn(f64) -> bool| (0..LANES).fold(0u8, |m, j| m | (u8::from(f(p[j])) << j));
+        let threshold = p.map(|p| trial_threshold(p.min(1.0 - p)));
+        LaneTrials {
+            p,
+            drawn: mask(&|p| p > 0.0 && p < 1.0),
+            certain: mask(&|p| p >= 1.0),
+            high: mask(&|p| p > 0.5),
+            top: super::load_words(&threshold.map(|t| (t >> 45) * 0x0101_0101_0101_0101)),
+            fine: super::load_words(&threshold.map(|t| t & FINE_MASK)),
+        }
+    }
+
+    /// Each lane's `Noise::count_once` of its count in `n` (whole, at least 0) from
+    /// its generator state in `state`: the same numbers, the same count.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    #[inline]
+    fn count(&self, n: __m512d, state: &mut __m512i) -> __m512d {
+        let counts = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
+        let whole = _mm512_cvtepi64_pd(counts);
+        let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
+        let mut x = _mm512_maskz_mov_pd(someone & self.certain, whole);
+        let drawn = someone & self.drawn;
+        let large =
+            drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(BERNOULLI_MAX as i64));
+        let small = drawn & !large;
+        if small != 0 {
+            let k = _mm512_cvtepi64_pd(bernoulli_trials(small, counts, self.top, self.fine, state));
+            x = _mm512_mask_mov_pd(x, small, _mm512_mask_sub_pd(k, self.high, whole, k));
+        }
+        if large != 0 {
+            // 64 or more people: each such lane as one region-run at a time draws it.
             let (mut states, mut xs, ns) = (unload_words(*state), unload(x), unload(whole));
-            for j in (0..LANES).filter(|&j| alone >> j & 1 == 1) {
+            for j in (0..LANES).filter(|&j| large >> j & 1 == 1) {
                 let mut rng = SplitMix64::seed_from_u64(states[j]);
-                xs[j] = self.draws[j].draw(&mut rng, ns[j] as i64 as u64) as i64 as f64;
+                xs[j] = binomial(&mut rng, ns[j] as i64 as u64, self.p[j]) as i64 as f64;
                 states[j] = rng.state();
             }
             *state = super::load_words(&states);
             x = load(&xs);
         }
         x
+    }
+}
+
+/// `binomial::bernoulli_trials` in the lanes of `live`, `n[j]` trials each (below
+/// 256): eight trials a 64-bit number, a trial's byte below the lane's `top` byte a
+/// success, equal to it a tie decided by one more number against `fine`. The same
+/// numbers in the same order, so the same count.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+#[inline]
+fn bernoulli_trials(
+    live: __mmask8,
+    n: __m512i,
+    top: __m512i,
+    fine: __m512i,
+    state: &mut __m512i,
+) -> __m512i {
+    let (zero, one, eight) = (
+        _mm512_setzero_si512(),
+        _mm512_set1_epi64(1),
+        _mm512_set1_epi64(8),
+    );
+    // Byte b of each lane's number is its trial b; a lane's count of trials this
+    // number (its byte 0) is spread over its eight bytes by a shuffle.
+    let byte_index = _mm512_set1_epi64(0x0706_0504_0302_0100);
+    let spread = _mm512_set_epi64(
+        0x0808_0808_0808_0808,
+        0,
+        0x0808_0808_0808_0808,
+        0,
+        0x0808_0808_0808_0808,
+        0,
+        0x0808_0808_0808_0808,
+        0,
+    );
+    let (mut left, mut below, mut tied) = (n, zero, zero);
+    loop {
+        let now = live & _mm512_cmpgt_epi64_mask(left, zero);
+        if now == 0 {
+            break;
+        }
+        let z = next(state, now);
+        let used = _mm512_maskz_min_epi64(now, left, eight);
+        let valid = _mm512_cmplt_epu8_mask(byte_index, _mm512_shuffle_epi8(used, spread));
+        let b = _mm512_mask_cmplt_epu8_mask(valid, z, top);
+        let e = _mm512_mask_cmpeq_epi8_mask(valid, z, top);
+        below = _mm512_add_epi64(below, _mm512_sad_epu8(_mm512_maskz_set1_epi8(b, 1), zero));
+        tied = _mm512_add_epi64(tied, _mm512_sad_epu8(_mm512_maskz_set1_epi8(e, 1), zero));
+        left = _mm512_sub_epi64(left, eight);
+    }
+    let mut successes = below;
+    loop {
+        let now = live & _mm512_cmpgt_epi64_mask(tied, zero);
+        if now == 0 {
+            return successes;
+        }
+        let z = next(state, now);
+        let hit = _mm512_mask_cmplt_epu64_mask(now, _mm512_srli_epi64::<19>(z), fine);
+        successes = _mm512_mask_add_epi64(successes, hit, successes, one);
+        tied = _mm512_mask_sub_epi64(tied, now, tied, one);
     }
 }
 
@@ -227,9 +361,9 @@ pub(in crate::model) fn side_by_side(
 
 /// [`specialists_pass`] for eight region-runs of one region-scenario whose noise keys
 /// are `keys` and which share a retirement-age distribution ([`side_by_side`]): the
-/// age cells' draws side by side, the completers' uptake, recruits and population
+/// age cells' draws and the completers' uptake side by side, recruits and population
 /// lane by lane.
-#[target_feature(enable = "avx512f,avx512dq")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 pub(in crate::model) fn specialists_lanes(
     _lanes: Lanes,
     inputs: &[RegionInputs<'_>],
@@ -270,6 +404,8 @@ pub(in crate::model) fn specialists_lanes(
     let hazards: Vec<LaneDraws<'_>> = (first_retiring..AGES)
         .map(|a| LaneDraws::shared(retirement.draws(a)))
         .collect();
+    let qualifying = LaneTrials::new(std::array::from_fn(|j| 1.0 - inputs[j].dropout_share));
+    let uptake = LaneTrials::new(std::array::from_fn(|j| inputs[j].primary_care_uptake));
     let completion: [CompletionCells; LANES] =
         std::array::from_fn(|j| CompletionCells::new(&inputs[j]));
     let mut recruits: [Recruits; LANES] =
@@ -330,20 +466,22 @@ pub(in crate::model) fn specialists_lanes(
                 let moved = _mm512_sub_pd(_mm512_add_pd(l0, l1), b);
                 s.outside[i] = unload(_mm512_add_pd(load(&s.outside[i]), moved));
             }
-            for j in 0..LANES {
-                let inp = &inputs[j];
-                let completers = completion[j].completers(inp, &placed[j], t);
-                let (joined, outside) = (&mut s.joined, &mut s.outside);
-                take_up(
-                    inp,
-                    &mut noises[j],
-                    t,
-                    &completers,
-                    |c, in_primary_care, elsewhere| {
-                        joined[c][j] += in_primary_care;
-                        outside[c][j] += elsewhere;
-                    },
-                );
+            let mut completers = [[0.0; LANES]; AGES];
+            for (j, (cells, inp)) in completion.iter().zip(inputs).enumerate() {
+                cells.add_completers(inp, &placed[j], t, |c, x| completers[c][j] += x);
+            }
+            let mut state = substreams(keys, Event::Uptake.substream(t));
+            for (c, n) in completers.iter().enumerate() {
+                let n = load(n);
+                if anyone(n) {
+                    let specialists = qualifying.count(n, &mut state);
+                    let in_primary_care = uptake.count(specialists, &mut state);
+                    let elsewhere = _mm512_sub_pd(specialists, in_primary_care);
+                    s.joined[c] = unload(_mm512_add_pd(load(&s.joined[c]), in_primary_care));
+                    s.outside[c] = unload(_mm512_add_pd(load(&s.outside[c]), elsewhere));
+                }
+            }
+            for (j, inp) in inputs.iter().enumerate() {
                 s.joined[cell_of(inp.ages.recruit_age)][j] += recruits[j].next();
                 population[j] *= 1.0 + inp.pop_growth_per_year;
             }
