@@ -401,9 +401,10 @@ pub(in crate::model) fn specialists_lanes(
     );
     let retirement = &inputs[0].ages.retirement;
     let first_retiring = retirement.first_retiring_cell();
-    let hazards: Vec<LaneDraws<'_>> = (first_retiring..AGES)
-        .map(|a| LaneDraws::shared(retirement.draws(a)))
-        .collect();
+    let hazards: [LaneDraws<'_>; AGES] = std::array::from_fn(|a| {
+        // Cells below the first retiring one are never drawn from.
+        LaneDraws::shared(retirement.draws(a.max(first_retiring)))
+    });
     let qualifying = LaneTrials::new(std::array::from_fn(|j| 1.0 - inputs[j].dropout_share));
     let uptake = LaneTrials::new(std::array::from_fn(|j| inputs[j].primary_care_uptake));
     let completion: [CompletionCells; LANES] =
@@ -426,7 +427,7 @@ pub(in crate::model) fn specialists_lanes(
                 .into_iter()
                 .enumerate()
             {
-                for (cell, hazard) in stock[first_retiring..].iter_mut().zip(&hazards) {
+                for (cell, hazard) in stock.iter_mut().zip(&hazards).skip(first_retiring) {
                     let n = load(cell);
                     if anyone(n) {
                         let r = hazard.draw(n, &mut state);
