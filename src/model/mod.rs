@@ -465,7 +465,8 @@ pub fn run_regions(
 /// Eight region-runs of one region-scenario: their trainee passes side by side where
 /// the noise is binomial (a region-run's years side by side where the processor can
 /// look bytes up, else the eight region-runs), each alone where a kernel cannot run
-/// them; then each one's specialists' pass.
+/// them; then their specialists' passes side by side where the noise is binomial and
+/// they retire alike, else each one's alone.
 #[cfg(target_arch = "x86_64")]
 fn trainee_lanes_then_specialists(
     lanes: lanes::Lanes,
@@ -523,6 +524,7 @@ fn trainee_lanes_then_specialists(
                 heads: heads.next().expect("eight region-runs' ages"),
             }),
         });
+        let inputs: &[RegionInputs<'_>; LANES] = inputs.try_into().expect("eight region-runs");
         match lanes::specialists::side_by_side(inputs, &keys) {
             Some(keys) => {
                 let placed = &*placed;

@@ -270,112 +270,122 @@ fn every_fast_path_is_the_reference() {
     assert_eq!(checked, 117);
 }
 
-/// The specialists' pass side by side (`lanes::specialists`, where the processor
-/// has AVX-512) gives every region-run, bit for bit, the stocks, retirements and heads
-/// by age the reference gives it: cells of 64 people and more (drawn lane by lane),
-/// exits of probability 0, above a half (mirrored) and 1, returns in some lanes and
-/// not others, completers' uptake at 0, below and above a half, and 1 (cohorts of 64
-/// and more drawn lane by lane), recruits, and a batch whose retirement ages differ
-/// (one at a time).
+/// The specialists' pass side by side (`lanes::specialists`) gives every region-run,
+/// bit for bit, the stocks, retirements and heads by age the reference gives it:
+/// cells of 64 people and more (drawn lane by lane), exits of probability 0, above a
+/// half (mirrored) and 1, returns in some lanes and not others, completers' uptake
+/// at 0, below and above a half, and 1 (cohorts of 64 and more drawn lane by lane),
+/// recruits; and a batch whose retirement ages differ runs one at a time.
 #[test]
+#[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
 fn specialists_side_by_side_are_the_reference() {
-    use rand::{Rng, SeedableRng};
-    let mut gen = NoiseRng::seed_from_u64(5);
-    let horizon = 60;
-    let years = horizon as usize + 1;
-    let age_years = [0, 7, 30, 60];
-    let per_run = age_years.len() * AGES;
-    let mut early = [0.0; AGES];
-    early[cell_of(61.0)] = 1.0;
-    early[cell_of(63.0)] = 2.0;
-    for case in 0..6 {
-        let batch: Vec<RegionInputs> = (0..16)
-            .map(|i| RegionInputs {
-                headcount: [0.0, 4.0, 60.0, 400.0, 3_000.0][(case + i) % 5],
-                outside_headcount: gen.random_range(0.0..900.0),
-                trainees: if i % 5 == 3 {
-                    1_500.0
-                } else {
-                    gen.random_range(0.0..300.0)
-                },
-                dropout_share: if case == 2 { 0.0 } else { 0.05 },
-                primary_care_uptake: [0.3, 0.7, 1.0, 0.0, 0.6][(case + i) % 5],
-                attrition_per_year: [0.0, 0.012, 0.3, 0.7, 1.0, 0.05][(case + 2 * i) % 6],
-                return_per_year: if (case + i) % 3 == 0 {
-                    [0.05, 0.6, 1.0][i % 3]
-                } else {
-                    0.0
-                },
-                recruits_per_year: if i % 4 == 1 { 3.5 } else { 0.0 },
-                ages: if case == 5 && i == 11 {
-                    Cow::Owned(AgeInputs {
-                        retirement: Retirement::from_pmf(&early),
-                        ..test_ages()
-                    })
-                } else {
-                    Cow::Owned(test_ages())
-                },
-                ..inputs()
-            })
-            .collect();
-        let noise =
-            |i: usize| Noise::binomial(stream_key(case as u64, i as u32, 13, Purpose::Noise));
-        let mut values = vec![0.0; batch.len() * STOCKS * years];
-        let mut heads = vec![f64::NAN; batch.len() * per_run];
-        let mut reached = vec![None; batch.len()];
-        run_regions(
-            &batch,
-            noise,
-            &Guideline::default(),
-            horizon,
-            &mut values,
-            &mut reached,
-            Some(AgeRows {
-                years: &age_years,
-                heads: &mut heads,
-            }),
-        );
-        for (i, inp) in batch.iter().enumerate() {
-            let mut want = vec![0.0; STOCKS * years];
-            let mut want_heads = vec![f64::NAN; per_run];
-            let want_year = run_year_by_year(
-                inp,
-                &Guideline::default(),
-                horizon,
-                noise(i),
-                &mut Trajectory {
-                    years,
-                    values: &mut want,
-                    ages: Some(AgeRows {
-                        years: &age_years,
-                        heads: &mut want_heads,
-                    }),
-                },
-            );
-            let got = &values[i * STOCKS * years..(i + 1) * STOCKS * years];
-            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(got), bits(&want), "case {case}, region-run {i}");
-            let got_heads = &heads[i * per_run..(i + 1) * per_run];
-            assert_eq!(
-                bits(got_heads),
-                bits(&want_heads),
-                "case {case}, region-run {i}"
-            );
-            assert_eq!(reached[i], want_year, "case {case}, region-run {i}");
-        }
-        // The draws did something: people retired and left in every case.
-        let total = |stock: Stock| -> f64 {
-            values
-                .chunks(STOCKS * years)
-                .map(|x| {
-                    (1..years)
-                        .map(|t| stock_at(x, years, stock, t))
-                        .sum::<f64>()
+    #[cfg(target_arch = "x86_64")]
+    {
+        use rand::{Rng, SeedableRng};
+        let lanes =
+            crate::model::lanes::Lanes::cpu().expect("built where the processor has AVX-512");
+        let mut gen = NoiseRng::seed_from_u64(5);
+        let horizon = 60;
+        let years = horizon as usize + 1;
+        let stride = STOCKS * years;
+        let age_years = [0, 7, 30, 60];
+        let per_run = age_years.len() * AGES;
+        let mut early = [0.0; AGES];
+        early[cell_of(61.0)] = 1.0;
+        early[cell_of(63.0)] = 2.0;
+        let mut side_by_side = 0;
+        for case in 0..6 {
+            let batch: Vec<RegionInputs> = (0..8)
+                .map(|i| RegionInputs {
+                    headcount: [0.0, 4.0, 60.0, 400.0, 3_000.0][(case + i) % 5],
+                    outside_headcount: gen.random_range(0.0..900.0),
+                    trainees: if i % 5 == 3 {
+                        1_500.0
+                    } else {
+                        gen.random_range(0.0..300.0)
+                    },
+                    dropout_share: if case == 2 { 0.0 } else { 0.05 },
+                    primary_care_uptake: [0.3, 0.7, 1.0, 0.0, 0.6][(case + i) % 5],
+                    attrition_per_year: [0.0, 0.012, 0.3, 0.7, 1.0, 0.05][(case + 2 * i) % 6],
+                    return_per_year: if (case + i) % 3 == 0 {
+                        [0.05, 0.6, 1.0][i % 3]
+                    } else {
+                        0.0
+                    },
+                    recruits_per_year: if i % 4 == 1 { 3.5 } else { 0.0 },
+                    ages: if case == 5 && i == 3 {
+                        Cow::Owned(AgeInputs {
+                            retirement: Retirement::from_pmf(&early),
+                            ..test_ages()
+                        })
+                    } else {
+                        Cow::Owned(test_ages())
+                    },
+                    ..inputs()
                 })
-                .sum()
-        };
-        assert!(total(Stock::Retirements) > 100.0, "case {case}");
-        assert!(total(Stock::Outside) > 100.0, "case {case}");
+                .collect();
+            let key = |i: usize| stream_key(case as u64, i as u32, 13, Purpose::Noise);
+            let keys: [Option<u64>; 8] = std::array::from_fn(|i| Some(key(i)));
+            let eight: &[RegionInputs; 8] = batch[..].try_into().expect("eight");
+            let lanes_run = crate::model::lanes::specialists::side_by_side(eight, &keys).is_some();
+            assert_eq!(lanes_run, case != 5, "case {case}");
+            side_by_side += usize::from(lanes_run);
+            let mut noises: [Noise; 8] = std::array::from_fn(|i| Noise::binomial(key(i)));
+            let mut values = vec![0.0; 8 * stride];
+            let mut heads = vec![f64::NAN; 8 * per_run];
+            let mut reached = vec![Some(999); 8];
+            trainee_lanes_then_specialists(
+                lanes,
+                &batch,
+                &mut noises,
+                &Guideline::default(),
+                (&mut values, &mut reached),
+                years,
+                (&age_years, &mut heads),
+            );
+            for (i, inp) in batch.iter().enumerate() {
+                let mut want = vec![0.0; stride];
+                let mut want_heads = vec![f64::NAN; per_run];
+                let want_year = run_year_by_year(
+                    inp,
+                    &Guideline::default(),
+                    horizon,
+                    Noise::binomial(key(i)),
+                    &mut Trajectory {
+                        years,
+                        values: &mut want,
+                        ages: Some(AgeRows {
+                            years: &age_years,
+                            heads: &mut want_heads,
+                        }),
+                    },
+                );
+                let got = &values[i * stride..(i + 1) * stride];
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(got), bits(&want), "case {case}, region-run {i}");
+                let got_heads = &heads[i * per_run..(i + 1) * per_run];
+                assert_eq!(
+                    bits(got_heads),
+                    bits(&want_heads),
+                    "case {case}, region-run {i}"
+                );
+                assert_eq!(reached[i], want_year, "case {case}, region-run {i}");
+            }
+            // The draws did something: people retired and left in every case.
+            let total = |stock: Stock| -> f64 {
+                values
+                    .chunks(stride)
+                    .map(|x| {
+                        (1..years)
+                            .map(|t| stock_at(x, years, stock, t))
+                            .sum::<f64>()
+                    })
+                    .sum()
+            };
+            assert!(total(Stock::Retirements) > 100.0, "case {case}");
+            assert!(total(Stock::Outside) > 100.0, "case {case}");
+        }
+        assert_eq!(side_by_side, 5);
     }
 }
 

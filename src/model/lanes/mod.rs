@@ -1,7 +1,8 @@
-//! Eight side by side (AVX-512): the vector arithmetic of the trainee pass when
-//! [`crate::model::run_regions`] runs a region's runs eight at a time, either eight
-//! region-runs in the lanes of a vector ([`trainees`]) or one region-run's eight intake
-//! years ([`trainee_years`]), and their intakes ([`admit`]).
+//! Eight side by side (AVX-512): the vector arithmetic of both passes when
+//! [`crate::model::run_regions`] runs a region's runs eight at a time: the trainee pass
+//! with eight region-runs in the lanes of a vector ([`trainees`]) or one region-run's
+//! eight intake years ([`trainee_years`]), and their intakes ([`admit`]); the
+//! specialists' pass of eight region-runs ([`specialists`]).
 //!
 //! Each lane draws from its own SplitMix64 sub-stream ([`substreams`], [`next`]): one
 //! 64-bit number a lane, eight people each, exactly the numbers one region-run at a
@@ -88,6 +89,19 @@ pub(crate) fn unload(v: __m512d) -> [f64; LANES] {
     // SAFETY: `a` is 64 bytes, what an unaligned 512-bit store writes.
     unsafe {
         _mm512_storeu_pd(a.as_mut_ptr(), v)
+    };
+    a
+}
+
+/// A vector's eight words, `a[i]` from lane i.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn unload_words(v: __m512i) -> [u64; LANES] {
+    let mut a = [0u64; LANES];
+    #[allow(unsafe_code)]
+    // SAFETY: `a` is 64 bytes, what an unaligned 512-bit store writes.
+    unsafe {
+        _mm512_storeu_si512(a.as_mut_ptr().cast(), v)
     };
     a
 }

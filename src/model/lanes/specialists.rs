@@ -1,7 +1,8 @@
 //! The specialists' pass of eight region-runs side by side: [`Specialists::step`]'s
 //! draws for an age cell of eight region-runs at once, each lane from its own
 //! sub-stream, the same numbers in the same order as the step one region-run at a
-//! time, so the stocks are the same bits (`model::tests`).
+//! time, so the stocks are the same bits (`model::tests`). The year here follows the
+//! step event by event, and must change with it.
 //!
 //! Most of a year's age cells hold a handful of people or none, and most draws among
 //! them find nobody moving (`SmallDraws`: one uniform against `(1 - p)^n`). Eight
@@ -12,9 +13,9 @@ use std::arch::x86_64::*;
 
 use rand::SeedableRng;
 
-use super::{load, next, substreams, unload, Lanes, LANES};
+use super::{load, load_words, next, substreams, unload, unload_words, Lanes, LANES};
 use crate::binomial::{
-    binomial, trial_threshold, SmallDraws, BERNOULLI_MAX, FINE_MASK, RECIPROCALS, SMALL_DRAWS_N,
+    binomial, Prob, SmallDraws, BERNOULLI_MAX, FINE_MASK, RECIPROCALS, SMALL_DRAWS_N,
 };
 use crate::model::*;
 use crate::rng::SplitMix64;
@@ -30,6 +31,28 @@ struct SpecialistLanes {
     outside: AgeLanes,
 }
 
+/// Which lanes draw at their probability `p` (clamped to [0, 1]): strictly between 0
+/// and 1 (a draw), 1 (everyone, no number drawn), above a half (drawn at `1 - p`,
+/// mirrored), as the scalar samplers decide.
+struct Regimes {
+    drawn: __mmask8,
+    certain: __mmask8,
+    high: __mmask8,
+}
+
+impl Regimes {
+    fn of(probs: [&Prob; LANES]) -> Regimes {
+        let lanes = |f: &dyn Fn(f64) -> bool| {
+            (0..LANES).fold(0u8, |m, j| m | (u8::from(f(probs[j].p)) << j))
+        };
+        Regimes {
+            drawn: lanes(&|p| p > 0.0 && p < 1.0),
+            certain: lanes(&|p| p >= 1.0),
+            high: lanes(&|p| p > 0.5),
+        }
+    }
+}
+
 /// A probability per lane, as each lane's [`SmallDraws`] holds it, for vector draws.
 struct LaneDraws<'a> {
     draws: [&'a SmallDraws; LANES],
@@ -38,11 +61,7 @@ struct LaneDraws<'a> {
     none: &'a [f64],
     n_shift: u32,
     lane: __m512i,
-    /// The lanes whose probability is strictly between 0 and 1 (a draw), is 1
-    /// (everyone), and is above a half (drawn at `1 - p`, mirrored).
-    drawn: __mmask8,
-    certain: __mmask8,
-    high: __mmask8,
+    regimes: Regimes,
     /// `low / (1 - low)` in each lane.
     r: __m512d,
 }
@@ -68,17 +87,16 @@ impl<'a> LaneDraws<'a> {
 
     #[target_feature(enable = "avx512f")]
     fn new(draws: [&'a SmallDraws; LANES], none: &'a [f64], n_shift: u32, lane: __m512i) -> Self {
-        let mask = |f: &dyn Fn(&SmallDraws) -> bool| {
-            (0..LANES).fold(0u8, |m, j| m | (u8::from(f(draws[j])) << j))
-        };
+        // What the gather's safety rests on: every lane's index of a count below
+        // SMALL_DRAWS_N is within `none`.
+        assert!(none.len() == SMALL_DRAWS_N << n_shift);
+        assert!(unload_words(lane).iter().all(|&j| j < 1 << n_shift));
         LaneDraws {
             draws,
             none,
             n_shift,
             lane,
-            drawn: mask(&|d| d.prob().p > 0.0 && d.prob().p < 1.0),
-            certain: mask(&|d| d.prob().p >= 1.0),
-            high: mask(&|d| d.prob().p > 0.5),
+            regimes: Regimes::of(std::array::from_fn(|j| draws[j].prob())),
             r: load(&std::array::from_fn(|j| draws[j].prob().r)),
         }
     }
@@ -88,11 +106,9 @@ impl<'a> LaneDraws<'a> {
     #[target_feature(enable = "avx512f,avx512dq")]
     #[inline]
     fn draw(&self, n: __m512d, state: &mut __m512i) -> __m512d {
-        let counts = _mm512_cvttpd_epi64(n);
-        let whole = _mm512_cvtepi64_pd(counts);
-        let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
-        let mut x = _mm512_maskz_mov_pd(someone & self.certain, whole);
-        let drawn = someone & self.drawn;
+        let (counts, whole, someone) = whole_counts(n);
+        let mut x = _mm512_maskz_mov_pd(someone & self.regimes.certain, whole);
+        let drawn = someone & self.regimes.drawn;
         let large =
             drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(SMALL_DRAWS_N as i64));
         let small = drawn & !large;
@@ -109,30 +125,17 @@ impl<'a> LaneDraws<'a> {
                 _mm512_mask_i64gather_pd::<8>(_mm512_set1_pd(1.0), small, index, self.none.as_ptr())
             };
             let (k, again) = inversion_from(small, whole, self.r, f0, state);
-            x = _mm512_mask_mov_pd(x, small, _mm512_mask_sub_pd(k, self.high, whole, k));
+            x = _mm512_mask_mov_pd(x, small, mirrored(k, self.regimes.high, whole));
             alone |= again;
         }
         if alone != 0 {
-            x = self.draw_alone(alone, whole, x, state);
+            // A cell of 64 or more, or a draw to start again.
+            let n = unload(whole);
+            x = each_alone(alone, x, state, |j, rng| {
+                self.draws[j].draw(rng, n[j] as i64 as u64) as i64 as f64
+            });
         }
         x
-    }
-
-    /// [`Self::draw`] for the lanes of `alone` (a cell of 64 or more, or a draw to
-    /// start again), each as one region-run at a time draws it, from where its
-    /// generator is; the other lanes' counts as in `x`.
-    #[cold]
-    #[inline(never)]
-    #[target_feature(enable = "avx512f,avx512dq")]
-    fn draw_alone(&self, alone: __mmask8, n: __m512d, x: __m512d, state: &mut __m512i) -> __m512d {
-        let (mut states, mut xs, ns) = (unload_words(*state), unload(x), unload(n));
-        for j in (0..LANES).filter(|&j| alone >> j & 1 == 1) {
-            let mut rng = SplitMix64::seed_from_u64(states[j]);
-            xs[j] = self.draws[j].draw(&mut rng, ns[j] as i64 as u64) as i64 as f64;
-            states[j] = rng.state();
-        }
-        *state = super::load_words(&states);
-        load(&xs)
     }
 }
 
@@ -141,12 +144,8 @@ impl<'a> LaneDraws<'a> {
 struct LaneTrials {
     /// Each lane's probability, in [0, 1].
     p: [f64; LANES],
-    /// As [`LaneDraws`]'s.
-    drawn: __mmask8,
-    certain: __mmask8,
-    high: __mmask8,
-    /// Each lane's trial threshold (`binomial::trial_threshold` at the low
-    /// probability): its top byte in each of the lane's eight bytes, and its 45 bits
+    regimes: Regimes,
+    /// Each lane's trial threshold (`Prob::threshold`): its top byte in each of the lane's eight bytes, and its 45 bits
     /// below that.
     top: __m512i,
     fine: __m512i,
@@ -155,17 +154,14 @@ struct LaneTrials {
 impl LaneTrials {
     #[target_feature(enable = "avx512f")]
     fn new(p: [f64; LANES]) -> Self {
-        let p = p.map(|p| if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) });
-        let mask =
-            |f: &dyn Fn(f64) -> bool| (0..LANES).fold(0u8, |m, j| m | (u8::from(f(p[j])) << j));
-        let threshold = p.map(|p| trial_threshold(p.min(1.0 - p)));
+        // `Prob` clamps and takes the low side as `binomial` does.
+        let probs = p.map(Prob::new);
+        let threshold = probs.map(|p| p.threshold);
         LaneTrials {
-            p,
-            drawn: mask(&|p| p > 0.0 && p < 1.0),
-            certain: mask(&|p| p >= 1.0),
-            high: mask(&|p| p > 0.5),
-            top: super::load_words(&threshold.map(|t| (t >> 45) * 0x0101_0101_0101_0101)),
-            fine: super::load_words(&threshold.map(|t| t & FINE_MASK)),
+            p: probs.map(|p| p.p),
+            regimes: Regimes::of(std::array::from_fn(|j| &probs[j])),
+            top: load_words(&threshold.map(|t| (t >> 45) * 0x0101_0101_0101_0101)),
+            fine: load_words(&threshold.map(|t| t & FINE_MASK)),
         }
     }
 
@@ -174,28 +170,22 @@ impl LaneTrials {
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     #[inline]
     fn count(&self, n: __m512d, state: &mut __m512i) -> __m512d {
-        let counts = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
-        let whole = _mm512_cvtepi64_pd(counts);
-        let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
-        let mut x = _mm512_maskz_mov_pd(someone & self.certain, whole);
-        let drawn = someone & self.drawn;
+        let (counts, whole, someone) = whole_counts(n);
+        let mut x = _mm512_maskz_mov_pd(someone & self.regimes.certain, whole);
+        let drawn = someone & self.regimes.drawn;
         let large =
             drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(BERNOULLI_MAX as i64));
         let small = drawn & !large;
         if small != 0 {
             let k = _mm512_cvtepi64_pd(bernoulli_trials(small, counts, self.top, self.fine, state));
-            x = _mm512_mask_mov_pd(x, small, _mm512_mask_sub_pd(k, self.high, whole, k));
+            x = _mm512_mask_mov_pd(x, small, mirrored(k, self.regimes.high, whole));
         }
         if large != 0 {
             // 64 or more people: each such lane as one region-run at a time draws it.
-            let (mut states, mut xs, ns) = (unload_words(*state), unload(x), unload(whole));
-            for j in (0..LANES).filter(|&j| large >> j & 1 == 1) {
-                let mut rng = SplitMix64::seed_from_u64(states[j]);
-                xs[j] = binomial(&mut rng, ns[j] as i64 as u64, self.p[j]) as i64 as f64;
-                states[j] = rng.state();
-            }
-            *state = super::load_words(&states);
-            x = load(&xs);
+            let n = unload(whole);
+            x = each_alone(large, x, state, |j, rng| {
+                binomial(rng, n[j] as i64 as u64, self.p[j]) as i64 as f64
+            });
         }
         x
     }
@@ -313,17 +303,43 @@ fn anyone(n: __m512d) -> bool {
     _mm512_cmplt_pd_mask(_mm512_setzero_pd(), n) != 0
 }
 
-/// A vector's eight words, `a[i]` from lane i.
+/// Each lane's count as the scalar samplers take it (`n.max(0.0) as i64`), as an
+/// integer and as a double, and the lanes with somebody.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn whole_counts(n: __m512d) -> (__m512i, __m512d, __mmask8) {
+    let counts = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
+    let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
+    (counts, _mm512_cvtepi64_pd(counts), someone)
+}
+
+/// `n - k` in the lanes of `high`, `k` in the others: `binomial::mirror`.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn unload_words(v: __m512i) -> [u64; LANES] {
-    let mut a = [0u64; LANES];
-    #[allow(unsafe_code)]
-    // SAFETY: `a` is 64 bytes, what an unaligned 512-bit store writes.
-    unsafe {
-        _mm512_storeu_si512(a.as_mut_ptr().cast(), v)
-    };
-    a
+fn mirrored(k: __m512d, high: __mmask8, n: __m512d) -> __m512d {
+    _mm512_mask_sub_pd(k, high, n, k)
+}
+
+/// `x` with lane j, for each lane of `alone`, replaced by `draw(j, generator)` from
+/// that lane's generator where it is (the state goes on from where the draw left
+/// it): the rare draws one region-run at a time makes its own way.
+#[cold]
+#[inline(never)]
+#[target_feature(enable = "avx512f")]
+fn each_alone(
+    alone: __mmask8,
+    x: __m512d,
+    state: &mut __m512i,
+    mut draw: impl FnMut(usize, &mut SplitMix64) -> f64,
+) -> __m512d {
+    let (mut states, mut xs) = (unload_words(*state), unload(x));
+    for j in (0..LANES).filter(|&j| alone >> j & 1 == 1) {
+        let mut rng = SplitMix64::seed_from_u64(states[j]);
+        xs[j] = draw(j, &mut rng);
+        states[j] = rng.state();
+    }
+    *state = load_words(&states);
+    load(&xs)
 }
 
 /// The stock summed as [`total`] sums it, in each lane.
@@ -366,7 +382,7 @@ pub(in crate::model) fn side_by_side(
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 pub(in crate::model) fn specialists_lanes(
     _lanes: Lanes,
-    inputs: &[RegionInputs<'_>],
+    inputs: &[RegionInputs<'_>; LANES],
     keys: &[u64; LANES],
     noises: &mut [Noise; LANES],
     guideline: &Guideline,
@@ -374,7 +390,7 @@ pub(in crate::model) fn specialists_lanes(
     out: &mut [Trajectory<'_>; LANES],
 ) -> [Option<u32>; LANES] {
     let years = out[0].years;
-    let keys = super::load_words(keys);
+    let keys = load_words(keys);
     let mut s = SpecialistLanes {
         initial: [[0.0; LANES]; AGES],
         joined: [[0.0; LANES]; AGES],
@@ -409,6 +425,7 @@ pub(in crate::model) fn specialists_lanes(
     let uptake = LaneTrials::new(std::array::from_fn(|j| inputs[j].primary_care_uptake));
     let completion: [CompletionCells; LANES] =
         std::array::from_fn(|j| CompletionCells::new(&inputs[j]));
+    // Binomial noise in every lane: recruits are whole people.
     let mut recruits: [Recruits; LANES] =
         std::array::from_fn(|j| Recruits::new(inputs[j].recruits_per_year, true));
     let mut population: [f64; LANES] = std::array::from_fn(|j| inputs[j].population);
@@ -450,7 +467,7 @@ pub(in crate::model) fn specialists_lanes(
                 }
             }
             let mut back = [[0.0; LANES]; AGES];
-            if returns.drawn | returns.certain != 0 {
+            if returns.regimes.drawn | returns.regimes.certain != 0 {
                 let mut state = substreams(keys, Event::Returns.substream(t));
                 for (cell, x) in s.outside.iter().zip(back.iter_mut()) {
                     let n = load(cell);
@@ -503,4 +520,159 @@ pub(in crate::model) fn specialists_lanes(
         }
     }
     reached
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, RngCore};
+
+    use super::*;
+
+    /// SplitMix64's state whose next number is `z`: its output function undone (each
+    /// xor-shift by repeating it, each product by the inverse of its odd factor).
+    fn state_before(z: u64) -> u64 {
+        let inverse = |c: u64| {
+            let mut x = c;
+            for _ in 0..6 {
+                x = x.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(x)));
+            }
+            x
+        };
+        let unshift = |mut y: u64, s: u32| {
+            let mut k = s;
+            let x = y;
+            while k < 64 {
+                y ^= x >> k;
+                k += s;
+            }
+            y
+        };
+        let mut y = unshift(z, 31);
+        y = y.wrapping_mul(inverse(0x94D0_49BB_1331_11EB));
+        y = unshift(y, 27);
+        y = y.wrapping_mul(inverse(0xBF58_476D_1CE4_E5B9));
+        y = unshift(y, 30);
+        y.wrapping_sub(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Whether inversion from 0 at (n, p) leaves the largest uniform, 1 - 2^-53, over
+    /// past n (the draw starts again): the scalar walk's arithmetic.
+    fn largest_uniform_starts_again(n: u64, p: f64) -> bool {
+        let d = SmallDraws::new(p);
+        let r = d.prob().r;
+        let a = (n + 1) as f64 * r;
+        let (mut u, mut f) = (1.0 - 1.0 / 9_007_199_254_740_992.0, d.none()[n as usize]);
+        for k in 1..=n + 1 {
+            if u < f {
+                return false;
+            }
+            u -= f;
+            if k > n {
+                return true;
+            }
+            f *= a * RECIPROCALS[k as usize] - r;
+        }
+        unreachable!()
+    }
+
+    /// Eight lanes' draws from `states` against each lane alone: `SmallDraws::draw`
+    /// for [`LaneDraws`] (each lane's table, and one shared), `binomial` for
+    /// [`LaneTrials`]; the same counts and the same generator states after.
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    fn check(ps: [f64; LANES], ns: [f64; LANES], states: [u64; LANES], what: &str) {
+        let draws = ps.map(SmallDraws::new);
+        let mut table = [0.0; SMALL_DRAWS_N * LANES];
+        let each = LaneDraws::each(std::array::from_fn(|j| &draws[j]), &mut table);
+        let shared = LaneDraws::shared(&draws[0]);
+        let trials = LaneTrials::new(ps);
+        for (kind, lanes) in [("each", &each), ("shared", &shared)] {
+            let mut state = load_words(&states);
+            let got = unload(lanes.draw(load(&ns), &mut state));
+            let after = unload_words(state);
+            for j in 0..LANES {
+                let d = if kind == "each" { &draws[j] } else { &draws[0] };
+                let mut rng = SplitMix64::seed_from_u64(states[j]);
+                let want = d.draw(&mut rng, ns[j] as u64) as f64;
+                let case = format!("{what}, {kind}, lane {j}: n {}, p {}", ns[j], d.prob().p);
+                assert_eq!(got[j].to_bits(), want.to_bits(), "{case}");
+                assert_eq!(after[j], rng.state(), "{case}");
+            }
+        }
+        let mut state = load_words(&states);
+        let got = unload(trials.count(load(&ns), &mut state));
+        let after = unload_words(state);
+        for j in 0..LANES {
+            let mut rng = SplitMix64::seed_from_u64(states[j]);
+            let want = binomial(&mut rng, ns[j] as u64, ps[j]) as f64;
+            let case = format!("{what}, trials, lane {j}: n {}, p {}", ns[j], ps[j]);
+            assert_eq!(got[j].to_bits(), want.to_bits(), "{case}");
+            assert_eq!(after[j], rng.state(), "{case}");
+        }
+    }
+
+    /// Random lanes: every count from 0 to 70 (each partial last word of the
+    /// Bernoulli trials, cells past `SMALL_DRAWS_N` and `BERNOULLI_MAX`), probabilities
+    /// 0, tiny, near and at a half, above it (mirrored), 1 and NaN (0); and a draw
+    /// that starts again, its lane's state made so that its first uniform is the
+    /// largest there is.
+    #[test]
+    #[cfg_attr(not(fastlakare_avx512), ignore = "this processor has no AVX-512")]
+    fn lane_draws_are_each_lane_alone() {
+        Lanes::cpu().expect("built where the processor has AVX-512");
+        let probs = [
+            0.0,
+            1e-4,
+            0.012,
+            0.3,
+            0.5,
+            0.500_000_1,
+            0.7,
+            0.97,
+            1.0,
+            f64::NAN,
+        ];
+        let mut gen = SplitMix64::seed_from_u64(21);
+        for trial in 0..3_000 {
+            let ps = std::array::from_fn(|_| probs[gen.random_range(0..probs.len())]);
+            let ns = std::array::from_fn(|_| f64::from(gen.random_range(0..=70u32)));
+            let states = std::array::from_fn(|_| gen.next_u64());
+            #[allow(unsafe_code)]
+            // SAFETY: `Lanes::cpu` found AVX-512 F, DQ and BW.
+            unsafe {
+                check(ps, ns, states, &format!("trial {trial}"))
+            };
+        }
+        let mut again = Vec::new();
+        for n in 1..SMALL_DRAWS_N as u64 {
+            for i in 1..200 {
+                let p = f64::from(i) * 0.0049;
+                if largest_uniform_starts_again(n, p) {
+                    again.push((n, p));
+                }
+            }
+        }
+        assert!(again.len() > 10, "{} cases start again", again.len());
+        let largest = state_before(u64::MAX);
+        let mut rng = SplitMix64::seed_from_u64(largest);
+        assert_eq!(rng.next_u64(), u64::MAX);
+        for (k, &(n, p)) in again.iter().enumerate().step_by(again.len() / 10) {
+            let mut ps: [f64; LANES] = std::array::from_fn(|_| probs[gen.random_range(0..4)]);
+            let mut ns: [f64; LANES] =
+                std::array::from_fn(|_| f64::from(gen.random_range(0..=9u32)));
+            let mut states: [u64; LANES] = std::array::from_fn(|_| gen.next_u64());
+            let j = k % LANES;
+            (ps[j], ns[j], states[j]) = (p, n as f64, largest);
+            if j == 0 {
+                // The shared table is lane 0's: every lane at (n, p) starts again.
+                ps = [p; LANES];
+                ns = [n as f64; LANES];
+                states = [largest; LANES];
+            }
+            #[allow(unsafe_code)]
+            // SAFETY: as above.
+            unsafe {
+                check(ps, ns, states, &format!("starting again at n {n}, p {p}"))
+            };
+        }
+    }
 }
