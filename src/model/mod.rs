@@ -321,7 +321,8 @@ fn specialists_pass<R: NoiseSource>(
     for t in 0..years {
         let mut retired = 0.0;
         if t > 0 {
-            let completers = completion.completers(inp, placed, t);
+            let mut completers = [0.0; AGES];
+            completion.add_completers(inp, placed, t, |cell, x| completers[cell] += x);
             retired = stocks.step(inp, noise, t, &completers);
             stocks.joined[cell_of(inp.ages.recruit_age)] += recruits.next();
             population *= 1.0 + inp.pop_growth_per_year;
@@ -348,18 +349,6 @@ impl CompletionCells {
         CompletionCells {
             intake: std::array::from_fn(|i| inp.intake_completion_cell(i)),
         }
-    }
-
-    /// Year `t`'s completers by age (`t >= 1`), from the trainee pass's placements.
-    pub(in crate::model) fn completers(
-        &self,
-        inp: &RegionInputs,
-        placed: &Placed,
-        t: usize,
-    ) -> ByAge {
-        let mut completers = [0.0; AGES];
-        self.add_completers(inp, placed, t, |cell, x| completers[cell] += x);
-        completers
     }
 
     /// `add(cell, completers)` for year `t`'s completers (`t >= 1`), in the order the
