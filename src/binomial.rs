@@ -36,7 +36,7 @@ pub const TABLE_SIZE: u64 = 1 << 14;
 /// squeeze fails).
 pub const MODE_SEARCH_MAX_MEAN: f64 = 1000.0;
 /// 2^53: uniforms are the top 53 bits of a 64-bit draw.
-const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
+pub(crate) const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 
 /// `n as f64` in one instruction where it can be: x86-64 without AVX-512 has no
 /// `u64` to `f64` conversion, and the sequence that stands in for it showed in the

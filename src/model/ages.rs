@@ -78,9 +78,9 @@ impl Retirement {
         }
     }
 
-    /// Whether `other` retires people as this does: the same tabled draws, or hazards.
+    /// Whether `other` retires people as this does: the hazards decide the draws.
     pub(crate) fn same_as(&self, other: &Retirement) -> bool {
-        std::sync::Arc::ptr_eq(&self.draws, &other.draws) || self.hazard == other.hazard
+        self.hazard == other.hazard
     }
 
     /// `P(R = x | R >= x)` for each cell.

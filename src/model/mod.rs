@@ -106,22 +106,20 @@ impl<'a> Trajectory<'a> {
         }
     }
 
-    /// The stocks of the `j`-th of region-runs back to back, with its heads by age
-    /// where any are asked for (`age_heads` holds each run's [`AgeRows`] in turn).
+    /// A region-run's stocks, with its heads by age in `heads` where any years are asked
+    /// for (`age_years`; `heads` then holds `age_years.len() * AGES` values).
     fn of_run(
         years: usize,
         values: &'a mut [f64],
         age_years: &'a [usize],
-        age_heads: &'a mut [f64],
-        j: usize,
+        heads: &'a mut [f64],
     ) -> Self {
-        let per_run = age_years.len() * AGES;
         Trajectory {
             years,
             values,
-            ages: (per_run > 0).then(|| AgeRows {
+            ages: (!age_years.is_empty()).then_some(AgeRows {
                 years: age_years,
-                heads: &mut age_heads[j * per_run..(j + 1) * per_run],
+                heads,
             }),
         }
     }
@@ -440,7 +438,9 @@ pub fn run_regions(
         .zip(&mut reached[done..])
         .enumerate()
     {
-        let mut traj = Trajectory::of_run(years, x, age_years, age_heads, done + i);
+        let j = done + i;
+        let heads = &mut age_heads[j * per_run..(j + 1) * per_run];
+        let mut traj = Trajectory::of_run(years, x, age_years, heads);
         *r = run_region(
             &inputs[done + i],
             guideline,
@@ -503,15 +503,12 @@ fn trainee_lanes_then_specialists(
             }
         }
         let per_run = age_years.len() * AGES;
+        // No ages asked for: no heads, and no chunks of them.
         let mut heads = age_heads.chunks_mut(per_run.max(1));
         let mut runs = chunk.chunks_mut(stride);
-        let mut out: [Trajectory<'_>; LANES] = std::array::from_fn(|_| Trajectory {
-            years,
-            values: runs.next().expect("eight region-runs"),
-            ages: (per_run > 0).then(|| AgeRows {
-                years: age_years,
-                heads: heads.next().expect("eight region-runs' ages"),
-            }),
+        let mut out: [Trajectory<'_>; LANES] = std::array::from_fn(|_| {
+            let values = runs.next().expect("eight region-runs");
+            Trajectory::of_run(years, values, age_years, heads.next().unwrap_or(&mut []))
         });
         let inputs: &[RegionInputs<'_>; LANES] = inputs.try_into().expect("eight region-runs");
         match lanes::specialists::side_by_side(inputs, &keys) {

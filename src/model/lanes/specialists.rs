@@ -15,7 +15,7 @@ use rand::SeedableRng;
 
 use super::{load, load_words, next, substreams, unload, unload_words, Lanes, LANES};
 use crate::binomial::{
-    binomial, Prob, SmallDraws, BERNOULLI_MAX, FINE_MASK, RECIPROCALS, SMALL_DRAWS_N,
+    binomial, Prob, SmallDraws, BERNOULLI_MAX, FINE_MASK, RECIPROCALS, SMALL_DRAWS_N, UNIT_SCALE,
 };
 use crate::model::*;
 use crate::rng::SplitMix64;
@@ -40,7 +40,39 @@ struct Regimes {
     high: __mmask8,
 }
 
+/// A draw's lanes sorted as the scalar samplers sort them.
+struct Sorted {
+    /// Each lane's count (`n.max(0.0) as i64`), as an integer and as a double.
+    counts: __m512i,
+    whole: __m512d,
+    /// The count where everyone is drawn (probability 1), else 0: the draw so far.
+    x: __m512d,
+    /// The lanes with somebody to draw at a probability strictly between 0 and 1,
+    /// below `small_below` (the vector sampler's) and from it on (one lane at a time).
+    small: __mmask8,
+    large: __mmask8,
+}
+
 impl Regimes {
+    /// The lanes of the counts `n`, for a sampler that takes counts below
+    /// `small_below`.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    #[inline]
+    fn sort(&self, n: __m512d, small_below: usize) -> Sorted {
+        let counts = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
+        let whole = _mm512_cvtepi64_pd(counts);
+        let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
+        let drawn = someone & self.drawn;
+        let large = drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(small_below as i64));
+        Sorted {
+            counts,
+            whole,
+            x: _mm512_maskz_mov_pd(someone & self.certain, whole),
+            small: drawn & !large,
+            large,
+        }
+    }
+
     fn of(probs: [&Prob; LANES]) -> Regimes {
         let lanes = |f: &dyn Fn(f64) -> bool| {
             (0..LANES).fold(0u8, |m, j| m | (u8::from(f(probs[j].p)) << j))
@@ -106,12 +138,13 @@ impl<'a> LaneDraws<'a> {
     #[target_feature(enable = "avx512f,avx512dq")]
     #[inline]
     fn draw(&self, n: __m512d, state: &mut __m512i) -> __m512d {
-        let (counts, whole, someone) = whole_counts(n);
-        let mut x = _mm512_maskz_mov_pd(someone & self.regimes.certain, whole);
-        let drawn = someone & self.regimes.drawn;
-        let large =
-            drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(SMALL_DRAWS_N as i64));
-        let small = drawn & !large;
+        let Sorted {
+            counts,
+            whole,
+            mut x,
+            small,
+            large,
+        } = self.regimes.sort(n, SMALL_DRAWS_N);
         let mut alone = large;
         if small != 0 {
             let index = _mm512_or_si512(
@@ -145,8 +178,8 @@ struct LaneTrials {
     /// Each lane's probability, in [0, 1].
     p: [f64; LANES],
     regimes: Regimes,
-    /// Each lane's trial threshold (`Prob::threshold`): its top byte in each of the lane's eight bytes, and its 45 bits
-    /// below that.
+    /// Each lane's trial threshold (`Prob::threshold`): its top byte in each of the
+    /// lane's eight bytes, and its 45 bits below that.
     top: __m512i,
     fine: __m512i,
 }
@@ -170,12 +203,13 @@ impl LaneTrials {
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     #[inline]
     fn count(&self, n: __m512d, state: &mut __m512i) -> __m512d {
-        let (counts, whole, someone) = whole_counts(n);
-        let mut x = _mm512_maskz_mov_pd(someone & self.regimes.certain, whole);
-        let drawn = someone & self.regimes.drawn;
-        let large =
-            drawn & _mm512_cmpge_epi64_mask(counts, _mm512_set1_epi64(BERNOULLI_MAX as i64));
-        let small = drawn & !large;
+        let Sorted {
+            counts,
+            whole,
+            mut x,
+            small,
+            large,
+        } = self.regimes.sort(n, BERNOULLI_MAX as usize);
         if small != 0 {
             let k = _mm512_cvtepi64_pd(bernoulli_trials(small, counts, self.top, self.fine, state));
             x = _mm512_mask_mov_pd(x, small, mirrored(k, self.regimes.high, whole));
@@ -268,7 +302,7 @@ fn inversion_from(
     let z = next(state, live);
     let mut u = _mm512_mul_pd(
         _mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(z)),
-        _mm512_set1_pd(1.0 / 9_007_199_254_740_992.0),
+        _mm512_set1_pd(1.0 / UNIT_SCALE),
     );
     let mut f = f0;
     let mut x = _mm512_setzero_pd();
@@ -301,16 +335,6 @@ fn inversion_from(
 #[inline]
 fn anyone(n: __m512d) -> bool {
     _mm512_cmplt_pd_mask(_mm512_setzero_pd(), n) != 0
-}
-
-/// Each lane's count as the scalar samplers take it (`n.max(0.0) as i64`), as an
-/// integer and as a double, and the lanes with somebody.
-#[target_feature(enable = "avx512f,avx512dq")]
-#[inline]
-fn whole_counts(n: __m512d) -> (__m512i, __m512d, __mmask8) {
-    let counts = _mm512_cvttpd_epi64(_mm512_max_pd(n, _mm512_setzero_pd()));
-    let someone = _mm512_cmpgt_epi64_mask(counts, _mm512_setzero_si512());
-    (counts, _mm512_cvtepi64_pd(counts), someone)
 }
 
 /// `n - k` in the lanes of `high`, `k` in the others: `binomial::mirror`.
@@ -561,7 +585,7 @@ mod tests {
         let d = SmallDraws::new(p);
         let r = d.prob().r;
         let a = (n + 1) as f64 * r;
-        let (mut u, mut f) = (1.0 - 1.0 / 9_007_199_254_740_992.0, d.none()[n as usize]);
+        let (mut u, mut f) = (1.0 - 1.0 / UNIT_SCALE, d.none()[n as usize]);
         for k in 1..=n + 1 {
             if u < f {
                 return false;
