@@ -82,6 +82,11 @@ impl Lang {
     }
 
     /// A parameter's short label, in two lines (for a chart's narrow column).
+    /// A parameter's label on one line, as prose and tables show it.
+    pub(crate) fn param_words(self, p: Param) -> String {
+        self.param_label(p).join(" ").replace("- ", "")
+    }
+
     pub(crate) fn param_label(self, p: Param) -> [&'static str; 2] {
         let text = self.get(Text::Param(p));
         let (a, b) = text.split_once('|').unwrap_or((text, ""));
@@ -698,8 +703,8 @@ fn source_entry(p: Param) -> [&'static str; 2] {
             "DLF 2024: 8 år i genomsnitt (5 nominellt, förlängt av föräldraledighet och deltid)",
         ],
         Param::StDurationSdYears | Param::DropoutShare => [
-            "the model's specification (MODEL.md)",
-            "modellens specifikation (MODEL.md)",
+            "the model's specification (docs/model.md)",
+            "modellens specifikation (docs/model.md)",
         ],
         Param::AgeAtStStart => [
             "DLF: trainees are often in their thirties",
@@ -718,8 +723,8 @@ fn source_entry(p: Param) -> [&'static str; 2] {
             "endast version 1 (DLF:s 1/25)",
         ],
         Param::AttritionPerYear => [
-            "12 % of new specialists had left primary care within a few years (MODEL.md)",
-            "12 % av nya specialister hade lämnat primärvården inom några år (MODEL.md)",
+            "12 % of new specialists had left primary care within a few years (docs/model.md)",
+            "12 % av nya specialister hade lämnat primärvården inom några år (docs/model.md)",
         ],
         Param::ReturnRate => [
             "a policy lever (DLF: win back those working elsewhere)",
@@ -742,8 +747,8 @@ fn source_entry(p: Param) -> [&'static str; 2] {
             "Halland: 90 till 120 tjänster 2022-2027, omkring 6 % per år",
         ],
         Param::IntakeGrowthYears => [
-            "growth for a number of years, then flat (MODEL.md)",
-            "ökning under ett antal år, sedan oförändrat (MODEL.md)",
+            "growth for a number of years, then flat (docs/model.md)",
+            "ökning under ett antal år, sedan oförändrat (docs/model.md)",
         ],
         Param::PopGrowthMultiplier => [
             "SCB: 0.62 % a year 2018-2023; SCB's 2024 projection about 0.25 % a year",

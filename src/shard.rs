@@ -147,17 +147,9 @@ fn part_checksum(path: &Path) -> Result<String, Error> {
         })
 }
 
-fn data_text(plan: &RunPlan) -> Result<Option<String>, Error> {
-    if plan.table.source == BUILTIN_NAME {
-        return Ok(None);
-    }
-    fs::read_to_string(&plan.table.source)
-        .map(Some)
-        .map_err(|e| Error::Io {
-            path: PathBuf::from(&plan.table.source),
-            what: "read the data again for shard.json",
-            source: e,
-        })
+/// The data table's text as the run read it; None for the built-in table.
+fn data_text(plan: &RunPlan) -> Option<String> {
+    (plan.table.source != BUILTIN_NAME).then(|| plan.table.text.clone())
 }
 
 impl ShardInfo {
@@ -170,7 +162,7 @@ impl ShardInfo {
         part_checksums: std::collections::BTreeMap<String, String>,
     ) -> Result<Self, Error> {
         let cfg = &plan.config;
-        let data_text = data_text(plan)?;
+        let data_text = data_text(plan);
         Ok(ShardInfo {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION").into(),

@@ -287,7 +287,7 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
 
 /// Where `solve` writes: `--out DIR`, else the config's results folder.
 pub fn out_path(plan: &RunPlan) -> PathBuf {
-    plan.out_dir.join("solve.parquet")
+    plan.out_dir.join(crate::output::SOLVE_FILE)
 }
 
 /// The table `solve` prints.

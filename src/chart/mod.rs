@@ -662,9 +662,12 @@ fn band_polygon(bands: &[BandYear], lo: usize, hi: usize, y_max: f64) -> Vec<(f6
 /// times the target, so long horizons whose tails grow far past it keep the crossing
 /// readable (bands are clipped).
 fn y_max(metric: FanMetric, highest_p95: f64) -> f64 {
-    let target = metric.target(Lang::En).map_or(0.0, |t| t.0);
-    let cap = metric.target(Lang::En).map_or(f64::INFINITY, |t| 2.5 * t.0);
-    (highest_p95.max(target) * 1.1).min(cap).max(1.0)
+    // The target's level (its label's language does not matter here).
+    let target = metric.target(Lang::En).map(|t| t.0);
+    let cap = target.map_or(f64::INFINITY, |t| 2.5 * t);
+    (highest_p95.max(target.unwrap_or(0.0)) * 1.1)
+        .min(cap)
+        .max(1.0)
 }
 
 const BAND: RGBColor = RGBColor(31, 94, 160);
@@ -1124,3 +1127,4 @@ fn heat(p: f64) -> RGBColor {
 mod ages;
 mod sensitivity;
 pub use sensitivity::draw_sensitivity;
+pub(crate) use sensitivity::output_words;

@@ -41,7 +41,7 @@ fn units<'a>(rows: &[&'a Row]) -> Vec<Unit<'a>> {
 }
 
 /// What the output is, in words for a title.
-fn output_words(lang: Lang, output: &str) -> String {
+pub(crate) fn output_words(lang: Lang, output: &str) -> String {
     match output.strip_prefix("coverage_at:") {
         Some(year) => lang.fill(Text::CoverageIn, &[&year]),
         None => lang.get(Text::YearsToTarget).into(),
@@ -156,7 +156,7 @@ fn tornado<DB: DrawingBackend>(
         // English names the config's own keys; Swedish, the words.
         let name = match lang {
             Lang::En => r.parameter.name().to_string(),
-            Lang::Sv => lang.param_label(r.parameter).join(" ").replace("- ", ""),
+            Lang::Sv => lang.param_words(r.parameter),
         };
         names.draw_text(&name, &left, (20, py - top)).map_err(e)?;
         let Some(ind) = r.indices else {

@@ -83,7 +83,8 @@ pub enum Command {
     /// Redraw the charts of a results folder from its Parquet files alone.
     Plot(plot::PlotArgs),
     /// Write RESULTS_DIR/report.html: the summary table and every chart on one
-    /// self-contained page (inline SVG, no scripts) that opens offline and prints.
+    /// self-contained page (inline SVG, no scripts) that opens offline and prints; with
+    /// `--region CODE`, one region's report, RESULTS_DIR/report_CODE.html.
     Report(report::ReportArgs),
     /// The smallest number of ST trainees in post, held constant from the base year,
     /// that reaches the target by YEAR with probability P; writes solve.parquet.

@@ -137,9 +137,17 @@ fn inline_svg(html: &mut String, path: &Path) -> Result<(), Error> {
         what: "read",
         source: e,
     })?;
-    let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
-    let _ = writeln!(html, "<figure>\n{svg}\n</figure>");
+    figure(html, &svg, None);
     Ok(())
+}
+
+/// Appends an inline SVG chart as a figure (of `class`, if any).
+fn figure(html: &mut String, svg: &str, class: Option<&str>) {
+    let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
+    let _ = match class {
+        Some(class) => writeln!(html, "<figure class=\"{class}\">\n{svg}\n</figure>"),
+        None => writeln!(html, "<figure>\n{svg}\n</figure>"),
+    };
 }
 
 /// One table per scenario (the baseline first), in the summary's row order.

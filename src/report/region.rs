@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{escape, plain, put};
+use super::{escape, figure, plain, put};
 use crate::chart::RegionSvgs;
 use crate::config::BASELINE_SCENARIO;
 use crate::error::Error;
@@ -205,7 +205,7 @@ impl Report<'_> {
             );
         }
         h.push_str("</tbody>\n</table>\n");
-        figure(h, &self.svgs.coverage, "wide");
+        figure(h, &self.svgs.coverage, Some("wide"));
         h.push_str("</section>\n");
     }
 
@@ -217,17 +217,17 @@ impl Report<'_> {
             self.t(Text::AgesIntro)
         );
         if let Some(p) = &self.svgs.pyramid {
-            figure(h, p, "pyramid");
+            figure(h, p, Some("pyramid"));
         }
         h.push_str("<div class=\"pair\">\n");
-        figure(h, &self.svgs.outside, "half");
-        figure(h, &self.svgs.retirements, "half");
+        figure(h, &self.svgs.outside, Some("half"));
+        figure(h, &self.svgs.retirements, Some("half"));
         h.push_str("</div>\n</section>\n");
     }
 
     /// `solve.parquet`'s row for the region, where `solve` wrote one into the folder.
     fn solve(&self, h: &mut String) -> Result<(), Error> {
-        let path = self.dir.join("solve.parquet");
+        let path = self.dir.join(crate::output::SOLVE_FILE);
         if !path.exists() {
             return Ok(());
         }
@@ -284,10 +284,7 @@ impl Report<'_> {
             |r: &&crate::sensitivity::Row| r.indices.map_or(0.0, |i| i.total_order.estimate);
         mine.sort_by(|a, b| total(b).total_cmp(&total(a)));
         let l = self.lang;
-        let output = match mine[0].output.strip_prefix("coverage_at:") {
-            Some(year) => l.fill(Text::CoverageIn, &[&year]),
-            None => l.get(Text::YearsToTarget).to_string(),
-        };
+        let output = crate::chart::output_words(l, &mine[0].output);
         let _ = writeln!(
             h,
             "<section class=\"keep\">\n<h2>{}</h2>\n<p>{}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
@@ -310,7 +307,7 @@ impl Report<'_> {
             let _ = writeln!(
                 h,
                 "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                escape(&l.param_label(r.parameter).join(" ").replace("- ", "")),
+                escape(&l.param_words(r.parameter)),
                 r.parameter.name(),
                 interval(i.total_order),
                 interval(i.first_order)
@@ -390,7 +387,7 @@ impl Report<'_> {
         }
         h.push_str("</tbody>\n</table>\n</div>\n");
         if let Some(svg) = &self.svgs.scenarios {
-            figure(h, svg, "scenarios");
+            figure(h, svg, Some("scenarios"));
         }
         h.push_str("</section>\n");
     }
@@ -431,7 +428,7 @@ impl Report<'_> {
             let _ = writeln!(
                 h,
                 "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&l.param_label(p).join(" ").replace("- ", "")),
+                escape(&l.param_words(p)),
                 p.name(),
                 escape(&dist),
                 scope,
@@ -452,7 +449,7 @@ impl Report<'_> {
         ] {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td></td><td>MODEL.md</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td></td><td>docs/model.md</td></tr>",
                 self.t(text),
                 escape(&value)
             );
@@ -596,12 +593,6 @@ fn short(l: Lang, x: f64) -> String {
         .find(|&d| ((x * 10f64.powi(d)).round() - x * 10f64.powi(d)).abs() < 1e-9)
         .unwrap_or(4) as usize;
     l.number(x, decimals)
-}
-
-/// Appends an inline SVG chart as a figure of `class`.
-fn figure(h: &mut String, svg: &str, class: &str) {
-    let svg = svg.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1);
-    let _ = writeln!(h, "<figure class=\"{class}\">\n{svg}\n</figure>");
 }
 
 /// A region's row of `solve.parquet`.
