@@ -285,9 +285,12 @@ pub fn solve(plan: &RunPlan, req: &SolveRequest) -> Result<Vec<SolveRow>, Error>
     crate::pool::install(plan.threads, run)?
 }
 
+/// What `solve` writes into a results folder.
+pub const SOLVE_FILE: &str = "solve.parquet";
+
 /// Where `solve` writes: `--out DIR`, else the config's results folder.
 pub fn out_path(plan: &RunPlan) -> PathBuf {
-    plan.out_dir.join(crate::output::SOLVE_FILE)
+    plan.out_dir.join(SOLVE_FILE)
 }
 
 /// The table `solve` prints.

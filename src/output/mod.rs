@@ -42,8 +42,6 @@ pub const RUNS_FILE: &str = "runs.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
 pub const AGES_FILE: &str = "ages.parquet";
 pub const SUMMARY_FILE: &str = "summary.parquet";
-/// What `solve` writes into a results folder.
-pub const SOLVE_FILE: &str = "solve.parquet";
 pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
@@ -180,7 +178,7 @@ pub fn write_solve(
     };
     ensure_output_dir(&dir)?;
     let work = WorkDir::create(&dir, "solve")?;
-    let tmp = work.path().join(SOLVE_FILE);
+    let tmp = work.path().join(crate::solve::SOLVE_FILE);
     let mut meta = parquet::metadata(plan);
     if let Some(r) = rows.first() {
         meta.push(("fastlakare.solve.by_year".into(), r.by_year.to_string()));

@@ -227,7 +227,7 @@ impl Report<'_> {
 
     /// `solve.parquet`'s row for the region, where `solve` wrote one into the folder.
     fn solve(&self, h: &mut String) -> Result<(), Error> {
-        let path = self.dir.join(crate::output::SOLVE_FILE);
+        let path = self.dir.join(crate::solve::SOLVE_FILE);
         if !path.exists() {
             return Ok(());
         }
