@@ -19,6 +19,13 @@ pub enum Lang {
 }
 
 impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Sv];
+
+    /// The language whose [`Self::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
     /// The code of the language, as in HTML's `lang` and the CLI's `--lang`.
     pub fn code(self) -> &'static str {
         match self {

@@ -389,14 +389,21 @@ impl Config {
         let sensitivity = sensitivity_request(&raw, last_year, &bad)?;
         let ages = ages::ages(&raw.ages, &bad)?;
         let language = match raw.language.as_deref() {
-            None | Some("en") => Lang::En,
-            Some("sv") => Lang::Sv,
-            Some(other) => {
-                return Err(bad(
+            None => Lang::default(),
+            Some(code) => Lang::from_code(code).ok_or_else(|| {
+                let codes: Vec<String> = Lang::ALL
+                    .iter()
+                    .map(|l| format!("\"{}\"", l.code()))
+                    .collect();
+                bad(
                     "language",
-                    format!("must be \"en\" or \"sv\", got \"{}\"", other.escape_debug()),
-                ))
-            }
+                    format!(
+                        "must be {}, got \"{}\"",
+                        codes.join(" or "),
+                        code.escape_debug()
+                    ),
+                )
+            })?,
         };
         let sustain_years = u32::try_from(raw.sustain_years.unwrap_or(1))
             .ok()
@@ -1155,7 +1162,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("t.toml") && e.contains("language") && e.contains("\"fr\""),
+            e.contains("t.toml")
+                && e.contains("language")
+                && e.contains("must be \"en\" or \"sv\", got \"fr\""),
             "{e}"
         );
     }

@@ -3,6 +3,7 @@
 //! 64-bit number with their bytes counted.
 
 use super::*;
+use crate::binomial::UNIT_SCALE;
 
 /// Below this many people, a split over durations goes person by person (one draw and
 /// about one comparison each) rather than by one conditional binomial per duration,
@@ -16,8 +17,6 @@ pub(in crate::model) const PACKED_COUNT: f64 = 2000.0;
 /// Splits with at most this many categories (so at most seven boundaries and seven
 /// boundary slices to count bytes against) are placed eight people to a number.
 pub(in crate::model) const PACKED_CATEGORIES: usize = 8;
-/// 2^53: uniforms are the top 53 bits of a 64-bit draw.
-pub(in crate::model) const UNIT_SCALE: f64 = 9_007_199_254_740_992.0;
 
 /// Categories with probabilities `probs` (summing to 1), for multinomial draws by
 /// successive binomials (category i's probability given not i' < i) and, if prepared

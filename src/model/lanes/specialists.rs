@@ -26,9 +26,51 @@ type AgeLanes = [[f64; LANES]; AGES];
 
 /// Eight region-runs' [`Specialists`], cell by cell.
 struct SpecialistLanes {
-    initial: AgeLanes,
-    joined: AgeLanes,
-    outside: AgeLanes,
+    initial: AgeWindow,
+    joined: AgeWindow,
+    outside: AgeWindow,
+}
+
+/// Years an [`AgeWindow`] ages before its cells are copied back up.
+const SLACK: usize = 64;
+
+/// An [`AgeLanes`] that a year's ageing moves down by one cell, instead of moving every
+/// cell up (a copy of the whole stock each year, which showed in the profile). Once in
+/// [`SLACK`] years the window is copied back to the top.
+struct AgeWindow {
+    cells: [[f64; LANES]; AGES + SLACK],
+    start: usize,
+}
+
+impl AgeWindow {
+    fn new() -> Self {
+        AgeWindow {
+            cells: [[0.0; LANES]; AGES + SLACK],
+            start: SLACK,
+        }
+    }
+
+    fn cells(&self) -> &AgeLanes {
+        self.cells[self.start..self.start + AGES]
+            .try_into()
+            .unwrap()
+    }
+
+    fn cells_mut(&mut self) -> &mut AgeLanes {
+        (&mut self.cells[self.start..self.start + AGES])
+            .try_into()
+            .unwrap()
+    }
+
+    /// Everyone a year older; nobody is left in the oldest cell.
+    fn age(&mut self) {
+        if self.start == 0 {
+            self.cells.copy_within(..AGES - 1, SLACK + 1);
+            self.start = SLACK + 1;
+        }
+        self.start -= 1;
+        self.cells[self.start] = [0.0; LANES];
+    }
 }
 
 /// Which lanes draw at their probability `p` (clamped to [0, 1]): strictly between 0
@@ -416,17 +458,21 @@ pub(in crate::model) fn specialists_lanes(
     let years = out[0].years;
     let keys = load_words(keys);
     let mut s = SpecialistLanes {
-        initial: [[0.0; LANES]; AGES],
-        joined: [[0.0; LANES]; AGES],
-        outside: [[0.0; LANES]; AGES],
+        initial: AgeWindow::new(),
+        joined: AgeWindow::new(),
+        outside: AgeWindow::new(),
     };
     let starts: [Specialists; LANES] =
         std::array::from_fn(|j| initial_stocks(&inputs[j], &mut noises[j]));
     for (j, start) in starts.iter().enumerate() {
-        for i in 0..AGES {
-            s.initial[i][j] = start.initial[i];
-            s.joined[i][j] = start.joined[i];
-            s.outside[i][j] = start.outside[i];
+        for (lanes, stock) in [
+            (&mut s.initial, &start.initial),
+            (&mut s.joined, &start.joined),
+            (&mut s.outside, &start.outside),
+        ] {
+            for (cell, &x) in lanes.cells_mut().iter_mut().zip(stock) {
+                cell[j] = x;
+            }
         }
     }
     let (mut attrition_table, mut returns_table) =
@@ -457,14 +503,17 @@ pub(in crate::model) fn specialists_lanes(
     for t in 0..years {
         let mut retired = [0.0; LANES];
         if t > 0 {
-            // Everyone a year older; nobody is left in the oldest cell.
             for stock in [&mut s.initial, &mut s.joined, &mut s.outside] {
-                stock.copy_within(..AGES - 1, 1);
-                stock[0] = [0.0; LANES];
+                stock.age();
             }
+            let (initial, joined, outside) = (
+                s.initial.cells_mut(),
+                s.joined.cells_mut(),
+                s.outside.cells_mut(),
+            );
             let mut state = substreams(keys, Event::Retirements.substream(t));
             let mut retiring = _mm512_setzero_pd();
-            for (k, stock) in [&mut s.initial, &mut s.joined, &mut s.outside]
+            for (k, stock) in [&mut *initial, &mut *joined, &mut *outside]
                 .into_iter()
                 .enumerate()
             {
@@ -480,33 +529,40 @@ pub(in crate::model) fn specialists_lanes(
                 }
             }
             retired = unload(retiring);
-            let mut leaving = [[[0.0; LANES]; AGES]; 2];
-            let mut state = substreams(keys, Event::Attrition.substream(t));
-            for (stock, out) in [&s.initial, &s.joined].into_iter().zip(&mut leaving) {
-                for (cell, x) in stock.iter().zip(out.iter_mut()) {
-                    let n = load(cell);
-                    if anyone(n) {
-                        *x = unload(attrition.draw(n, &mut state));
-                    }
-                }
-            }
-            let mut back = [[0.0; LANES]; AGES];
-            if returns.regimes.drawn | returns.regimes.certain != 0 {
+            // Returns are drawn from the stock outside before this year's leavers join
+            // it. Each event has its own sub-stream, so drawing returns before leaving
+            // changes no number.
+            let back = (returns.regimes.drawn | returns.regimes.certain != 0).then(|| {
+                let mut back = [[0.0; LANES]; AGES];
                 let mut state = substreams(keys, Event::Returns.substream(t));
-                for (cell, x) in s.outside.iter().zip(back.iter_mut()) {
+                for (cell, x) in outside.iter().zip(back.iter_mut()) {
                     let n = load(cell);
                     if anyone(n) {
                         *x = unload(returns.draw(n, &mut state));
                     }
                 }
+                back
+            });
+            // Leaving, cell by cell as the step draws it, each cell's leavers moved
+            // outside at once: the stocks hold whole people, so their sums are exact
+            // in any order, and the step's own order gives the same bits.
+            let mut state = substreams(keys, Event::Attrition.substream(t));
+            for stock in [&mut *initial, &mut *joined] {
+                for (cell, out) in stock.iter_mut().zip(outside.iter_mut()) {
+                    let n = load(cell);
+                    if anyone(n) {
+                        let x = attrition.draw(n, &mut state);
+                        *cell = unload(_mm512_sub_pd(n, x));
+                        *out = unload(_mm512_add_pd(load(out), x));
+                    }
+                }
             }
-            for i in 0..AGES {
-                let (l0, l1, b) = (load(&leaving[0][i]), load(&leaving[1][i]), load(&back[i]));
-                s.initial[i] = unload(_mm512_sub_pd(load(&s.initial[i]), l0));
-                let joined = _mm512_sub_pd(load(&s.joined[i]), l1);
-                s.joined[i] = unload(_mm512_add_pd(joined, b));
-                let moved = _mm512_sub_pd(_mm512_add_pd(l0, l1), b);
-                s.outside[i] = unload(_mm512_add_pd(load(&s.outside[i]), moved));
+            if let Some(back) = back {
+                for ((b, j), o) in back.iter().zip(joined.iter_mut()).zip(outside.iter_mut()) {
+                    let b = load(b);
+                    *j = unload(_mm512_add_pd(load(j), b));
+                    *o = unload(_mm512_sub_pd(load(o), b));
+                }
             }
             let mut completers = [[0.0; LANES]; AGES];
             for (j, (cells, inp)) in completion.iter().zip(inputs).enumerate() {
@@ -519,25 +575,26 @@ pub(in crate::model) fn specialists_lanes(
                     let specialists = qualifying.count(n, &mut state);
                     let in_primary_care = uptake.count(specialists, &mut state);
                     let elsewhere = _mm512_sub_pd(specialists, in_primary_care);
-                    s.joined[c] = unload(_mm512_add_pd(load(&s.joined[c]), in_primary_care));
-                    s.outside[c] = unload(_mm512_add_pd(load(&s.outside[c]), elsewhere));
+                    joined[c] = unload(_mm512_add_pd(load(&joined[c]), in_primary_care));
+                    outside[c] = unload(_mm512_add_pd(load(&outside[c]), elsewhere));
                 }
             }
             for (j, inp) in inputs.iter().enumerate() {
-                s.joined[cell_of(inp.ages.recruit_age)][j] += recruits[j].next();
+                joined[cell_of(inp.ages.recruit_age)][j] += recruits[j].next();
                 population[j] *= 1.0 + inp.pop_growth_per_year;
             }
         }
+        let (initial_cells, joined_cells) = (s.initial.cells(), s.joined.cells());
         let (initial, joined, outside) = (
-            unload(totals(&s.initial)),
-            unload(totals(&s.joined)),
-            unload(totals(&s.outside)),
+            unload(totals(initial_cells)),
+            unload(totals(joined_cells)),
+            unload(totals(s.outside.cells())),
         );
         for (j, out) in out.iter_mut().enumerate() {
             let heads = Heads::of(initial[j], joined[j], outside[j], &inputs[j]);
             let trainees = out.values[Stock::Trainees as usize * years + t];
             out.record_year(t, &heads, population[j], retired[j]);
-            out.record_ages(t, |i| s.initial[i][j] + s.joined[i][j]);
+            out.record_ages(t, |i| initial_cells[i][j] + joined_cells[i][j]);
             if reached[j].is_none() && covered(guideline, heads.fte, trainees, population[j]) {
                 reached[j] = Some(t as u32);
             }
