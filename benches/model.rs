@@ -211,6 +211,15 @@ impl Draws {
         Draws { runs, subs }
     }
 
+    /// The numbers drawn for each event (`model::Event::ALL`'s order), over all years.
+    fn numbers_by_event(&self) -> [u64; model::Event::ALL.len()] {
+        let mut by_event = [0; model::Event::ALL.len()];
+        for &(index, n) in &self.subs {
+            by_event[usize::from(index) & ((1 << model::EVENT_BITS) - 1)] += u64::from(n);
+        }
+        by_event
+    }
+
     fn numbers(&self) -> u64 {
         self.subs.iter().map(|&(_, n)| u64::from(n)).sum()
     }
@@ -334,6 +343,15 @@ fn benches(c: &mut Criterion) {
         draws.subs.len(),
         numbers as f64 / region_run_years as f64,
         if fastlakare::model::Avx512::detect().is_some() { "64 (AVX-512)" } else { "16 (SSE2)" }
+    );
+    let by_event: Vec<String> = model::Event::ALL
+        .iter()
+        .zip(draws.numbers_by_event())
+        .map(|(event, n)| format!("{event:?} {:.2}", n as f64 / region_run_years as f64))
+        .collect();
+    eprintln!(
+        "64-bit draws per region-run-year by event: {}",
+        by_event.join(", ")
     );
 
     // One pool per thread count, for the pairs and criterion's groups alike.
