@@ -19,11 +19,14 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Sv];
+    /// Every language, as the command line's `--lang` lists them.
+    pub fn all() -> &'static [Lang] {
+        <Lang as clap::ValueEnum>::value_variants()
+    }
 
     /// The language whose [`Self::code`] is `code`.
     pub fn from_code(code: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.code() == code)
+        Lang::all().iter().copied().find(|l| l.code() == code)
     }
 
     /// The code of the language, as in HTML's `lang` and the CLI's `--lang`.
@@ -801,6 +804,23 @@ pub fn english_phrases() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A language's code is its name on the command line, in configs and in
+    /// manifests alike.
+    #[test]
+    fn codes_are_the_command_lines_and_the_manifests() {
+        for &lang in Lang::all() {
+            let name = clap::ValueEnum::to_possible_value(&lang).unwrap();
+            assert_eq!(name.get_name(), lang.code());
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+            assert_eq!(
+                serde_json::to_string(&lang).unwrap(),
+                format!("\"{}\"", lang.code())
+            );
+        }
+        assert_eq!(Lang::all().len(), 2);
+        assert_eq!(Lang::from_code("fr"), None);
+    }
 
     /// The arguments `{0}`, `{1}` ... a string takes.
     fn arguments(s: &str) -> Vec<usize> {

@@ -391,7 +391,7 @@ impl Config {
         let language = match raw.language.as_deref() {
             None => Lang::default(),
             Some(code) => Lang::from_code(code).ok_or_else(|| {
-                let codes: Vec<String> = Lang::ALL
+                let codes: Vec<String> = Lang::all()
                     .iter()
                     .map(|l| format!("\"{}\"", l.code()))
                     .collect();

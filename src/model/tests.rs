@@ -285,7 +285,8 @@ fn specialists_side_by_side_are_the_reference() {
         let lanes =
             crate::model::lanes::Lanes::cpu().expect("built where the processor has AVX-512");
         let mut gen = NoiseRng::seed_from_u64(5);
-        // Past 128 years, so the lanes' age windows are copied back up twice.
+        // Past 130 years, so the lanes' age windows are copied back up twice (in
+        // years 65 and 130); heads by age are compared in the year after the first.
         let horizon = 140;
         let years = horizon as usize + 1;
         let stride = STOCKS * years;

@@ -1,8 +1,10 @@
 //! The specialists' pass of eight region-runs side by side: [`Specialists::step`]'s
 //! draws for an age cell of eight region-runs at once, each lane from its own
-//! sub-stream, the same numbers in the same order as the step one region-run at a
-//! time, so the stocks are the same bits (`model::tests`). The year here follows the
-//! step event by event, and must change with it.
+//! sub-stream, the same numbers in the same order within each event as the step one
+//! region-run at a time, so the stocks are the same bits (`model::tests`). Each event
+//! has a sub-stream of its own, so the year here may take an event before one the step
+//! takes first (returns before leaving) as long as it reads the same stocks; it
+//! follows the step's events, and must change with them.
 //!
 //! Most of a year's age cells hold a handful of people or none, and most draws among
 //! them find nobody moving (`SmallDraws`: one uniform against `(1 - p)^n`). Eight
@@ -31,12 +33,13 @@ struct SpecialistLanes {
     outside: AgeWindow,
 }
 
-/// Years an [`AgeWindow`] ages before its cells are copied back up.
+/// Cells an [`AgeWindow`] has below its window when it starts or has just been copied
+/// back up: it ages `SLACK` years by moving, and is copied back at the next.
 const SLACK: usize = 64;
 
 /// An [`AgeLanes`] that a year's ageing moves down by one cell, instead of moving every
-/// cell up (a copy of the whole stock each year, which showed in the profile). Once in
-/// [`SLACK`] years the window is copied back to the top.
+/// cell up (a copy of the whole stock each year, which showed in the profile). Once
+/// every `SLACK + 1` years the window is copied back to the top.
 struct AgeWindow {
     cells: [[f64; LANES]; AGES + SLACK],
     start: usize,
@@ -529,10 +532,10 @@ pub(in crate::model) fn specialists_lanes(
                 }
             }
             retired = unload(retiring);
-            // Returns are drawn from the stock outside before this year's leavers join
-            // it. Each event has its own sub-stream, so drawing returns before leaving
-            // changes no number.
-            let back = (returns.regimes.drawn | returns.regimes.certain != 0).then(|| {
+            // Returns are drawn from the stock outside as it stands after retirement,
+            // before this year's leavers join it, as in the step. Each event has its
+            // own sub-stream, so drawing returns before leaving changes no number.
+            let back = ((returns.regimes.drawn | returns.regimes.certain) != 0).then(|| {
                 let mut back = [[0.0; LANES]; AGES];
                 let mut state = substreams(keys, Event::Returns.substream(t));
                 for (cell, x) in outside.iter().zip(back.iter_mut()) {
@@ -543,9 +546,11 @@ pub(in crate::model) fn specialists_lanes(
                 }
                 back
             });
-            // Leaving, cell by cell as the step draws it, each cell's leavers moved
-            // outside at once: the stocks hold whole people, so their sums are exact
-            // in any order, and the step's own order gives the same bits.
+            // Leaving, drawn cell by cell in the step's order (today's specialists,
+            // then those who joined), each cell's leavers moved outside at once where
+            // the step keeps them for one later sum, `o + ((l0 + l1) - b)`. The lanes
+            // run binomial noise only (`side_by_side`), so every stock and draw is a
+            // whole number far below 2^53, and `((o + l0) + l1) - b` is the same bits.
             let mut state = substreams(keys, Event::Attrition.substream(t));
             for stock in [&mut *initial, &mut *joined] {
                 for (cell, out) in stock.iter_mut().zip(outside.iter_mut()) {
@@ -608,6 +613,33 @@ mod tests {
     use rand::{Rng, RngCore};
 
     use super::*;
+
+    /// Ageing the window is ageing the stock as the step does (`copy_within`, a new
+    /// empty cell 0), every cell of every lane, across three copies back up.
+    #[test]
+    fn an_age_window_ages_as_the_stock_does() {
+        let mut window = AgeWindow::new();
+        let mut stock: AgeLanes =
+            std::array::from_fn(|i| std::array::from_fn(|j| (i * 8 + j + 1) as f64));
+        *window.cells_mut() = stock;
+        for year in 1..=3 * (SLACK + 1) + 5 {
+            window.age();
+            stock.copy_within(..AGES - 1, 1);
+            stock[0] = [0.0; LANES];
+            // What the year puts in: every cell of the window written.
+            for (i, cell) in window.cells_mut().iter_mut().enumerate() {
+                for (j, x) in cell.iter_mut().enumerate() {
+                    *x += (year * 1000 + i * 8 + j) as f64;
+                }
+            }
+            for (i, cell) in stock.iter_mut().enumerate() {
+                for (j, x) in cell.iter_mut().enumerate() {
+                    *x += (year * 1000 + i * 8 + j) as f64;
+                }
+            }
+            assert_eq!(window.cells(), &stock, "year {year}");
+        }
+    }
 
     /// SplitMix64's state whose next number is `z`: its output function undone (each
     /// xor-shift by repeating it, each product by the inverse of its odd factor).
