@@ -59,6 +59,10 @@ pub struct Region {
 pub struct AgeTail {
     pub threshold_age: u32,
     pub share_at_or_over: f64,
+    /// The data file's line that stated it, for a message about it once the config's
+    /// age model is known (`RunPlan::new`).
+    #[serde(skip)]
+    pub line: u64,
 }
 
 /// The ages a specialist can have in the model, and so an age threshold's range.
@@ -365,6 +369,7 @@ fn parse_age_tail(
     Ok(Some(AgeTail {
         threshold_age,
         share_at_or_over,
+        line,
     }))
 }
 
@@ -399,20 +404,9 @@ mod tests {
         let kronoberg = tail("07").unwrap();
         assert_eq!(kronoberg.threshold_age, 58);
         assert!((kronoberg.share_at_or_over - 27.0 / 86.0).abs() < 0.005);
-        assert_eq!(
-            tail("14"),
-            Some(AgeTail {
-                threshold_age: 60,
-                share_at_or_over: 0.2
-            })
-        );
-        assert_eq!(
-            tail("03"),
-            Some(AgeTail {
-                threshold_age: 61,
-                share_at_or_over: 0.33
-            })
-        );
+        let stated_as = |code: &str| tail(code).map(|t| (t.threshold_age, t.share_at_or_over));
+        assert_eq!(stated_as("14"), Some((60, 0.2)));
+        assert_eq!(stated_as("03"), Some((61, 0.33)));
         let stated = t.regions.iter().filter(|r| r.age_tail.is_some()).count();
         assert_eq!(stated, 3);
     }

@@ -128,6 +128,28 @@ impl RunPlan {
                 }
                 Mode::Dlf => {}
                 _ => {
+                    if let Some(tail) = r.age_tail {
+                        let retirement = &config.ages.retirement;
+                        if !retirement.tail_can_be_set(tail.threshold_age) {
+                            let ages = retirement.profile_ages();
+                            return Err(Error::Data {
+                                file: table.source.clone(),
+                                line: tail.line,
+                                column: "age_threshold".into(),
+                                problem: format!(
+                                    "region {} ({}): today's specialists are aged {} to {} under {}'s retirement ages, so no share can be at or over {}: give an age from {} to {}",
+                                    r.code,
+                                    r.name,
+                                    ages.start(),
+                                    ages.end(),
+                                    config.source,
+                                    tail.threshold_age,
+                                    ages.start() + 1,
+                                    ages.end()
+                                ),
+                            });
+                        }
+                    }
                     let has_prior = config
                         .overrides
                         .get(&r.code)

@@ -350,6 +350,16 @@ fn bad_input_is_refused_with_a_clear_line() {
         ("unknown region in list", format!("{base}regions = [\"06\", \"42\"]\n{NORRBOTTEN}"), vec!["regions", "42"]),
         ("missing prior", base.clone(), vec!["overrides.25.public_headcount", "Norrbotten"]),
         ("bad data path", "name = \"bad\"\nseed = 1\nruns = 5\ndata = \"nowhere.csv\"\n".to_string(), vec!["nowhere.csv", "cannot read"]),
+        // Version 2's fields.
+        ("return rate above 1", format!("{base}[parameters]\nreturn_rate = {{ dist = \"uniform\", min = 0.0, max = 1.5, scope = \"region\" }}\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.return_rate", "[0, 1]"]),
+        ("negative growth years", format!("{base}[parameters]\nintake_growth_years = -1.0\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.intake_growth_years", "outside the valid range"]),
+        ("ST start age", format!("{base}[parameters]\nage_at_st_start = {{ dist = \"triangular\", min = 10.0, mode = 32.0, max = 38.0 }}\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.age_at_st_start", "[20, 60]"]),
+        ("negative recruits", format!("{base}[parameters]\nrecruits_per_year = -2.0\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.recruits_per_year", "outside the valid range"]),
+        ("share of 1", format!("{base}[parameters]\nshare_in_primary_care = 1.0\n{NORRBOTTEN}"), vec!["bad.toml", "parameters.share_in_primary_care", "strictly between 0 and 1"]),
+        ("negative cap", format!("{base}max_trainees_per_specialist_fte = -1.0\n{NORRBOTTEN}"), vec!["bad.toml", "max_trainees_per_specialist_fte", "above 0"]),
+        ("sustain 0 years", format!("{base}sustain_years = 0\n{NORRBOTTEN}"), vec!["bad.toml", "sustain_years", "from 1"]),
+        ("retirement past 75", format!("{base}[ages]\nretirement_age = {{ dist = \"uniform\", min = 60.0, max = 80.0 }}\n{NORRBOTTEN}"), vec!["bad.toml", "ages.retirement_age", "25-75"]),
+        ("recruit age", format!("{base}[ages]\nrecruit_age = 90\n{NORRBOTTEN}"), vec!["bad.toml", "ages.recruit_age", "90"]),
     ];
     for (what, text, needles) in cases {
         let cfg = s.config("bad.toml", &text);
@@ -381,6 +391,36 @@ fn bad_input_is_refused_with_a_clear_line() {
         .failure()
         .stderr(predicate::str::contains("broken.csv").and(predicate::str::contains("line 23")));
     assert!(!s.path("results").exists());
+
+    // An age threshold the age profile cannot meet (today's specialists are 40 to 71
+    // under the default retirement ages) names the data file, its line and column.
+    let data = std::fs::read_to_string(DATA).unwrap();
+    for threshold in ["30", "72"] {
+        let moved: String = data
+            .lines()
+            .map(|l| match l.strip_prefix("07,") {
+                Some(_) => l.replacen(",58,0.31,", &format!(",{threshold},0.31,"), 1),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(moved.trim(), data.trim(), "Kronoberg's threshold replaced");
+        std::fs::write(s.path("ages.csv"), moved).unwrap();
+        let cfg = s.config(
+            "bad.toml",
+            &format!("name = \"bad\"\nseed = 1\nruns = 5\ndata = \"ages.csv\"\n{NORRBOTTEN}"),
+        );
+        s.cmd()
+            .args(["run", cfg.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("ages.csv: line 7: column age_threshold")
+                    .and(predicate::str::contains(format!("at or over {threshold}")))
+                    .and(predicate::str::contains("from 41 to 71")),
+            );
+        assert!(!s.path("results").exists());
+    }
 
     // A missing config file, and --runs 0.
     s.cmd()

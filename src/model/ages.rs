@@ -112,6 +112,24 @@ impl Retirement {
             .sum()
     }
 
+    /// The ages today's specialists have under the stationary profile: from
+    /// [`PROFILE_FROM_AGE`] to the oldest age anybody works at.
+    pub fn profile_ages(&self) -> std::ops::RangeInclusive<u32> {
+        let from = (PROFILE_FROM_AGE - MIN_AGE) as usize;
+        let oldest = (from..AGES)
+            .rev()
+            .find(|&i| self.survival[i] > 0.0)
+            .unwrap_or(from);
+        PROFILE_FROM_AGE..=MIN_AGE + oldest as u32
+    }
+
+    /// Whether [`Self::initial_profile`] can be scaled to a share at or over
+    /// `threshold_age`: only where the profile has people on both sides of it.
+    pub fn tail_can_be_set(&self, threshold_age: u32) -> bool {
+        let ages = self.profile_ages();
+        threshold_age > *ages.start() && threshold_age <= *ages.end()
+    }
+
     /// The stationary profile of this age model: the share of specialists at each age
     /// when everyone starts at [`PROFILE_FROM_AGE`] and entries are steady, `P(R > x)`
     /// from that age up, normalised. Where a region has stated the share at or above
@@ -129,8 +147,8 @@ impl Retirement {
             let over: f64 = profile[at..].iter().sum();
             let under = 1.0 - over;
             // A stated share the profile cannot reach (everyone below, or above, the
-            // threshold: a threshold at or below 40 or past the oldest retirement age)
-            // leaves the profile as it is.
+            // threshold) leaves the profile as it is; a run refuses such a threshold
+            // (`tail_can_be_set`).
             if over > 0.0 && under > 0.0 {
                 for (i, p) in profile.iter_mut().enumerate() {
                     *p *= if i >= at {
@@ -247,6 +265,20 @@ mod tests {
             let (lo, hi) = (cell_of(45.0), cell_of(66.0));
             assert!((p[lo] / p[lo + 1] - plain[lo] / plain[lo + 1]).abs() < 1e-12);
             assert!((p[hi] / p[at] - plain[hi] / plain[at]).abs() < 1e-12);
+        }
+    }
+
+    /// A threshold can be set exactly where the profile meets the stated share: from
+    /// 41 (somebody is 40) to 71 (somebody works at 71, nobody past 72) by default.
+    #[test]
+    fn a_tail_can_be_set_where_the_profile_meets_it() {
+        let r = default_retirement();
+        assert_eq!(r.profile_ages(), 40..=71);
+        for age in MIN_AGE..=MAX_AGE {
+            let p = r.initial_profile(Some((age, 0.3)));
+            let met = (share_at_or_over(&p, age) - 0.3).abs() < 1e-12;
+            assert_eq!(r.tail_can_be_set(age), met, "age {age}");
+            assert_eq!(met, (41..=71).contains(&age), "age {age}");
         }
     }
 
