@@ -147,9 +147,10 @@ impl Retirement {
             let over: f64 = profile[at..].iter().sum();
             let under = 1.0 - over;
             // A stated share the profile cannot reach (everyone below, or above, the
-            // threshold) leaves the profile as it is; a run refuses such a threshold
-            // (`tail_can_be_set`).
-            if over > 0.0 && under > 0.0 {
+            // threshold) leaves the profile as it is; a run refuses such a threshold.
+            // Decided by the ages, not by `under > 0`: below 41, `1 - over` rounds to
+            // a speck above 0 and would scale the whole profile to `share`.
+            if self.tail_can_be_set(threshold_age) {
                 for (i, p) in profile.iter_mut().enumerate() {
                     *p *= if i >= at {
                         share / over
