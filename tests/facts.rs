@@ -186,9 +186,11 @@ fn a_fixed_retirement_age_gives_the_closed_form() {
 }
 
 /// Common random numbers: a scenario that only adds returns draws no other event's
-/// numbers differently. Trainees are the same bits in every run and year; and with a
+/// numbers differently. Trainees are the same bits in every run and year; with a
 /// return rate so small that most runs see no return in ten years, those runs'
-/// stocks are the same bits throughout.
+/// stocks are the same bits throughout; and at a rate where nearly every run sees
+/// one, every year before a run's first return is the same bits, and that year
+/// differs by the returners alone.
 #[test]
 fn returns_leave_every_other_draw_as_it_was() {
     let cfg = Config::parse(&CENTRAL.replace("\"expected\"", "\"binomial\""), "c.toml").unwrap();
@@ -226,4 +228,46 @@ fn returns_leave_every_other_draw_as_it_was() {
     }
     // Gotland's outside stock is about 20: P(no return in 10 years) is about 0.96.
     assert!(unchanged >= 180, "{unchanged} of 200 runs unchanged");
+
+    back.return_per_year = 0.05;
+    let (horizon, years) = (30u32, 31usize);
+    let mut returned = 0;
+    for run in 0..100 {
+        let key = stream_key(3, run, 9, Purpose::Noise);
+        let go = |inp: &RegionInputs| {
+            let mut buf = vec![0.0; STOCKS * years];
+            let mut traj = Trajectory::new(years, &mut buf);
+            run_region(
+                inp,
+                &cfg.guideline,
+                horizon,
+                Noise::binomial(key),
+                &mut traj,
+            );
+            buf
+        };
+        let (a, b) = (go(&base), go(&back));
+        let year =
+            |x: &[f64], t: usize| -> Vec<f64> { (0..STOCKS).map(|s| x[s * years + t]).collect() };
+        let trainees = |x: &[f64]| x[Stock::Trainees as usize * years..][..years].to_vec();
+        assert_eq!(trainees(&a), trainees(&b), "run {run}");
+        let Some(t) = (0..years).find(|&t| year(&a, t) != year(&b, t)) else {
+            continue;
+        };
+        returned += 1;
+        let came_back = at(&b, years, Stock::Specialists, t) - at(&a, years, Stock::Specialists, t);
+        let left_outside = at(&a, years, Stock::Outside, t) - at(&b, years, Stock::Outside, t);
+        assert!(
+            came_back >= 1.0 && came_back.fract() == 0.0,
+            "run {run}, year {t}: {came_back}"
+        );
+        assert_eq!(came_back, left_outside, "run {run}, year {t}");
+        assert_eq!(
+            at(&a, years, Stock::Retirements, t),
+            at(&b, years, Stock::Retirements, t),
+            "run {run}, year {t}"
+        );
+    }
+    // About 20 outside at 5 % a year: P(no return in 30 years) is below 1e-12.
+    assert!(returned >= 95, "{returned} of 100 runs saw a return");
 }

@@ -459,3 +459,239 @@ fn sustained_target_is_never_earlier_and_the_same_without_a_fall_back() {
         );
     }
 }
+
+/// The runs of `region_code` in a runs table, as row numbers.
+fn rows_of(df: &DataFrame, code: &str) -> Vec<usize> {
+    let codes = strs(df, "region_code");
+    (0..df.height())
+        .filter(|&i| codes[i].as_deref() == Some(code))
+        .collect()
+}
+
+/// A config that gives `primary_care_uptake` itself turns the derivation off: every
+/// run takes the value given, and none is clamped.
+#[test]
+fn a_given_uptake_turns_the_derivation_off() {
+    let s = Scratch::new();
+    let out = run_small(
+        &s,
+        20,
+        "[parameters]\nprimary_care_uptake = 0.55\n",
+        "given",
+    );
+    let runs = read_parquet(&out.join("runs.parquet"));
+    let (codes, q) = (
+        strs(&runs, "region_code"),
+        f64s(&runs, "param_primary_care_uptake"),
+    );
+    let clamped = runs
+        .column("uptake_clamped")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .clone();
+    // Sverige's rows hold no parameters of their own.
+    let regions: Vec<usize> = (0..runs.height())
+        .filter(|&i| codes[i].as_deref() != Some("SE"))
+        .collect();
+    assert_eq!(regions.len(), 21 * 20);
+    assert!(regions.iter().all(|&i| q[i] == Some(0.55)), "{q:?}");
+    assert!(regions.iter().all(|&i| clamped.get(i) == Some(false)));
+    // Sverige's share is null (output-schema.md): its runs draw no uptake of their own.
+    let summary = read_parquet(&out.join("summary.parquet"));
+    let (codes, shares) = (strs(&summary, "region_code"), f64s(&summary, "q_clamped"));
+    for (code, share) in codes.iter().zip(&shares) {
+        let want = if code.as_deref() == Some("SE") {
+            None
+        } else {
+            Some(0.0)
+        };
+        assert_eq!(*share, want, "{code:?}");
+    }
+}
+
+/// A draw whose derived uptake would pass 1 (a share in primary care above what even
+/// full uptake gives, under heavy attrition) is clamped to 1 and counted: each
+/// region's `q_clamped` is the share of its runs whose uptake was clamped, and those
+/// runs hold 1 in `param_primary_care_uptake`, the others their derived value.
+#[test]
+fn infeasible_uptakes_are_clamped_and_counted() {
+    let s = Scratch::new();
+    let out = run_small(
+        &s,
+        40,
+        "[parameters]\nshare_in_primary_care = { dist = \"uniform\", min = 0.5, max = 0.8, scope = \"national\" }\nattrition_per_year = { dist = \"uniform\", min = 0.02, max = 0.05, scope = \"region\" }\n",
+        "clamped",
+    );
+    let runs = read_parquet(&out.join("runs.parquet"));
+    let q = f64s(&runs, "param_primary_care_uptake");
+    let clamped = runs
+        .column("uptake_clamped")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .clone();
+    let summary = read_parquet(&out.join("summary.parquet"));
+    let (codes, shares) = (strs(&summary, "region_code"), f64s(&summary, "q_clamped"));
+    let (mut some, mut none) = (false, false);
+    for (code, share) in codes.iter().zip(&shares) {
+        let code = code.as_deref().unwrap();
+        if code == "SE" {
+            continue;
+        }
+        let rows = rows_of(&runs, code);
+        let n = rows
+            .iter()
+            .filter(|&&i| clamped.get(i) == Some(true))
+            .count();
+        assert_eq!(share.unwrap(), n as f64 / rows.len() as f64, "{code}");
+        for &i in &rows {
+            let q = q[i].unwrap();
+            if clamped.get(i) == Some(true) {
+                assert_eq!(q, 1.0, "{code}, row {i}");
+            } else {
+                assert!(q > 0.0 && q < 1.0, "{code}, row {i}: {q}");
+            }
+        }
+        some |= n > 0;
+        none |= n < rows.len();
+    }
+    assert!(some && none, "clamped in some runs, not in all");
+}
+
+/// The supervision cap in expected mode: once a year's intake is admitted, the
+/// trainees in post are at most the cap times the specialists' FTE, wherever they
+/// started at or below it; and the cap binds (without it the doubled intake passes it).
+#[test]
+fn the_supervision_cap_holds_in_expected_mode() {
+    let s = Scratch::new();
+    let cfg = s.small(
+        3,
+        "mode = \"expected\"\n[scenarios.double]\ndescription = \"ST intake doubled\"\nintake = [{ from = 2024, to = 2060, multiply = 2.0 }]\n[scenarios.double_capped]\ndescription = \"the same, at most 1.2 trainees a specialist FTE\"\nintake = [{ from = 2024, to = 2060, multiply = 2.0 }]\nmax_trainees_per_specialist_fte = 1.2\n",
+    );
+    s.cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--trajectories",
+            "--out",
+            "cap",
+        ])
+        .assert()
+        .success();
+    let (mut capped_max, mut uncapped_max, mut checked) = (0.0f64, 0.0f64, 0);
+    let parts = std::fs::read_dir(s.path("cap/trajectories"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|dir| !dir.ends_with("region_code=SE"))
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()));
+    for part in parts {
+        let t = read_parquet(&part);
+        let (scenario, run, year) = (strs(&t, "scenario"), i32s(&t, "run"), i32s(&t, "year"));
+        let (trainees, fte) = (f64s(&t, "trainees"), f64s(&t, "specialists_fte"));
+        let ratio = |i: usize| trainees[i].unwrap() / fte[i].unwrap();
+        let mut start: HashMap<(String, i32), f64> = HashMap::new();
+        for i in 0..t.height() {
+            if year[i] == Some(2023) {
+                start.insert((scenario[i].clone().unwrap(), run[i].unwrap()), ratio(i));
+            }
+        }
+        for i in 0..t.height() {
+            let key = (scenario[i].clone().unwrap(), run[i].unwrap());
+            let r = ratio(i);
+            match key.0.as_str() {
+                "double_capped" if start[&key] <= 1.2 => {
+                    assert!(r <= 1.2 + 1e-9, "{part:?}, {key:?}, {:?}: {r}", year[i]);
+                    capped_max = capped_max.max(r);
+                    checked += 1;
+                }
+                "double" => uncapped_max = uncapped_max.max(r),
+                _ => {}
+            }
+        }
+    }
+    assert!(checked > 0);
+    assert!(
+        uncapped_max > 1.3,
+        "the doubled intake passes the cap: {uncapped_max}"
+    );
+    assert!(capped_max > 1.19, "the cap binds: {capped_max}");
+}
+
+/// `sensitivity` asks about version 2's uncertain parameters (the share in primary
+/// care, the ST start age, the years of intake growth) and not `career_years`, which
+/// only `dlf` mode has; the derived uptake is no factor of its own.
+#[test]
+fn sensitivity_factors_are_version_2s_parameters() {
+    let s = Scratch::new();
+    let cfg = s.small(1, "");
+    s.cmd()
+        .args([
+            "sensitivity",
+            cfg.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--samples",
+            "16",
+            "--bootstrap",
+            "10",
+            "--regions",
+            "09",
+            "--out",
+            "sens",
+        ])
+        .assert()
+        .success();
+    let df = read_parquet(&s.path("sens/sensitivity.parquet"));
+    let params: std::collections::BTreeSet<String> =
+        strs(&df, "parameter").into_iter().flatten().collect();
+    for p in [
+        "share_in_primary_care",
+        "age_at_st_start",
+        "intake_growth_years",
+        "attrition_per_year",
+    ] {
+        assert!(params.contains(p), "{p} missing from {params:?}");
+    }
+    for p in ["career_years", "primary_care_uptake"] {
+        assert!(!params.contains(p), "{p} in {params:?}");
+    }
+}
+
+/// The console table shows, per region, the share of runs at target by each
+/// checkpoint and the median coverage there, and the share that never gets there.
+#[test]
+fn the_console_table_shows_shares_and_coverage_at_the_checkpoints() {
+    let s = Scratch::new();
+    let cfg = s.small(10, "checkpoint_years = [2030, 2045]\n");
+    let out = s
+        .cmd()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--no-charts",
+            "--out",
+            "table",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("code"))
+        .expect("a table");
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["code", "region", "P2030", "P2045", "C2030", "C2045", "never"],
+        "{stdout}"
+    );
+    let jonkoping = stdout
+        .lines()
+        .find(|l| l.starts_with("06 "))
+        .expect("Jönköping's row");
+    assert_eq!(jonkoping.matches('%').count(), 5, "{jonkoping}");
+}
