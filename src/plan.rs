@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::config::{Config, Mode};
-use crate::data::{Region, RegionTable};
+use crate::data::{AgeTail, Region, RegionTable};
 use crate::error::Error;
 use crate::model::DlfInputs;
 use crate::params::Param;
@@ -47,6 +47,46 @@ pub struct RunPlan {
     pub threads: Option<usize>,
     /// The baseline, then the config's scenarios in order.
     pub scenarios: Vec<ScenarioPlan>,
+}
+
+/// A region's stated age tail that the initial profile cannot meet under the config's
+/// retirement ages: the data's line, and what to change, the data or the config.
+fn unmet_age_tail(config: &Config, table: &RegionTable, r: &Region, tail: AgeTail) -> Error {
+    let ages = config.ages.retirement.profile_ages();
+    let whose = if config.ages.retirement_age == crate::config::DEFAULT_RETIREMENT_AGE {
+        "the default retirement ages".to_string()
+    } else {
+        format!("{}'s retirement ages", config.source)
+    };
+    let share_there = if tail.threshold_age <= *ages.start() {
+        "100 %"
+    } else {
+        "0 %"
+    };
+    let fix = if ages.start() < ages.end() {
+        format!(
+            "give an age from {} to {}, or other retirement ages ([ages] retirement_age)",
+            ages.start() + 1,
+            ages.end()
+        )
+    } else {
+        "no age can be met under them: give other retirement ages ([ages] retirement_age)".into()
+    };
+    Error::Data {
+        file: table.source.clone(),
+        line: tail.line,
+        column: "age_threshold".into(),
+        problem: format!(
+            "region {} ({}): under {whose} ({}) today's specialists are aged {} to {}, so the share aged {} or over is always {share_there}, not the stated {}: {fix}",
+            r.code,
+            r.name,
+            config.ages.retirement_age.describe(),
+            ages.start(),
+            ages.end(),
+            tail.threshold_age,
+            tail.share_at_or_over,
+        ),
+    }
 }
 
 impl RunPlan {
@@ -129,25 +169,8 @@ impl RunPlan {
                 Mode::Dlf => {}
                 _ => {
                     if let Some(tail) = r.age_tail {
-                        let retirement = &config.ages.retirement;
-                        if !retirement.tail_can_be_set(tail.threshold_age) {
-                            let ages = retirement.profile_ages();
-                            return Err(Error::Data {
-                                file: table.source.clone(),
-                                line: tail.line,
-                                column: "age_threshold".into(),
-                                problem: format!(
-                                    "region {} ({}): today's specialists are aged {} to {} under {}'s retirement ages, so no share can be at or over {}: give an age from {} to {}",
-                                    r.code,
-                                    r.name,
-                                    ages.start(),
-                                    ages.end(),
-                                    config.source,
-                                    tail.threshold_age,
-                                    ages.start() + 1,
-                                    ages.end()
-                                ),
-                            });
+                        if !config.ages.retirement.tail_can_be_set(tail.threshold_age) {
+                            return Err(unmet_age_tail(&config, &table, r, tail));
                         }
                     }
                     let has_prior = config

@@ -395,7 +395,7 @@ fn bad_input_is_refused_with_a_clear_line() {
     // An age threshold the age profile cannot meet (today's specialists are 40 to 71
     // under the default retirement ages) names the data file, its line and column.
     let data = std::fs::read_to_string(DATA).unwrap();
-    for threshold in ["30", "72"] {
+    for (threshold, always) in [("30", "100 %"), ("40", "100 %"), ("72", "0 %")] {
         let moved: String = data
             .lines()
             .map(|l| match l.strip_prefix("07,") {
@@ -416,7 +416,12 @@ fn bad_input_is_refused_with_a_clear_line() {
             .code(2)
             .stderr(
                 predicate::str::contains("ages.csv: line 7: column age_threshold")
-                    .and(predicate::str::contains(format!("at or over {threshold}")))
+                    .and(predicate::str::contains(format!(
+                        "aged {threshold} or over is always {always}, not the stated 0.31"
+                    )))
+                    .and(predicate::str::contains(
+                        "under the default retirement ages",
+                    ))
                     .and(predicate::str::contains("from 41 to 71")),
             );
         assert!(!s.path("results").exists());
@@ -459,4 +464,31 @@ fn validate_regions_and_dlf_print_tables() {
         .assert()
         .success()
         .stdout(predicate::str::contains("data: regions.csv"));
+}
+
+/// A reader who stops early (`fastlakare validate CONFIG | head`) closes the pipe: the
+/// command ends quietly with success, not a panic about a broken pipe.
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    let s = Scratch::new();
+    let cfg = s.small(5, "");
+    for args in [
+        vec!["validate", cfg.to_str().unwrap()],
+        vec!["regions"],
+        vec!["dlf"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fastlakare"))
+            .args(&args)
+            .current_dir(s.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Nobody reads: the command's first write finds the pipe closed.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }

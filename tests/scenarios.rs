@@ -689,9 +689,27 @@ fn the_console_table_shows_shares_and_coverage_at_the_checkpoints() {
         ["code", "region", "P2030", "P2045", "C2030", "C2045", "never"],
         "{stdout}"
     );
-    let jonkoping = stdout
+    // Gotland's cells are the summary's shares and median coverages, in per cent.
+    let summary = read_parquet(&s.path("table/summary.parquet"));
+    let row = strs(&summary, "region_code")
+        .iter()
+        .position(|c| c.as_deref() == Some("09"))
+        .unwrap();
+    let cell = |column: &str| format!("{:.0}%", 100.0 * f64s(&summary, column)[row].unwrap());
+    let want: Vec<String> = [
+        "prob_by_2030",
+        "prob_by_2045",
+        "coverage_p50_2030",
+        "coverage_p50_2045",
+        "share_never",
+    ]
+    .iter()
+    .map(|c| cell(c))
+    .collect();
+    let gotland = stdout
         .lines()
-        .find(|l| l.starts_with("06 "))
-        .expect("Jönköping's row");
-    assert_eq!(jonkoping.matches('%').count(), 5, "{jonkoping}");
+        .find(|l| l.starts_with("09 "))
+        .expect("Gotland's row");
+    let cells: Vec<&str> = gotland.split_whitespace().skip(2).collect();
+    assert_eq!(cells, want, "{gotland}");
 }

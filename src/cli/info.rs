@@ -15,11 +15,11 @@ pub struct ValidateArgs {
 pub(super) fn validate(a: ValidateArgs) -> Result<(), Error> {
     let ValidateArgs { config } = a;
     let plan = RunPlan::load(&config, &Overrides::default())?;
-    print!("{}", plan.describe());
+    say!("{}", plan.describe());
     for w in plan.warnings() {
-        println!("warning: {w}");
+        sayln!("warning: {w}");
     }
-    println!("\nok: {} is valid", config.display());
+    sayln!("\nok: {} is valid", config.display());
     Ok(())
 }
 
@@ -35,10 +35,10 @@ pub(super) fn dlf(a: DlfArgs) -> Result<(), Error> {
     let DlfArgs { data } = a;
     let table = RegionTable::load_or_builtin(data.as_deref())?;
     let rows = crate::dlf::dlf_table(&table);
-    print!("{}", crate::dlf::render(&rows));
+    say!("{}", crate::dlf::render(&rows));
     let published = rows.iter().filter(|r| r.matches.is_some()).count();
     let matched = rows.iter().filter(|r| r.matches == Some(true)).count();
-    println!(
+    sayln!(
         "\n{matched} of {published} published figures reproduced (within 1 year, or 10 percent)"
     );
     Ok(())
@@ -55,6 +55,6 @@ pub struct RegionsArgs {
 pub(super) fn regions(a: RegionsArgs) -> Result<(), Error> {
     let RegionsArgs { data } = a;
     let table = RegionTable::load_or_builtin(data.as_deref())?;
-    print!("{}", crate::regions::render(&table));
+    say!("{}", crate::regions::render(&table));
     Ok(())
 }

@@ -48,7 +48,7 @@ pub(super) fn merge(a: MergeArgs) -> Result<(), Error> {
     };
     let merged = crate::shard::merge(&out, &shard_dirs, opts, threads)?;
     if !quiet {
-        println!(
+        sayln!(
             "wrote {} ({} runs merged from {} shards, {:.1} s)",
             out.display(),
             merged.manifest.runs,

@@ -1,6 +1,24 @@
 //! The command line: clap's arguments, and a module per command that turns them into
 //! a checked plan and calls the library.
 
+/// `print!` to stdout, except that a reader who stops early (`validate ... | head`)
+/// ends the output quietly, as it does for `ls` or ripgrep, instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say(format_args!($($arg)*))
+    };
+}
+
+/// [`say!`] with a newline, as `println!`.
+macro_rules! sayln {
+    () => {
+        $crate::cli::say(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::say(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod info;
 mod merge;
 mod plot;
@@ -16,6 +34,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::Error;
 use crate::plan::{Overrides, RunPlan};
+
+/// Writes to stdout for [`say!`]: a closed pipe ends the output without a word; any
+/// other failure is reported on stderr (the results on disk are whole either way).
+pub(crate) fn say(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("warning: cannot write to stdout: {e}");
+        }
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(

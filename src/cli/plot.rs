@@ -52,6 +52,6 @@ pub(super) fn plot(a: PlotArgs) -> Result<(), Error> {
         Ok(files)
     };
     let files = crate::pool::install(threads, draw)??;
-    println!("wrote {} chart files to {}", files.len(), out.display());
+    sayln!("wrote {} chart files to {}", files.len(), out.display());
     Ok(())
 }

@@ -33,6 +33,6 @@ pub(super) fn report(a: ReportArgs) -> Result<(), Error> {
         Some(code) => crate::report::write_region_report(&results_dir, code, lang),
         None => crate::report::write_report(&results_dir, lang),
     })??;
-    println!("wrote {}", path.display());
+    sayln!("wrote {}", path.display());
     Ok(())
 }

@@ -107,7 +107,7 @@ fn run_plan(
         writers.finish()?;
         crate::shard::write_shard(plan, spec, &sim, staging, opts.force, opts.trajectories)?;
         if !quiet {
-            println!(
+            sayln!(
                 "wrote shard {}/{} (runs {}..{}) to {} in {:.1} s; combine all {} with `fastlakare merge`",
                 spec.index,
                 spec.count,
@@ -126,8 +126,8 @@ fn run_plan(
     };
     let manifest = output::write_results(plan, &sim, facts, opts, staging, || writers.finish())?;
     if !quiet {
-        print!("{}", render_summary(plan, &sim));
-        println!(
+        say!("{}", render_summary(plan, &sim));
+        sayln!(
             "\nwrote {} ({} runs x {} regions x {} scenarios, {:.1} s)",
             plan.out_dir.display(),
             manifest.runs,

@@ -93,12 +93,12 @@ fn run_sensitivity(
         charts.then_some(crate::chart::draw_sensitivity_file as output::DrawSensitivityCharts);
     let files = output::write_sensitivity(plan, req, &analysis.rows, draw)?;
     if !quiet {
-        print!("{}", crate::sensitivity::render(plan, req, &analysis.rows));
+        say!("{}", crate::sensitivity::render(plan, req, &analysis.rows));
         let charts = match files.len() - 1 {
             0 => String::new(),
             n => format!(" and {n} chart files"),
         };
-        println!(
+        sayln!(
             "\nwrote {}{charts} ({} model evaluations, {:.1} s)",
             files[0].display(),
             analysis.evaluations,

@@ -48,8 +48,8 @@ pub(super) fn solve(a: SolveArgs) -> Result<(), Error> {
     let rows = crate::solve::solve(&plan, &req)?;
     let path = crate::solve::out_path(&plan);
     output::write_solve(&path, &rows, &plan)?;
-    print!("{}", crate::solve::render(&rows));
-    println!(
+    say!("{}", crate::solve::render(&rows));
+    sayln!(
         "\nwrote {} ({} runs, mode {}, {:.1} s)",
         path.display(),
         plan.config.runs,

@@ -113,12 +113,14 @@ impl Retirement {
     }
 
     /// The ages today's specialists have under the stationary profile: from
-    /// [`PROFILE_FROM_AGE`] to the oldest age anybody works at.
+    /// [`PROFILE_FROM_AGE`] to the oldest age anybody works at. A survival below
+    /// `1e-12` counts as nobody: the distributions' CDFs, found by bisection, leave
+    /// specks of about 1e-16 where the mass ends.
     pub fn profile_ages(&self) -> std::ops::RangeInclusive<u32> {
         let from = (PROFILE_FROM_AGE - MIN_AGE) as usize;
         let oldest = (from..AGES)
             .rev()
-            .find(|&i| self.survival[i] > 0.0)
+            .find(|&i| self.survival[i] > 1e-12)
             .unwrap_or(from);
         PROFILE_FROM_AGE..=MIN_AGE + oldest as u32
     }
