@@ -50,6 +50,17 @@ fn runs_by_key(df: &DataFrame) -> HashMap<RunKey, RunVal> {
 }
 
 fn run_small(s: &Scratch, runs: u32, extra: &str, out: &str) -> std::path::PathBuf {
+    run_small_with(s, runs, extra, out, &[])
+}
+
+/// [`run_small`] with more of `run`'s flags (e.g. `--trajectories`).
+fn run_small_with(
+    s: &Scratch,
+    runs: u32,
+    extra: &str,
+    out: &str,
+    flags: &[&str],
+) -> std::path::PathBuf {
     let cfg = s.small(runs, extra);
     s.cmd()
         .args([
@@ -60,6 +71,7 @@ fn run_small(s: &Scratch, runs: u32, extra: &str, out: &str) -> std::path::PathB
             "--out",
             out,
         ])
+        .args(flags)
         .assert()
         .success();
     s.path(out)
@@ -209,22 +221,13 @@ fn in_expected_mode_more_intake_is_never_later_and_costs_add_up() {
 #[test]
 fn run_costs_are_the_yearly_stocks_at_the_configs_rates() {
     let s = Scratch::new();
-    let cfg = s.small(
+    run_small_with(
+        &s,
         5,
         "checkpoint_years = [2030]\n[costs]\nmsek_per_trainee_year = 1.5\nmsek_per_specialist_fte_year = 2.5\nprice_year = 2026\nindex_per_year = 0.03\n",
+        "o",
+        &["--trajectories"],
     );
-    s.cmd()
-        .args([
-            "run",
-            cfg.to_str().unwrap(),
-            "--quiet",
-            "--no-charts",
-            "--trajectories",
-            "--out",
-            "o",
-        ])
-        .assert()
-        .success();
     let runs = read_parquet(&s.path("o/runs.parquet"));
     let traj = read_parquet(&s.path("o/trajectories/region_code=06/part-0.parquet"));
     let (year, run) = (i32s(&traj, "year"), i32s(&traj, "run"));
@@ -424,7 +427,7 @@ fn sustained_target_is_never_earlier_and_the_same_without_a_fall_back() {
     let read = |dir: &std::path::Path| read_parquet(&dir.join("runs.parquet"));
     let (a, b) = (read(&one), read(&five));
     let (ya, yb) = (i32s(&a, "years_to_target"), i32s(&b, "years_to_target"));
-    let fell = a.column("fell_back").unwrap().bool().unwrap().clone();
+    let fell = bools(&a, "fell_back");
     let (mut same, mut later) = (0, 0);
     for i in 0..a.height() {
         let inf = |y: Option<i32>| y.unwrap_or(i32::MAX);
@@ -434,7 +437,7 @@ fn sustained_target_is_never_earlier_and_the_same_without_a_fall_back() {
             yb[i],
             ya[i]
         );
-        if let (Some(y), Some(false)) = (ya[i], fell.get(i)) {
+        if let (Some(y), Some(false)) = (ya[i], fell[i]) {
             if y + 5 <= 41 {
                 assert_eq!(yb[i], Some(y), "row {i}");
                 same += 1;
@@ -448,10 +451,9 @@ fn sustained_target_is_never_earlier_and_the_same_without_a_fall_back() {
         strs(&summary, "region_code"),
         f64s(&summary, "share_fell_back"),
     );
-    let run_codes = strs(&a, "region_code");
     for (code, share) in codes.iter().zip(&shares) {
-        let rows: Vec<usize> = (0..a.height()).filter(|&i| run_codes[i] == *code).collect();
-        let fell_back = rows.iter().filter(|&&i| fell.get(i) == Some(true)).count();
+        let rows = rows_of(&a, code.as_deref().unwrap());
+        let fell_back = rows.iter().filter(|&&i| fell[i] == Some(true)).count();
         assert_eq!(
             share.unwrap(),
             fell_back as f64 / rows.len() as f64,
@@ -484,19 +486,14 @@ fn a_given_uptake_turns_the_derivation_off() {
         strs(&runs, "region_code"),
         f64s(&runs, "param_primary_care_uptake"),
     );
-    let clamped = runs
-        .column("uptake_clamped")
-        .unwrap()
-        .bool()
-        .unwrap()
-        .clone();
+    let clamped = bools(&runs, "uptake_clamped");
     // Sverige's rows hold no parameters of their own.
     let regions: Vec<usize> = (0..runs.height())
         .filter(|&i| codes[i].as_deref() != Some("SE"))
         .collect();
     assert_eq!(regions.len(), 21 * 20);
     assert!(regions.iter().all(|&i| q[i] == Some(0.55)), "{q:?}");
-    assert!(regions.iter().all(|&i| clamped.get(i) == Some(false)));
+    assert!(regions.iter().all(|&i| clamped[i] == Some(false)));
     // Sverige's share is null (output-schema.md): its runs draw no uptake of their own.
     let summary = read_parquet(&out.join("summary.parquet"));
     let (codes, shares) = (strs(&summary, "region_code"), f64s(&summary, "q_clamped"));
@@ -525,12 +522,7 @@ fn infeasible_uptakes_are_clamped_and_counted() {
     );
     let runs = read_parquet(&out.join("runs.parquet"));
     let q = f64s(&runs, "param_primary_care_uptake");
-    let clamped = runs
-        .column("uptake_clamped")
-        .unwrap()
-        .bool()
-        .unwrap()
-        .clone();
+    let clamped = bools(&runs, "uptake_clamped");
     let summary = read_parquet(&out.join("summary.parquet"));
     let (codes, shares) = (strs(&summary, "region_code"), f64s(&summary, "q_clamped"));
     let (mut some, mut none) = (false, false);
@@ -540,14 +532,11 @@ fn infeasible_uptakes_are_clamped_and_counted() {
             continue;
         }
         let rows = rows_of(&runs, code);
-        let n = rows
-            .iter()
-            .filter(|&&i| clamped.get(i) == Some(true))
-            .count();
+        let n = rows.iter().filter(|&&i| clamped[i] == Some(true)).count();
         assert_eq!(share.unwrap(), n as f64 / rows.len() as f64, "{code}");
         for &i in &rows {
             let q = q[i].unwrap();
-            if clamped.get(i) == Some(true) {
+            if clamped[i] == Some(true) {
                 assert_eq!(q, 1.0, "{code}, row {i}");
             } else {
                 assert!(q > 0.0 && q < 1.0, "{code}, row {i}: {q}");
@@ -565,22 +554,13 @@ fn infeasible_uptakes_are_clamped_and_counted() {
 #[test]
 fn the_supervision_cap_holds_in_expected_mode() {
     let s = Scratch::new();
-    let cfg = s.small(
+    run_small_with(
+        &s,
         3,
         "mode = \"expected\"\n[scenarios.double]\ndescription = \"ST intake doubled\"\nintake = [{ from = 2024, to = 2060, multiply = 2.0 }]\n[scenarios.double_capped]\ndescription = \"the same, at most 1.2 trainees a specialist FTE\"\nintake = [{ from = 2024, to = 2060, multiply = 2.0 }]\nmax_trainees_per_specialist_fte = 1.2\n",
+        "cap",
+        &["--trajectories"],
     );
-    s.cmd()
-        .args([
-            "run",
-            cfg.to_str().unwrap(),
-            "--quiet",
-            "--no-charts",
-            "--trajectories",
-            "--out",
-            "cap",
-        ])
-        .assert()
-        .success();
     let (mut capped_max, mut uncapped_max, mut checked) = (0.0f64, 0.0f64, 0);
     let parts = std::fs::read_dir(s.path("cap/trajectories"))
         .unwrap()
@@ -618,46 +598,6 @@ fn the_supervision_cap_holds_in_expected_mode() {
         "the doubled intake passes the cap: {uncapped_max}"
     );
     assert!(capped_max > 1.19, "the cap binds: {capped_max}");
-}
-
-/// `sensitivity` asks about version 2's uncertain parameters (the share in primary
-/// care, the ST start age, the years of intake growth) and not `career_years`, which
-/// only `dlf` mode has; the derived uptake is no factor of its own.
-#[test]
-fn sensitivity_factors_are_version_2s_parameters() {
-    let s = Scratch::new();
-    let cfg = s.small(1, "");
-    s.cmd()
-        .args([
-            "sensitivity",
-            cfg.to_str().unwrap(),
-            "--quiet",
-            "--no-charts",
-            "--samples",
-            "16",
-            "--bootstrap",
-            "10",
-            "--regions",
-            "09",
-            "--out",
-            "sens",
-        ])
-        .assert()
-        .success();
-    let df = read_parquet(&s.path("sens/sensitivity.parquet"));
-    let params: std::collections::BTreeSet<String> =
-        strs(&df, "parameter").into_iter().flatten().collect();
-    for p in [
-        "share_in_primary_care",
-        "age_at_st_start",
-        "intake_growth_years",
-        "attrition_per_year",
-    ] {
-        assert!(params.contains(p), "{p} missing from {params:?}");
-    }
-    for p in ["career_years", "primary_care_uptake"] {
-        assert!(!params.contains(p), "{p} in {params:?}");
-    }
 }
 
 /// The console table shows, per region, the share of runs at target by each

@@ -376,3 +376,40 @@ fn replicates_average_binomial_noise() {
     );
     assert!(sum_noisy < 1.0, "{sum_noisy}");
 }
+
+/// `sensitivity` asks about version 2's uncertain parameters (the share in primary
+/// care, the ST start age, the years of intake growth) and not `career_years`, which
+/// only `dlf` mode has; the derived uptake is no factor of its own.
+#[test]
+fn sensitivity_factors_are_version_2s_parameters() {
+    let s = Scratch::new();
+    let cfg = s.small(1, "");
+    let out = sensitivity(
+        &s,
+        &cfg,
+        "sens",
+        &[
+            "--no-charts",
+            "--samples",
+            "16",
+            "--bootstrap",
+            "10",
+            "--regions",
+            "09",
+        ],
+    );
+    let df = read_parquet(&out.join("sensitivity.parquet"));
+    let params: std::collections::BTreeSet<String> =
+        strs(&df, "parameter").into_iter().flatten().collect();
+    for p in [
+        "share_in_primary_care",
+        "age_at_st_start",
+        "intake_growth_years",
+        "attrition_per_year",
+    ] {
+        assert!(params.contains(p), "{p} missing from {params:?}");
+    }
+    for p in ["career_years", "primary_care_uptake"] {
+        assert!(!params.contains(p), "{p} in {params:?}");
+    }
+}

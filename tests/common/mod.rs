@@ -84,6 +84,11 @@ pub fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     (0..ca.len()).map(|i| ca.get(i)).collect()
 }
 
+pub fn bools(df: &DataFrame, name: &str) -> Vec<Option<bool>> {
+    let ca = df.column(name).unwrap().bool().unwrap().clone();
+    (0..ca.len()).map(|i| ca.get(i)).collect()
+}
+
 pub fn i32s(df: &DataFrame, name: &str) -> Vec<Option<i32>> {
     let ca = df.column(name).unwrap().i32().unwrap().clone();
     (0..ca.len()).map(|i| ca.get(i)).collect()
