@@ -215,7 +215,8 @@ impl Draws {
     fn numbers_by_event(&self) -> [u64; model::Event::ALL.len()] {
         let mut by_event = [0; model::Event::ALL.len()];
         for &(index, n) in &self.subs {
-            by_event[usize::from(index) & ((1 << model::EVENT_BITS) - 1)] += u64::from(n);
+            let (_, event) = model::Event::of_substream(u64::from(index));
+            by_event[event.expect("an event's sub-stream") as usize] += u64::from(n);
         }
         by_event
     }

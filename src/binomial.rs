@@ -211,7 +211,7 @@ fn mirror(x: u64, n: u64, high: bool) -> u64 {
 
 /// A Bernoulli trial at `low` succeeds when its 53-bit uniform is below this.
 #[inline]
-pub(crate) fn trial_threshold(low: f64) -> u64 {
+fn trial_threshold(low: f64) -> u64 {
     (low * UNIT_SCALE) as u64
 }
 

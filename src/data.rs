@@ -108,7 +108,7 @@ const COLUMNS: [&str; 15] = [
 ];
 
 /// Columns a table may leave out (tables written before they existed): empty cells.
-const OPTIONAL_COLUMNS: [&str; 2] = ["age_threshold", "age_share_at_or_over"];
+pub(crate) const OPTIONAL_COLUMNS: [&str; 2] = ["age_threshold", "age_share_at_or_over"];
 
 impl RegionTable {
     pub fn builtin() -> Self {

@@ -91,12 +91,12 @@ impl Lang {
         }
     }
 
-    /// A parameter's short label, in two lines (for a chart's narrow column).
     /// A parameter's label on one line, as prose and tables show it.
     pub(crate) fn param_words(self, p: Param) -> String {
         self.param_label(p).join(" ").replace("- ", "")
     }
 
+    /// A parameter's short label, in two lines (for a chart's narrow column).
     pub(crate) fn param_label(self, p: Param) -> [&'static str; 2] {
         let text = self.get(Text::Param(p));
         let (a, b) = text.split_once('|').unwrap_or((text, ""));

@@ -75,7 +75,7 @@ fn unmet_age_tail(config: &Config, table: &RegionTable, r: &Region, tail: AgeTai
     Error::Data {
         file: table.source.clone(),
         line: tail.line,
-        column: "age_threshold".into(),
+        column: crate::data::OPTIONAL_COLUMNS[0].into(),
         problem: format!(
             "region {} ({}): under {whose} ({}) today's specialists are aged {} to {}, so the share aged {} or over is always {share_there}, not the stated {}: {fix}",
             r.code,

@@ -147,11 +147,6 @@ fn part_checksum(path: &Path) -> Result<String, Error> {
         })
 }
 
-/// The data table's text as the run read it; None for the built-in table.
-fn data_text(plan: &RunPlan) -> Option<String> {
-    (plan.table.source != BUILTIN_NAME).then(|| plan.table.text.clone())
-}
-
 impl ShardInfo {
     fn of(
         plan: &RunPlan,
@@ -160,10 +155,11 @@ impl ShardInfo {
         trajectories: bool,
         sketch_checksum: String,
         part_checksums: std::collections::BTreeMap<String, String>,
-    ) -> Result<Self, Error> {
+    ) -> Self {
         let cfg = &plan.config;
-        let data_text = data_text(plan);
-        Ok(ShardInfo {
+        // The data table's text as the run read it; None for the built-in table.
+        let data_text = (plan.table.source != BUILTIN_NAME).then(|| plan.table.text.clone());
+        ShardInfo {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION").into(),
             shard: spec.index,
@@ -188,7 +184,7 @@ impl ShardInfo {
             trajectories,
             sketch_checksum,
             part_checksums,
-        })
+        }
     }
 
     /// The plan the shard ran, rebuilt from the texts it carries.
@@ -233,7 +229,7 @@ pub fn write_shard(
         }
     }
     let parts = part_checksums(dir)?;
-    let info = ShardInfo::of(plan, spec, sim, trajectories, fnv(&[&bytes]), parts)?;
+    let info = ShardInfo::of(plan, spec, sim, trajectories, fnv(&[&bytes]), parts);
     let path = dir.join(SKETCH_FILE);
     fs::write(&path, bytes).map_err(|e| Error::Io {
         path,

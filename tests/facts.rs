@@ -7,7 +7,7 @@ use fastlakare::config::Config;
 use fastlakare::data::{Region, RegionTable};
 use fastlakare::model::{
     noise_substream, run_region, run_year_by_year, AgeInputs, Event, Noise, NoiseRng, NoiseSource,
-    RegionInputs, Retirement, Stock, Trajectory, AGES, EVENT_BITS, MIN_AGE, STOCKS,
+    RegionInputs, Retirement, Stock, Trajectory, AGES, MIN_AGE, STOCKS,
 };
 use fastlakare::sample::{self, stream_key, Purpose};
 use rand::RngCore;
@@ -298,8 +298,8 @@ fn returns_leave_every_other_draw_as_it_was() {
             drawn
                 .iter()
                 .filter(|&&(index, _)| {
-                    index >> EVENT_BITS <= t as u64
-                        && index & ((1 << EVENT_BITS) - 1) != Event::Returns as u64
+                    let (year, event) = Event::of_substream(index);
+                    year <= t && event != Some(Event::Returns)
                 })
                 .copied()
                 .collect()

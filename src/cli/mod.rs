@@ -11,9 +11,6 @@ macro_rules! say {
 
 /// [`say!`] with a newline, as `println!`.
 macro_rules! sayln {
-    () => {
-        $crate::cli::say(format_args!("\n"))
-    };
     ($($arg:tt)*) => {
         $crate::cli::say(format_args!("{}\n", format_args!($($arg)*)))
     };

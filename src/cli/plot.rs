@@ -16,7 +16,7 @@ pub struct PlotArgs {
     /// What the fan charts show.
     #[arg(long, value_enum, default_value = "coverage")]
     pub(super) metric: FanMetric,
-    /// The language of the charts (default: the language the run drew its charts in, else
+    /// The language of the charts (default: the run's language, from its manifest, else
     /// English).
     #[arg(long, value_enum)]
     pub(super) lang: Option<crate::lang::Lang>,

@@ -13,7 +13,7 @@ pub struct ReportArgs {
     /// of the whole country's report.html.
     #[arg(long, value_name = "CODE")]
     pub(super) region: Option<String>,
-    /// The language (default: the language the run drew its charts in, else English).
+    /// The language (default: the run's language, from its manifest, else English).
     #[arg(long, value_enum)]
     pub(super) lang: Option<crate::lang::Lang>,
     /// Worker threads redrawing the charts (default: one per core).

@@ -416,7 +416,9 @@ pub fn run_regions(
             .any(|inp| inp.intake.max_trainees_per_specialist_fte.is_some());
         while !capped && done + LANES <= inputs.len() {
             let mut noises: [Noise; LANES] = std::array::from_fn(|j| noise(done + j));
-            let inp = &inputs[done..done + LANES];
+            let inp: &[RegionInputs<'_>; LANES] = inputs[done..done + LANES]
+                .try_into()
+                .expect("eight region-runs");
             let chunk = &mut values[done * stride..(done + LANES) * stride];
             let out = &mut reached[done..done + LANES];
             let heads = &mut age_heads[done * per_run..(done + LANES) * per_run];
@@ -441,13 +443,7 @@ pub fn run_regions(
         let j = done + i;
         let heads = &mut age_heads[j * per_run..(j + 1) * per_run];
         let mut traj = Trajectory::of_run(years, x, age_years, heads);
-        *r = run_region(
-            &inputs[done + i],
-            guideline,
-            horizon,
-            noise(done + i),
-            &mut traj,
-        );
+        *r = run_region(&inputs[j], guideline, horizon, noise(j), &mut traj);
     }
 }
 
@@ -459,7 +455,7 @@ pub fn run_regions(
 #[cfg(target_arch = "x86_64")]
 fn trainee_lanes_then_specialists(
     lanes: lanes::Lanes,
-    inputs: &[RegionInputs<'_>],
+    inputs: &[RegionInputs<'_>; lanes::LANES],
     noises: &mut [Noise; lanes::LANES],
     guideline: &Guideline,
     (chunk, reached): (&mut [f64], &mut [Option<u32>]),
@@ -510,7 +506,6 @@ fn trainee_lanes_then_specialists(
             let values = runs.next().expect("eight region-runs");
             Trajectory::of_run(years, values, age_years, heads.next().unwrap_or(&mut []))
         });
-        let inputs: &[RegionInputs<'_>; LANES] = inputs.try_into().expect("eight region-runs");
         match lanes::specialists::side_by_side(inputs, &keys) {
             Some(keys) => {
                 let placed = &*placed;

@@ -88,7 +88,7 @@ impl NoiseSource for NoiseRng {
 }
 
 /// The random events of a year, each with its own sub-stream.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Event {
     /// Today's trainees over their remaining years (base year only).
@@ -124,6 +124,14 @@ impl Event {
     pub fn substream(self, t: usize) -> u64 {
         (t as u64) << crate::model::EVENT_BITS | self as u64
     }
+
+    /// The year and the event of sub-stream `index`: [`Self::substream`] undone (the
+    /// event `None` for bits no event has).
+    pub fn of_substream(index: u64) -> (usize, Option<Event>) {
+        let bits = index & ((1 << crate::model::EVENT_BITS) - 1);
+        let event = Event::ALL.iter().copied().find(|&e| e as u64 == bits);
+        ((index >> crate::model::EVENT_BITS) as usize, event)
+    }
 }
 
 // Every event fits in the event bits: one more than they hold fails the build, instead
@@ -132,6 +140,8 @@ const _: () = {
     let mut i = 0;
     while i < Event::ALL.len() {
         assert!((Event::ALL[i] as u64) < 1 << crate::model::EVENT_BITS);
+        // `ALL` is in the events' numbering: an event's number is its place there.
+        assert!(Event::ALL[i] as usize == i);
         i += 1;
     }
 };
@@ -274,5 +284,17 @@ mod tests {
             let mut computed = NoiseRng::seed_from_u64(subkey(12345, index));
             assert_eq!(tabled.next_u64(), computed.next_u64(), "index {index}");
         }
+    }
+
+    /// `of_substream` undoes `substream` for every event and year; spare bits are no
+    /// event.
+    #[test]
+    fn a_substream_names_its_year_and_event() {
+        for t in [0, 1, 99, 1000] {
+            for e in Event::ALL {
+                assert_eq!(Event::of_substream(e.substream(t)), (t, Some(e)));
+            }
+        }
+        assert_eq!(Event::of_substream(7), (0, None));
     }
 }

@@ -338,7 +338,7 @@ fn specialists_side_by_side_are_the_reference() {
             let mut reached = vec![Some(999); 8];
             trainee_lanes_then_specialists(
                 lanes,
-                &batch,
+                eight,
                 &mut noises,
                 &Guideline::default(),
                 (&mut values, &mut reached),

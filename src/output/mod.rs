@@ -46,8 +46,8 @@ pub const SUMMARY_CSV: &str = "summary.csv";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const CHARTS_DIR: &str = "charts";
 
-/// The language a results folder's charts were drawn in (`language` in its
-/// manifest), or English when the manifest does not say: what `plot` and
+/// A results folder's language (`language` in its manifest, written whether or not
+/// charts were drawn), or English when the manifest does not say: what `plot` and
 /// `report` draw in unless told otherwise.
 pub fn folder_language(dir: &Path) -> Lang {
     serde_json::from_value(read_manifest(dir)["language"].clone()).unwrap_or_default()

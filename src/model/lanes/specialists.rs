@@ -433,7 +433,7 @@ fn totals(stock: &AgeLanes) -> __m512d {
 /// Whether each lane of these eight region-runs can run side by side here: binomial
 /// noise in every lane (`keys`) and one retirement-age distribution for all.
 pub(in crate::model) fn side_by_side(
-    inputs: &[RegionInputs<'_>],
+    inputs: &[RegionInputs<'_>; LANES],
     keys: &[Option<u64>; LANES],
 ) -> Option<[u64; LANES]> {
     let retirement = &inputs[0].ages.retirement;
